@@ -1,0 +1,51 @@
+# The README's commands. Each target sets up what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := hub/static/govuk/govuk-frontend.min.css
+
+.PHONY: demo test test-sqlite test-postgresql lint bench assets clean
+
+demo: $(STAMP) $(ASSETS)
+	$(BIN)/hub demo
+
+test: $(STAMP) $(ASSETS)
+	$(MAKE) lint
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgresql
+
+test-sqlite: $(STAMP) $(ASSETS)
+	HUB_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgresql: $(STAMP) $(ASSETS)
+	HUB_TEST_DB=postgresql $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check hub consent meetings sharing tests bench migrations/env.py
+	$(BIN)/mypy
+
+bench: $(STAMP) $(ASSETS)
+	$(BIN)/python -m bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: $(ASSETS)
+
+$(ASSETS): node_modules/.package-lock.json
+	rm -rf hub/static/govuk
+	mkdir -p hub/static/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css hub/static/govuk/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js hub/static/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets hub/static/govuk/assets
+
+clean:
+	rm -rf $(VENV) node_modules hub/static/govuk

@@ -1,0 +1,1 @@
+"""Agencies (the tenants), the people who work for them, their external identities and API tokens."""

@@ -1,0 +1,128 @@
+"""Registering agencies and people, and issuing or checking API bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.agencies.models import Agency, AgencyKind, ApiToken, Role, User
+from hub.audit.services import record
+from hub.errors import Conflict, NotFound, ValidationFailed
+
+AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOKEN_PREFIX = "hub_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
+
+
+def add_agency(
+    session: Session, actor: Actor, *, code: str, name: str, kind: str, now: datetime
+) -> Agency:
+    """Register an agency (a tenant); codes are upper-case, e.g. POL-NS."""
+    errors = {}
+    if not AGENCY_CODE.match(code):
+        errors["code"] = "Use 2-32 upper-case letters, digits or hyphens, e.g. POL-NS"
+    if not name.strip() or len(name) > 200:
+        errors["name"] = "Enter the agency's name (at most 200 characters)"
+    if kind not in AgencyKind.__members__.values():
+        errors["kind"] = f"Kind must be one of: {', '.join(k.value for k in AgencyKind)}"
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
+        raise Conflict(f"Agency {code} already exists")
+    agency = Agency(code=code, name=name.strip(), kind=kind, created_at=now)
+    session.add(agency)
+    session.flush()
+    record(session, actor, "agency.add", now=now, object_type="agency", object_id=agency.id,
+           details={"code": code, "kind": kind})
+    return agency
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    *,
+    agency_code: str,
+    email: str,
+    name: str,
+    roles: list[str],
+    now: datetime,
+) -> User:
+    """Register a person in an agency (service accounts, the first administrator)."""
+    errors = {}
+    agency = session.scalar(select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        errors["agency"] = f"Unknown agency code: {agency_code}"
+    if not EMAIL.match(email) or len(email) > 320:
+        errors["email"] = "Enter an e-mail address like name@agency.example"
+    if not name.strip() or len(name) > 200:
+        errors["name"] = "Enter the person's name (at most 200 characters)"
+    bad_roles = [r for r in roles if r not in Role.__members__.values()]
+    if not roles or bad_roles:
+        errors["role"] = f"Role must be one of: {', '.join(r.value for r in Role)}"
+    if errors:
+        raise ValidationFailed(errors)
+    assert agency is not None
+    user = User(agency_id=agency.id, email=email, name=name.strip(), roles=list(roles),
+                active=True, created_at=now)
+    user.agency = agency
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.add", now=now, object_type="user", object_id=user.id,
+           details={"agency": agency.code, "roles": list(roles)})
+    return user
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, actor: Actor, *, user: User, days: int, now: datetime
+) -> tuple[ApiToken, str]:
+    """Issue a bearer token; the secret is returned once and only its SHA-256 is kept."""
+    if not 1 <= days <= 366:
+        raise ValidationFailed({"days": "A token lasts between 1 and 366 days"})
+    if not user.active:
+        raise ValidationFailed({"user": "That person is deactivated"})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, token_hash=hash_token(secret), prefix=secret[:10],
+                     created_at=now, expires_at=now + timedelta(days=days))
+    session.add(token)
+    session.flush()
+    record(session, actor, "token.create", now=now, object_type="api_token", object_id=token.id,
+           details={"user": str(user.id), "days": days})
+    return token, secret
+
+
+def user_for_token(session: Session, secret: str, *, now: datetime) -> User | None:
+    """The active user a live, unrevoked token belongs to, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.active:
+        return None
+    return token.user
+
+
+def find_user_by_email(session: Session, email: str) -> User:
+    """For operators at the command line only; sign-in never matches on e-mail (invariant 3)."""
+    users = list(session.scalars(select(User).where(User.email == email)))
+    if not users:
+        raise NotFound(f"No user with e-mail {email}")
+    if len(users) > 1:
+        raise Conflict(f"{len(users)} users share the e-mail {email}; use their id")
+    return users[0]
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> None:
+    """Revoke a bearer token at once."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=now))
+    record(session, actor, "token.revoke", now=now, object_type="api_token", object_id=token_id)

@@ -1,0 +1,1 @@
+"""JSON API plumbing: endpoint declaration, request validation, problem details, OpenAPI."""

@@ -1,0 +1,106 @@
+"""The OpenAPI 3.1 document, generated from the registered endpoints and their schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from hub.api.endpoints import REGISTRY, EndpointSpec
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+_REF = "#/components/schemas/{model}"
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        "request_id": {"type": "string"},
+    },
+    "required": ["title", "status"],
+}
+
+
+def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for converter, name in _CONVERTER.findall(rule):
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "uuid":
+            schema["format"] = "uuid"
+        elif converter == "int":
+            schema = {"type": "integer"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule), params
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template=_REF, mode="validation")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
+    _, params = _path(spec.rule)
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.rule.lower())}",
+        "tags": list(spec.tags),
+        "x-permission": str(spec.permission),
+        "parameters": params,
+        "responses": {},
+    }
+    if spec.query is not None:
+        for name, field in spec.query.model_fields.items():
+            op["parameters"].append(
+                {"name": name, "in": "query", "required": field.is_required(),
+                 "schema": {"type": "string"}, "description": field.description or ""}
+            )
+    if spec.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_ref(spec.body, components)}},
+        }
+    ok: dict[str, Any] = {"description": "Success"}
+    if spec.response is not None:
+        ok["content"] = {"application/json": {"schema": _schema_ref(spec.response, components)}}
+    op["responses"][str(spec.status)] = ok
+    problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+    errors = {401: "Not signed in", 404: "Not found, or not visible to you"}
+    if spec.body is not None or spec.query is not None:
+        errors |= {400: "Malformed JSON", 413: "Body too large", 415: "Not JSON",
+                   422: "Validation failed; errors per field"}
+    errors |= spec.extra_responses
+    for status, description in sorted(errors.items()):
+        op["responses"][str(status)] = {"description": description, "content": problem}
+    if spec.permission.value == "public":
+        op["security"] = []
+    return op
+
+
+def build_document(title: str, version: str) -> dict[str, Any]:
+    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY:
+        path, _ = _path(spec.rule)
+        paths.setdefault(path, {})[spec.method.lower()] = _operation(spec, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "hub_session"},
+            },
+        },
+        "security": [{"bearer": []}, {"session": []}],
+    }

@@ -1,0 +1,177 @@
+"""The application factory and the request lifecycle (invariants 1, 2 and 8)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hub import context
+from hub.access import CASE_SCOPED, Permission, declared_permission, has_permission
+from hub.agencies import api as _agencies_api  # noqa: F401  (registers endpoints)
+from hub.api import meta as _api_meta  # noqa: F401
+from hub.api.blueprint import api_v1
+from hub.api.problem import problem
+from hub.audit import api as _audit_api  # noqa: F401
+from hub.audit.services import record
+from hub.auth import init_auth
+from hub.cases import api as _cases_api  # noqa: F401
+from hub.config import ROOT, ConfigError, Settings, load_settings
+from hub.crypto.envelope import Envelope
+from hub.crypto.keyring import Keyring
+from hub.db import Database
+from hub.errors import HubError
+from hub.web import templating
+from hub.web.views import web
+
+log = logging.getLogger("hub")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    keyring: Keyring | None = None,
+) -> Flask:
+    """Build the hub; refuses to start outside demo mode without a secret key and a keyring."""
+    settings = settings or load_settings()
+    if not settings.secret_key:
+        raise ConfigError("HUB_SECRET_KEY is required (use `hub demo` to try the hub)")
+    if keyring is None:
+        if settings.keyring_path is None:
+            raise ConfigError("HUB_KEYRING is required: create one with `hub keys init PATH`")
+        keyring = Keyring.load(settings.keyring_path)
+
+    app = Flask(
+        "hub",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "hub" / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PREFERRED_URL_SCHEME="https" if settings.base_url.startswith("https") else "http",
+    )
+    if settings.proxy_fix:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_fix, x_proto=settings.proxy_fix,
+            x_host=settings.proxy_fix,
+        )
+    app.extensions[context.EXTENSION] = context.HubState(
+        settings, database or Database(settings.database_url), Envelope(keyring)
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    templating.init_templates(app)
+    init_auth(app)
+    app.register_blueprint(api_v1)
+    app.register_blueprint(web)
+    app.view_functions["static"].__dict__["_hub_permission"] = Permission.PUBLIC
+
+    app.before_request(_enforce_declared_permission)
+    app.after_request(_finish_unit_of_work)
+    app.teardown_request(_close_session)
+    app.register_error_handler(HubError, _hub_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _enforce_declared_permission() -> ResponseReturnValue | None:
+    """Deny by default: an endpoint without a declared permission is refused (invariant 2)."""
+    if request.endpoint is None:
+        return None  # routing will answer 404/405
+    view = current_app.view_functions.get(request.endpoint)
+    permission = declared_permission(view)
+    if permission is None:
+        log.error("endpoint %s declares no permission; refused", request.endpoint)
+        return _respond_error(404, "Not found", "Page not found")
+    if permission is Permission.PUBLIC:
+        return None
+    user = context.user()
+    if user is None:
+        if wants_json():
+            return problem(401, "Not signed in", "Send a bearer token or sign in",
+                           headers={"WWW-Authenticate": 'Bearer realm="hub"'},
+                           request_id=context.request_id())
+        return redirect(url_for("web.sign_in", next=request.full_path if request.args else request.path))
+    if not has_permission(user, permission):
+        context.defer_audit(action="access.denied", details={"endpoint": request.endpoint,
+                                                             "permission": str(permission)})
+        if permission in CASE_SCOPED:
+            return _respond_error(404, "Not found", "Page not found")
+        return _respond_error(403, "Forbidden", "Your role does not allow this")
+    return None
+
+
+def _finish_unit_of_work(response: Response) -> Response:
+    """Commit the request's changes on success; on any error keep nothing but deferred audits."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    deferred = g.pop("deferred_audit", None)
+    if deferred:
+        _write_deferred_audit(deferred)
+    response.headers["X-Request-ID"] = context.request_id()
+    return response
+
+
+def _write_deferred_audit(events: list[dict[str, Any]]) -> None:
+    state = context.state()
+    actor = context.actor()
+    with state.database.transaction() as session:
+        for event in events:
+            outcome = event.pop("outcome", "denied")
+            record(session, actor, event.pop("action"), now=context.now(), outcome=outcome,
+                   **event)
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def _respond_error(status: int, title: str, detail: str,
+                   errors: dict[str, str] | None = None) -> Response:
+    if wants_json():
+        return problem(status, title, detail, errors=errors, request_id=context.request_id())
+    body = render_template("errors/error.html", status=status, title=title, detail=detail,
+                           errors=errors or {})
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _hub_error(exc: HubError) -> Response:
+    return _respond_error(exc.status, exc.title, exc.detail, getattr(exc, "errors", None))
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    titles = {404: "Page not found", 405: "Method not allowed", 413: "Request too large",
+              400: "Bad request"}
+    detail = {413: "The request body is larger than allowed",
+              404: "Page not found"}.get(status, exc.description or "")
+    response = _respond_error(status, titles.get(status, exc.name), detail)
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("unhandled error in request %s", context.request_id())
+    return _respond_error(500, "Sorry, there is a problem with the service",
+                          "Try again later. If it keeps happening, quote reference "
+                          f"{context.request_id()} to your administrator.")

@@ -1,0 +1,204 @@
+"""The only door to case state: create, read (decrypting and auditing), and membership."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from hub.access import Permission, visible_case
+from hub.actor import Actor
+from hub.agencies.models import Agency, User
+from hub.audit.services import record
+from hub.cases import rules
+from hub.cases.models import Case, CaseFlag, CaseKind, CaseMembership, CaseReferenceCounter
+from hub.config import Policy
+from hub.crypto.blind_index import identity_index
+from hub.crypto.envelope import Binding, Envelope
+from hub.errors import Conflict, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    date_of_birth: date
+
+
+def _subject_binding(case: Case) -> Binding:
+    return Binding("cases", "subject", str(case.id), str(case.id), case.subject_version)
+
+
+def _agencies_by_code(session: Session, codes: list[str], field: str) -> dict[str, Agency]:
+    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationFailed({field: f"Unknown agency code: {', '.join(sorted(set(unknown)))}"})
+    return found
+
+
+def _next_reference(session: Session, kind: str, year: int) -> str:
+    counter = session.get(CaseReferenceCounter, (kind, year), with_for_update=True)
+    if counter is None:
+        counter = CaseReferenceCounter(kind=kind, year=year, last_number=0)
+        session.add(counter)
+        session.flush()
+    counter.last_number += 1
+    return rules.case_reference(kind, year, counter.last_number)
+
+
+def create_case(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: CaseKind,
+    subject: Subject,
+    agency_codes: list[str],
+    envelope: Envelope,
+    policy: Policy,
+    now: datetime,
+) -> Case:
+    """Open a case led by the creator's agency; MARAC referrals are checked for repeats (SafeLives)."""
+    assert actor.user is not None
+    problem = rules.valid_date_of_birth(subject.date_of_birth, now.date())
+    if problem:
+        raise ValidationFailed({"subject.date_of_birth": problem})
+    if not subject.name.strip():
+        raise ValidationFailed({"subject.name": "Enter the subject's name"})
+    codes = list(dict.fromkeys(agency_codes))
+    agencies = _agencies_by_code(session, codes, "agencies")
+
+    dob = subject.date_of_birth.isoformat()
+    index = identity_index(envelope.keyring.blind_index_key, subject.name, dob)
+    flags: list[str] = []
+    if kind is CaseKind.MARAC:
+        last = session.scalar(
+            select(func.max(Case.created_at)).where(
+                Case.kind == CaseKind.MARAC, Case.subject_index == index
+            )
+        )
+        if rules.is_repeat_referral(last, now, policy.marac_repeat_months):
+            flags.append(CaseFlag.REPEAT)
+
+    case = Case(
+        id=uuid.uuid4(),
+        ref=_next_reference(session, kind, now.year),
+        kind=kind,
+        lead_agency_id=actor.user.agency_id,
+        subject_version=1,
+        subject_index=index,
+        flags=flags,
+        created_at=now,
+        created_by_id=actor.user.id,
+    )
+    plaintext = json.dumps({"name": subject.name, "date_of_birth": dob}).encode()
+    case.subject_ciphertext = envelope.encrypt(
+        session, plaintext, _subject_binding(case), case_uuid=case.id, now=now
+    )
+    session.add(case)
+    session.flush()
+    members = [actor.user.agency] + [a for c, a in agencies.items() if c != actor.user.agency.code]
+    for agency in members:
+        session.add(
+            CaseMembership(
+                case_id=case.id,
+                agency_id=agency.id,
+                is_lead=agency.id == actor.user.agency_id,
+                added_at=now,
+                added_by_id=actor.user.id,
+            )
+        )
+    record(
+        session, actor, "case.create", now=now, object_type="case", object_id=case.id,
+        case_id=case.id, details={"kind": str(kind), "ref": case.ref, "flags": flags,
+                                  "agencies": [a.code for a in members]},
+    )
+    session.flush()
+    return case
+
+
+def list_cases(session: Session, user: User, *, limit: int = 200, offset: int = 0) -> list[Case]:
+    """Cases the user's agency is currently a member of, newest first (need to know)."""
+    return list(
+        session.scalars(
+            select(Case)
+            .join(CaseMembership, CaseMembership.case_id == Case.id)
+            .where(CaseMembership.agency_id == user.agency_id, CaseMembership.removed_at.is_(None))
+            .options(selectinload(Case.memberships))
+            .order_by(Case.created_at.desc(), Case.ref.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def read_subject(session: Session, case: Case, envelope: Envelope) -> Subject:
+    raw = json.loads(envelope.decrypt(session, case.subject_ciphertext, _subject_binding(case)))
+    return Subject(name=raw["name"], date_of_birth=date.fromisoformat(raw["date_of_birth"]))
+
+
+def open_case(
+    session: Session, actor: Actor, case_id: uuid.UUID, *, envelope: Envelope, now: datetime
+) -> tuple[Case, Subject]:
+    """Read one case with its decrypted subject; the read is audited (DPA 2018 s62 consultation)."""
+    assert actor.user is not None
+    case = visible_case(session, actor.user, case_id, Permission.CASE_READ)
+    subject = read_subject(session, case, envelope)
+    record(session, actor, "case.read", now=now, object_type="case", object_id=case.id,
+           case_id=case.id)
+    return case, subject
+
+
+def add_member(
+    session: Session, actor: Actor, case_id: uuid.UUID, agency_code: str, *, now: datetime
+) -> CaseMembership:
+    """Admit an agency to a case (lead agency only); history is kept, never overwritten."""
+    assert actor.user is not None
+    case = visible_case(session, actor.user, case_id, Permission.CASE_MEMBERS_MANAGE)
+    agency = _agencies_by_code(session, [agency_code], "agency")[agency_code]
+    existing = session.scalar(
+        select(CaseMembership).where(
+            CaseMembership.case_id == case.id,
+            CaseMembership.agency_id == agency.id,
+            CaseMembership.removed_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise Conflict(f"{agency.code} is already a member of this case")
+    membership = CaseMembership(
+        case_id=case.id, agency_id=agency.id, is_lead=False, added_at=now, added_by_id=actor.user.id
+    )
+    session.add(membership)
+    record(session, actor, "case.member.add", now=now, object_type="case", object_id=case.id,
+           case_id=case.id, details={"agency": agency.code})
+    session.flush()
+    return membership
+
+
+def remove_member(
+    session: Session, actor: Actor, case_id: uuid.UUID, agency_code: str, *, now: datetime
+) -> None:
+    """End an agency's membership (lead agency only); the lead agency cannot remove itself."""
+    assert actor.user is not None
+    case = visible_case(session, actor.user, case_id, Permission.CASE_MEMBERS_MANAGE)
+    agency = _agencies_by_code(session, [agency_code], "agency")[agency_code]
+    if agency.id == case.lead_agency_id:
+        raise Conflict("The lead agency cannot be removed from its own case")
+    result = session.execute(
+        update(CaseMembership)
+        .where(
+            CaseMembership.case_id == case.id,
+            CaseMembership.agency_id == agency.id,
+            CaseMembership.removed_at.is_(None),
+        )
+        .values(removed_at=now, removed_by_id=actor.user.id)
+    )
+    if not getattr(result, "rowcount", 0):
+        raise ValidationFailed({"agency": f"{agency.code} is not a member of this case"})
+    record(session, actor, "case.member.remove", now=now, object_type="case", object_id=case.id,
+           case_id=case.id, details={"agency": agency.code})
+    session.flush()
+    session.expire(case)

@@ -1,0 +1,261 @@
+"""The `hub` command line (DESIGN.md §3): clear messages and non-zero exits, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub import migrate
+from hub.actor import Actor
+from hub.agencies import services as agency_services
+from hub.agencies.models import AgencyKind, Role
+from hub.audit.chain import seal_pending, verify_chain
+from hub.config import ConfigError, Settings, load_settings
+from hub.crypto.envelope import DecryptionError
+from hub.crypto.keyring import Keyring, KeyringError
+from hub.crypto.rotation import count_data_keys, rotate
+from hub.db import Database, utcnow
+from hub.demo import run_demo
+from hub.errors import HubError, ValidationFailed
+from hub.jobs import run_job
+from hub.serve import serve as run_server
+
+log = logging.getLogger("hub.cli")
+JOB_NAMES = ("outbox", "escalation", "reminders", "mappa-reviews", "retention", "audit-seal")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.database_url)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Multi-agency safeguarding hub."""
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    settings = _settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    migrate.upgrade(settings.database_url)
+    click.echo("database is at the newest schema")
+
+
+# --- agencies and people ----------------------------------------------------------------------
+
+
+@cli.group()
+def agency() -> None:
+    """Agencies (tenants)."""
+
+
+@agency.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="the agency's full name")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in AgencyKind]))
+def agency_add(code: str, name: str, kind: str) -> None:
+    """Register an agency, e.g. `hub agency add POL-NS --name "Northshire Police" --kind police`."""
+    database = _database(_settings())
+    with database.transaction() as session:
+        created = agency_services.add_agency(session, Actor.system(), code=code, name=name,
+                                             kind=kind, now=utcnow())
+        click.echo(f"agency {created.code} registered")
+
+
+@cli.group()
+def user() -> None:
+    """People."""
+
+
+@user.command("add")
+@click.option("--agency", "agency_code", required=True, help="agency code, e.g. POL-NS")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", required=True, multiple=True,
+              type=click.Choice([r.value for r in Role]), help="repeat for several roles")
+def user_add(agency_code: str, email: str, name: str, roles: tuple[str, ...]) -> None:
+    """Register a person (service accounts, the first administrator)."""
+    database = _database(_settings())
+    with database.transaction() as session:
+        created = agency_services.add_user(session, Actor.system(), agency_code=agency_code,
+                                           email=email, name=name, roles=list(roles),
+                                           now=utcnow())
+        click.echo(f"user {created.id} registered in {agency_code}")
+
+
+@cli.group()
+def token() -> None:
+    """API bearer tokens."""
+
+
+@token.command("create")
+@click.option("--user", "email", required=True, help="the person's e-mail address")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366))
+def token_create(email: str, days: int) -> None:
+    """Print a new bearer token once; only its hash is stored."""
+    database = _database(_settings())
+    with database.transaction() as session:
+        person = agency_services.find_user_by_email(session, email)
+        _token, secret = agency_services.create_token(session, Actor.system(), user=person,
+                                                      days=days, now=utcnow())
+    click.echo(secret)
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def keys() -> None:
+    """The keyring: key-encryption keys and the blind-index key."""
+
+
+@keys.command("init")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def keys_init(path: Path) -> None:
+    """Write a new keyring file (mode 0600) with an active KEK and a blind-index key."""
+    ring = Keyring.generate()
+    ring.save(path)
+    click.echo(f"keyring written to {path} (active KEK {ring.active_kek_id}); "
+               "keep a copy offline: without it nothing encrypted can be read")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a KEK, make it active, and re-wrap every data key under it."""
+    settings = _settings()
+    if settings.keyring_path is None:
+        _fail("HUB_KEYRING is not set", 2)
+    assert settings.keyring_path is not None
+    database = _database(settings)
+    Keyring.load(settings.keyring_path)  # fail early on a bad keyring
+    total = count_data_keys(database)
+    with click.progressbar(length=max(total, 1), label="re-wrapping data keys",
+                           file=sys.stderr) as bar:
+        ring, done = rotate(database, settings.keyring_path, progress=bar.update)
+    click.echo(f"active KEK is now {ring.active_kek_id}; {done} data keys re-wrapped")
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Seal pending events, then verify the whole chain; exit 1 naming the first broken position."""
+    database = _database(_settings())
+    with database.transaction() as session:
+        sealed = seal_pending(session, now=utcnow())
+    with database.transaction() as session:
+        result = verify_chain(session)
+    if not result.ok:
+        click.echo(f"audit chain BROKEN at position {result.first_broken_position}: "
+                   f"{result.problem} ({result.checked} positions verified before it)", err=True)
+        raise SystemExit(1)
+    click.echo(f"audit chain intact: {result.checked} events verified ({sealed} newly sealed)")
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+@cli.group()
+def jobs() -> None:
+    """Scheduled jobs."""
+
+
+@jobs.command("run")
+@click.argument("name", type=click.Choice(JOB_NAMES))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z",
+              "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), help="evaluate deadlines as of this time")
+def jobs_run(name: str, as_of: datetime | None) -> None:
+    """Run one scheduled job once."""
+    count = run_job(_database(_settings()), name, as_of=as_of)
+    click.echo(f"{name}: {count} done")
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the hub with gunicorn (production)."""
+    run_server(host=host, port=port, workers=workers)
+
+
+@cli.command()
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def demo(port: int) -> None:
+    """Set up instance/ with demo data and serve the hub on loopback."""
+    run_demo(port=port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: translate every expected failure into a message and an exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cli.main(args=argv, prog_name="hub", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    except ValidationFailed as exc:
+        for field, message in exc.errors.items():
+            click.echo(f"error: {field}: {message}", err=True)
+        return 2
+    except HubError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        return 1
+    except (ConfigError, KeyringError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    except DecryptionError as exc:
+        click.echo(f"error: decryption failed: {exc}", err=True)
+        return 1
+    except SQLAlchemyError as exc:
+        click.echo(f"error: database: {exc.__class__.__name__}: "
+                   f"{str(exc).splitlines()[0][:300]}", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Base web views: health check, dashboard, sign-in page shell, error pages."""

@@ -1,0 +1,53 @@
+"""Health check, home/dashboard, sign-in page shell and case page."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, jsonify, render_template
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from hub import context
+from hub.access import Permission, requires
+from hub.cases import services as case_services
+
+web = Blueprint("web", __name__)
+
+
+@web.get("/healthz")
+@requires(Permission.PUBLIC)
+def healthz() -> ResponseReturnValue:
+    """200 once the database answers; 503 otherwise (for load balancers)."""
+    try:
+        context.db().execute(text("SELECT 1"))
+    except Exception:
+        context.db().rollback()
+        return jsonify({"status": "unavailable"}), 503
+    return jsonify({"status": "ok"})
+
+
+@web.get("/sign-in")
+@requires(Permission.PUBLIC)
+def sign_in() -> ResponseReturnValue:
+    providers = context.state().settings.providers
+    return render_template("web/sign_in.html", providers=providers)
+
+
+@web.get("/")
+@requires(Permission.SIGNED_IN)
+def dashboard() -> ResponseReturnValue:
+    user = context.user()
+    assert user is not None
+    cases = case_services.list_cases(context.db(), user, limit=50)
+    return render_template("web/dashboard.html", user=user, cases=cases)
+
+
+@web.get("/cases/<uuid:case_id>")
+@requires(Permission.CASE_READ)
+def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
+    case, subject = case_services.open_case(
+        context.db(), context.actor(), case_id, envelope=context.state().envelope,
+        now=context.now(),
+    )
+    return render_template("web/case.html", case=case, subject=subject)
