@@ -55,6 +55,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Permissions whose refusal must not reveal that the object exists.
 CASE_SCOPED = frozenset({Permission.CASE_READ, Permission.CASE_MEMBERS_MANAGE})
 
+# Permissions that, in a signed-in browser session, need a sign-in at the provider within
+# `policy.recent_auth_minutes` (issue 3, point 3); bearer tokens are exempt.
+RECENT_SIGN_IN_REQUIRED = frozenset({Permission.CASE_MEMBERS_MANAGE})
+
 PERMISSION_ATTR = "_hub_permission"
 F = TypeVar("F", bound=Callable[..., Any])
 
