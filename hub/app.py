@@ -26,6 +26,7 @@ from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
 from hub.db import Database
 from hub.errors import HubError
+from hub.security import init_security
 from hub.web import templating
 from hub.web.views import web
 
@@ -75,6 +76,7 @@ def create_app(
 
     app.before_request(_enforce_declared_permission)
     app.after_request(_finish_unit_of_work)
+    init_security(app)  # after the access hook: CSRF and recent sign-in follow the permission check
     app.teardown_request(_close_session)
     app.register_error_handler(HubError, _hub_error)
     app.register_error_handler(HTTPException, _http_error)
