@@ -7,22 +7,23 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
 
 from hub import context
-from hub.access import Permission, may_read_case_audit
+from hub.access import Permission
 from hub.api.blueprint import api_v1
 from hub.api.endpoints import endpoint
 from hub.api.schemas import Output, Query
-from hub.audit.models import AuditEvent
-from hub.audit.services import record
-from hub.errors import NotFound
+from hub.audit.services import case_events
+
+# Event ids are PostgreSQL BIGINTs; a larger "before" would overflow the query parameter.
+MAX_EVENT_ID = 2**63 - 1
 
 
 class AuditQuery(Query):
     case: uuid.UUID = Field(description="case id")
     limit: int = Field(default=500, ge=1, le=5000)
-    before: int | None = Field(default=None, ge=1, description="return events with smaller ids")
+    before: int | None = Field(default=None, ge=1, le=MAX_EVENT_ID,
+                               description="return events with smaller ids (the next page)")
 
 
 class AuditEventOut(Output):
@@ -43,22 +44,15 @@ class AuditEventOut(Output):
 
 class AuditList(Output):
     events: list[AuditEventOut]
+    next_before: int | None = Field(
+        description="pass as `before` for the next (older) page; null on the last page")
 
 
 @endpoint(api_v1, "GET", "/audit", summary="Audit events of a case", query=AuditQuery,
           permission=Permission.AUDIT_READ, response=AuditList)
 def list_audit(query: AuditQuery) -> dict:
-    session = context.db()
-    user = context.user()
-    assert user is not None
-    if not may_read_case_audit(session, user, query.case):
-        raise NotFound("No such case")
-    stmt = select(AuditEvent).where(AuditEvent.case_id == query.case)
-    if query.before:
-        stmt = stmt.where(AuditEvent.id < query.before)
-    events = list(session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(query.limit)))
-    record(session, context.actor(), "audit.read", now=context.now(), object_type="case",
-           object_id=query.case, case_id=query.case, details={"count": len(events)})
-    return AuditList(events=[AuditEventOut.model_validate(e) for e in events]).model_dump(
-        mode="json"
-    )
+    page = case_events(context.db(), context.actor(), query.case, now=context.now(),
+                       before=query.before, limit=query.limit)
+    return AuditList(
+        events=[AuditEventOut.model_validate(e) for e in page.events], next_before=page.next_before
+    ).model_dump(mode="json")

@@ -4,6 +4,15 @@ Requests only insert events. A separate sealing step (the ``audit-seal`` job, or
 verify``) gives each unsealed event the next chain position and
 ``hash = SHA-256(previous hash + canonical row)``; only sealers take the chain lock, so requests
 never wait on it.
+
+The canonical row is every column of the event, in a fixed order, each written as
+``<length>:<text>`` (``-`` for NULL), concatenated and UTF-8 encoded. The length prefix makes the
+encoding unambiguous: no text can be shifted from one column into the next without changing the
+bytes. Column texts: integers in decimal, the time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC,
+UUIDs as 32 lowercase hex digits, ``details`` as the JSON text exactly as stored. The database
+renders that text itself (:func:`canonical_sql`), for sealing and for verification alike, so the
+two cannot drift apart and verification needs no per-row type conversion in Python;
+:func:`canonical_event` is the same definition written in Python, for tests and for reading.
 """
 
 from __future__ import annotations
@@ -12,10 +21,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEvent, AuditSeal
@@ -25,79 +35,141 @@ GENESIS = "0" * 64
 # Arbitrary constant naming the chain's advisory lock on PostgreSQL.
 SEAL_LOCK_KEY = 0x5AFE_A0D1
 
-_E = AuditEvent.__table__.c
-EVENT_COLUMNS = (
-    _E.id,
-    _E.occurred_at,
-    _E.request_id,
-    _E.user_id,
-    _E.agency_code,
-    _E.issuer,
-    _E.action,
-    _E.object_type,
-    _E.object_id,
-    _E.case_id,
-    _E.outcome,
-    _E.reason,
-    _E.details,
+# The event columns in canonical order, with how each is rendered as text by each database.
+_TEXT, _INT, _TIME, _UUID, _JSON = "text", "int", "time", "uuid", "json"
+CANONICAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", _INT),
+    ("occurred_at", _TIME),
+    ("request_id", _TEXT),
+    ("user_id", _UUID),
+    ("agency_code", _TEXT),
+    ("issuer", _TEXT),
+    ("action", _TEXT),
+    ("object_type", _TEXT),
+    ("object_id", _TEXT),
+    ("case_id", _UUID),
+    ("outcome", _TEXT),
+    ("reason", _TEXT),
+    ("details", _JSON),
 )
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def _field(value: Any) -> str:
-    if value is None:
-        return "\x00"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value)
+def _column_text_sql(column: str, kind: str, postgres: bool) -> str:
+    ref = f"e.{column}"
+    if postgres:
+        return {
+            _INT: f"{ref}::text",
+            _TIME: f"to_char({ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            _UUID: f"replace({ref}::text, '-', '')",
+            _JSON: f"{ref}::text",
+            _TEXT: ref,
+        }[kind]
+    return {
+        # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime)
+        # and UUIDs as 32 hex digits.
+        _INT: f"CAST({ref} AS TEXT)",
+        _TIME: f"replace({ref}, ' ', 'T') || 'Z'",
+        _UUID: ref,
+        _JSON: ref,
+        _TEXT: ref,
+    }[kind]
 
 
-def canonical(row: Sequence[Any]) -> bytes:
-    """The canonical byte form of an event row: every column, unit-separated, in fixed order."""
-    return "\x1f".join([_field(v) for v in row]).encode()
+def canonical_sql(postgres: bool) -> str:
+    """The SQL expression computing an event's canonical text from ``audit_events e``."""
+    parts = []
+    for column, kind in CANONICAL_COLUMNS:
+        value = _column_text_sql(column, kind, postgres)
+        parts.append(f"COALESCE(CAST(length({value}) AS TEXT) || ':' || {value}, '-')")
+    return " || ".join(parts)
 
 
-def chain_hash(previous: str, row: Sequence[Any]) -> str:
-    return hashlib.sha256(previous.encode() + canonical(row)).hexdigest()
+def canonical(fields: Iterable[str | None]) -> bytes:
+    """The canonical bytes of an event given its column texts in canonical order."""
+    return "".join("-" if v is None else f"{len(v)}:{v}" for v in fields).encode()
+
+
+def canonical_event(event: AuditEvent, details_text: str | None = None) -> bytes:
+    """The same canonical form computed in Python from a loaded event (tests, offline checks).
+
+    ``details_text`` is the stored JSON text; by default the event's details serialised the way
+    SQLAlchemy stores them.
+    """
+    def uuid_text(value: Any) -> str | None:
+        return None if value is None else value.hex
+
+    moment = event.occurred_at.astimezone(UTC).strftime(TIME_FORMAT)
+    details = json.dumps(event.details) if details_text is None else details_text
+    return canonical([
+        str(event.id), moment, event.request_id, uuid_text(event.user_id), event.agency_code,
+        event.issuer, event.action, event.object_type, event.object_id, uuid_text(event.case_id),
+        event.outcome, event.reason, details,
+    ])
+
+
+def next_hash(previous: str, canonical_row: bytes) -> str:
+    """``SHA-256(previous hash + canonical row)`` as 64 lowercase hex digits."""
+    return hashlib.sha256(previous.encode() + canonical_row).hexdigest()
 
 
 def _lock_chain(session: Session) -> None:
+    """Serialise sealers (and only sealers): concurrent requests never touch this lock."""
     if is_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEAL_LOCK_KEY})
+    else:
+        # SQLite: take the database's write lock now, before reading the chain head, so a
+        # second sealer waits (busy_timeout) instead of failing on a stale read snapshot.
+        session.execute(text("UPDATE audit_seals SET hash = hash WHERE 0 = 1"))
 
 
 def _chain_head(session: Session) -> tuple[int, str]:
     head = session.execute(
-        select(AuditSeal.position, AuditSeal.hash).order_by(AuditSeal.position.desc()).limit(1)
+        text("SELECT position, hash FROM audit_seals ORDER BY position DESC LIMIT 1")
     ).first()
-    return (head.position, head.hash) if head else (0, GENESIS)
+    return (int(head[0]), str(head[1])) if head else (0, GENESIS)
+
+
+def _unsealed_sql(postgres: bool, bounded: bool) -> str:
+    after = "AND e.id > :after " if bounded else ""
+    return (
+        f"SELECT e.id, {canonical_sql(postgres)} FROM audit_events e "  # noqa: S608 - constants only
+        "WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id) "
+        f"{after}ORDER BY e.id LIMIT :limit"
+    )
 
 
 def seal_pending(session: Session, *, now: datetime, batch_size: int = 5000) -> int:
-    """Give every unsealed event its chain position and hash; returns how many were sealed."""
+    """Give every unsealed event the next chain position and its hash; returns how many.
+
+    Events are sealed in id order among those still unsealed, so an event whose transaction
+    committed after a later-numbered one is sealed by the next run, at the end of the chain.
+    Sealing is idempotent: a second run right after the first seals nothing.
+    """
+    postgres = is_postgres(session)
     _lock_chain(session)
     position, previous = _chain_head(session)
     sealed = 0
-    seal_table = AuditSeal.__table__
+    # The first query finds the lowest unsealed ids; later batches continue after the last one.
+    last_id: int | None = None
     while True:
-        rows = session.execute(
-            select(*EVENT_COLUMNS)
-            .outerjoin(seal_table, seal_table.c.event_id == _E.id)
-            .where(seal_table.c.event_id.is_(None))
-            .order_by(_E.id)
-            .limit(batch_size)
-        ).all()
+        params: dict[str, Any] = {"limit": batch_size}
+        if last_id is not None:
+            params["after"] = last_id
+        rows = session.execute(text(_unsealed_sql(postgres, last_id is not None)), params).all()
         if not rows:
             return sealed
         seals = []
-        for row in rows:
+        for event_id, canonical_text in rows:
             position += 1
-            previous = chain_hash(previous, row)
-            seals.append({"position": position, "event_id": row[0], "hash": previous,
+            previous = next_hash(previous, canonical_text.encode())
+            seals.append({"position": position, "event_id": event_id, "hash": previous,
                           "sealed_at": now})
         session.execute(insert(AuditSeal), seals)
         sealed += len(seals)
+        last_id = rows[-1][0]
+        if len(rows) < batch_size:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -112,32 +184,54 @@ class Verification:
 
 
 def verify_rows(rows: Iterable[Sequence[Any]]) -> Verification:
-    """Check (position, hash, *event columns) rows in position order; name the first break."""
-    previous = GENESIS
-    expected = 1
-    checked = 0
+    """Check ``(position, hash, canonical text)`` rows in position order; name the first break.
+
+    A missing position, a seal whose event is gone (canonical text NULL) and a hash that does
+    not follow from its predecessor and its event each break the chain at that position.
+    """
     sha256 = hashlib.sha256
-    for row in rows:
-        position, stored = row[0], row[1]
+    previous = GENESIS.encode()
+    expected = 1
+    for position, stored, canonical_text in rows:
         if position != expected:
-            return Verification(checked, expected, f"position {expected} is missing")
-        digest = sha256(previous.encode() + canonical(row[2:])).hexdigest()
+            return Verification(expected - 1, expected, f"position {expected} is missing")
+        if canonical_text is None:
+            return Verification(expected - 1, position,
+                                f"the event sealed at position {position} is missing")
+        digest = sha256(previous + canonical_text.encode()).hexdigest()
         if digest != stored:
-            return Verification(checked, position, f"hash mismatch at position {position}")
-        previous = stored
+            return Verification(expected - 1, position,
+                                f"position {position} does not match its event or predecessor")
+        previous = stored.encode()
         expected += 1
-        checked += 1
-    return Verification(checked, None)
+    return Verification(expected - 1, None)
+
+
+def _verify_sql(postgres: bool) -> str:
+    return (
+        "SELECT s.position, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE "  # noqa: S608 - constants
+        f"{canonical_sql(postgres)} "
+        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.position"
+    )
 
 
 def verify_chain(session: Session, *, batch_size: int = 20000) -> Verification:
-    """Recompute the whole chain from the stored events (``hub audit verify``)."""
-    seal_table = AuditSeal.__table__
-    stmt = (
-        select(seal_table.c.position, seal_table.c.hash, *EVENT_COLUMNS)
-        .join(AuditEvent.__table__, seal_table.c.event_id == _E.id)
-        .order_by(seal_table.c.position)
-        .execution_options(yield_per=batch_size)
-    )
-    result = session.execute(stmt)
-    return verify_rows(result)
+    """Recompute the whole chain from the stored events (``hub audit verify``).
+
+    Reads through the raw driver cursor (server-side on PostgreSQL) so that millions of rows
+    stream in batches with no per-row type processing.
+    """
+    connection: Connection = session.connection()
+    raw: Any = connection.connection.dbapi_connection
+    if is_postgres(session):
+        # A server-side cursor is planned for the first rows by default; we read them all.
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        cursor = raw.cursor(name="hub_audit_verify")
+        cursor.itersize = batch_size
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(_verify_sql(is_postgres(session)))
+        return verify_rows(cursor)
+    finally:
+        cursor.close()

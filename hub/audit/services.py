@@ -1,16 +1,21 @@
-"""Writing audit events in the business transaction (invariant 5)."""
+"""Writing audit events in the business transaction, and reading a case's trail (invariant 5)."""
 
 from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.access import may_read_case_audit
 from hub.actor import Actor
 from hub.audit.models import AuditEvent
+from hub.cases.models import Case
+from hub.errors import NotFound
 
 
 class Outcome(enum.StrEnum):
@@ -52,3 +57,40 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    next_before: int | None  # the ``before`` of the next, older page; None on the last page
+
+
+def case_events(
+    session: Session,
+    actor: Actor,
+    case_id: uuid.UUID,
+    *,
+    now: datetime,
+    before: int | None = None,
+    limit: int = 500,
+) -> AuditPage:
+    """A case's audit events, newest first, ``limit`` at a time below event id ``before``.
+
+    Leads and IG of a current member agency, or any auditor, may read them (invariant 2: others
+    are told the case does not exist). The read is itself audited (invariant 5).
+    """
+    user = actor.user
+    if user is None or not may_read_case_audit(session, user, case_id):
+        raise NotFound("No such case")
+    if session.get(Case, case_id) is None:
+        raise NotFound("No such case")
+    stmt = select(AuditEvent).where(AuditEvent.case_id == case_id)
+    if before is not None:
+        stmt = stmt.where(AuditEvent.id < before)
+    # One row more than asked tells whether an older page exists without a count query.
+    events = list(session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(events) > limit
+    events = events[:limit]
+    record(session, actor, "audit.read", now=now, object_type="case", object_id=case_id,
+           case_id=case_id, details={"count": len(events), "before": before, "limit": limit})
+    return AuditPage(events, events[-1].id if more and events else None)
