@@ -15,6 +15,7 @@ from hub.cases.schemas import (
     CaseCreate,
     CaseDetail,
     CaseList,
+    CaseListQuery,
     CaseSummary,
     MemberAdd,
     MemberList,
@@ -52,12 +53,17 @@ def create_case(body: CaseCreate) -> tuple[dict, int]:
 
 
 @endpoint(api_v1, "GET", "/cases", summary="Cases my agency is a member of",
-          permission=Permission.CASE_LIST, response=CaseList)
-def list_cases() -> dict:
+          permission=Permission.CASE_LIST, query=CaseListQuery, response=CaseList)
+def list_cases(query: CaseListQuery) -> dict:
     user = context.user()
     assert user is not None
-    cases = services.list_cases(context.db(), user)
-    return CaseList(cases=[summary(c) for c in cases]).model_dump(mode="json")
+    # One row more than asked tells whether another page exists without a count query.
+    cases = services.list_cases(context.db(), user, limit=query.limit + 1, offset=query.offset)
+    more = len(cases) > query.limit
+    return CaseList(
+        cases=[summary(c) for c in cases[: query.limit]], limit=query.limit, offset=query.offset,
+        next_offset=query.offset + query.limit if more else None,
+    ).model_dump(mode="json")
 
 
 @endpoint(api_v1, "GET", "/cases/<uuid:case_id>", summary="One case, with its subject (audited)",

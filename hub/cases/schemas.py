@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from hub.api.schemas import Input, Output
+from hub.api.schemas import Input, Output, Query
 from hub.cases.models import CaseKind
 
 AgencyCode = Annotated[str, StringConstraints(min_length=2, max_length=32, pattern=r"^[A-Z0-9-]+$")]
@@ -57,8 +57,18 @@ class CaseDetail(CaseSummary):
     members: list[MemberOut]
 
 
+class CaseListQuery(Query):
+    """Paging through the caller's cases, newest first."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="how many cases to return (1-200)")
+    offset: int = Field(default=0, ge=0, le=1_000_000, description="how many newest cases to skip")
+
+
 class CaseList(Output):
     cases: list[CaseSummary]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last page")
 
 
 class MemberAdd(Input):

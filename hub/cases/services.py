@@ -10,9 +10,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hub.access import Permission, visible_case
+from hub.access import Permission, has_permission, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, User
+from hub.agencies.services import AGENCY_CODE
 from hub.audit.services import record
 from hub.cases import rules
 from hub.cases.models import Case, CaseFlag, CaseKind, CaseMembership, CaseReferenceCounter
@@ -33,7 +34,9 @@ def _subject_binding(case: Case) -> Binding:
 
 
 def _agencies_by_code(session: Session, codes: list[str], field: str) -> dict[str, Agency]:
-    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    # A code that cannot exist (e.g. one with a NUL byte from a URL) is never sent to the database.
+    plausible = [c for c in codes if AGENCY_CODE.match(c)]
+    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(plausible)))}
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise ValidationFailed({field: f"Unknown agency code: {', '.join(sorted(set(unknown)))}"})
@@ -121,7 +124,12 @@ def create_case(
 
 
 def list_cases(session: Session, user: User, *, limit: int = 200, offset: int = 0) -> list[Case]:
-    """Cases the user's agency is currently a member of, newest first (need to know)."""
+    """Cases the user's agency is currently a member of, newest first (need to know).
+
+    Roles without the case-list permission (administrators, auditors) get none (invariant 2).
+    """
+    if not has_permission(user, Permission.CASE_LIST):
+        return []
     return list(
         session.scalars(
             select(Case)

@@ -1,0 +1,287 @@
+"""The access policy as a matrix: every registered route x every role x every agency relation.
+
+The expected answers are written out below as a table, by hand, from DESIGN.md invariant 2; they are
+deliberately NOT computed by calling ``hub.access``. A route that exists in the application but not
+in the table fails the run, so nobody can add an endpoint without deciding who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from hub.access import declared_permission
+from hub.actor import Actor
+from hub.agencies.models import Agency
+from hub.app import create_app
+from hub.cases import services as case_services
+from hub.cases.models import Case
+from hub.config import Policy, Settings
+from hub.crypto.keyring import Keyring
+from hub.db import utcnow
+from tests.conftest import Factory
+
+ROLES = ("practitioner", "manager", "lead", "ig", "admin", "auditor")
+ANONYMOUS = "anonymous"
+
+LEAD_MEMBER = "lead member"
+MEMBER = "member"
+NON_MEMBER = "non-member"
+REMOVED = "removed member"
+RELATIONS = (LEAD_MEMBER, MEMBER, NON_MEMBER, REMOVED)
+
+SIGN_IN_REDIRECT = 302  # web pages send an anonymous visitor to /sign-in
+SUBJECT_NAME = "Morgan Matrixperson"
+
+Statuses = int | dict[str, int]
+
+
+# --- shorthands for rows of the table (plain data, no policy logic) -------------------------------
+
+def members_see(ok: int) -> dict[str, int]:
+    """Current members get ``ok``; everyone else is told the case does not exist."""
+    return {LEAD_MEMBER: ok, MEMBER: ok, NON_MEMBER: 404, REMOVED: 404}
+
+
+def lead_agency_only(ok: int) -> dict[str, int]:
+    """The lead agency gets ``ok``; other members 403; non-members and removed members 404."""
+    return {LEAD_MEMBER: ok, MEMBER: 403, NON_MEMBER: 404, REMOVED: 404}
+
+
+@dataclass(frozen=True)
+class World:
+    """One case led by ``lead``; ``member`` and ``leaver`` are members, ``removed`` was removed."""
+
+    case: Case
+    lead: Agency
+    member: Agency
+    leaver: Agency
+    removed: Agency
+    outsider: Agency
+    newcomer: Agency
+
+    def agency_for(self, relation: str) -> Agency:
+        return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
+                REMOVED: self.removed}[relation]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call one route, and the status each role (by agency relation) must get."""
+
+    statuses: dict[str, Statuses]
+    path_values: Callable[[World], dict[str, Any]] = lambda w: {}
+    query: Callable[[World], dict[str, str]] = lambda w: {}
+    body: Callable[[World], dict[str, Any]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def expected(self, role: str, relation: str) -> int:
+        status = self.statuses[role]
+        return status if isinstance(status, int) else status[relation]
+
+
+def everyone(status: int, anonymous: int) -> dict[str, Statuses]:
+    return {**dict.fromkeys(ROLES, status), ANONYMOUS: anonymous}
+
+
+def case_id(w: World) -> dict[str, Any]:
+    return {"case_id": w.case.id}
+
+
+NEW_CASE = {"kind": "adult", "subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
+            "agencies": []}
+
+# The table. To add a route: add one entry keyed by (METHOD, rule exactly as Flask prints it),
+# giving every role a status (an int, or one per agency relation), and a valid body if it takes one.
+EXPECTED: dict[tuple[str, str], Route] = {
+    # --- public ---
+    ("GET", "/healthz"): Route(everyone(200, anonymous=200)),
+    ("GET", "/sign-in"): Route(everyone(200, anonymous=200)),
+    ("GET", "/static/<path:filename>"): Route(everyone(200, anonymous=200),
+                                              path_values=lambda w: {"filename": "hub.css"}),
+    ("GET", "/api/v1/openapi.json"): Route(everyone(200, anonymous=200)),
+    # --- web pages ---
+    ("GET", "/"): Route(everyone(200, anonymous=SIGN_IN_REDIRECT)),
+    ("GET", "/cases/<uuid:case_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    # --- API: about me ---
+    ("GET", "/api/v1/me"): Route(everyone(200, anonymous=401)),
+    # --- API: cases ---
+    ("GET", "/api/v1/cases"): Route({
+        "practitioner": 200, "manager": 200, "lead": 200, "ig": 200,
+        "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }),
+    ("POST", "/api/v1/cases"): Route({
+        "practitioner": 201, "manager": 201, "lead": 201, "ig": 403,
+        "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, body=lambda w: NEW_CASE),
+    ("GET", "/api/v1/cases/<uuid:case_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("POST", "/api/v1/cases/<uuid:case_id>/members"): Route({
+        "practitioner": lead_agency_only(201), "manager": lead_agency_only(201),
+        "lead": lead_agency_only(201),
+        # IG may read a case but never changes who shares it; like admin and auditor it is
+        # refused before the case is looked up, so the answer does not depend on membership.
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: {"agency": w.newcomer.code}),
+    ("DELETE", "/api/v1/cases/<uuid:case_id>/members/<code>"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"case_id": w.case.id, "code": w.leaver.code}),
+    # --- API: audit trail ---
+    ("GET", "/api/v1/audit"): Route({
+        "practitioner": 403, "manager": 403, "lead": members_see(200), "ig": members_see(200),
+        "admin": 403, "auditor": 200, ANONYMOUS: 401,
+    }, query=lambda w: {"case": str(w.case.id)}),
+}
+
+
+# --- the routes the application really has ------------------------------------------------------
+
+def _application_for_inspection() -> Flask:
+    """An app built only to read its url_map (no database is touched)."""
+    settings = Settings(database_url="sqlite://", secret_key="inspection-only", keyring_path=None,
+                        base_url="http://127.0.0.1:5000", policy=Policy())
+    return create_app(settings, keyring=Keyring.generate())
+
+
+def registered_routes(app: Flask) -> dict[tuple[str, str], str]:
+    """(method, rule) -> endpoint for every route, without the HEAD/OPTIONS Flask adds itself."""
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes[(method, rule.rule)] = rule.endpoint
+    return routes
+
+
+ROUTES = registered_routes(_application_for_inspection())
+MATRIX = [
+    pytest.param(key, role, relation, id=f"{key[0]} {key[1]} | {role} | {relation}")
+    for key in sorted(set(ROUTES) | set(EXPECTED))
+    for role in (*ROLES, ANONYMOUS)
+    for relation in (RELATIONS if role != ANONYMOUS else ("-",))
+]
+
+
+def test_every_route_declares_a_permission(app):
+    undeclared = sorted(
+        f"{rule.rule} ({rule.endpoint})" for rule in app.url_map.iter_rules()
+        if declared_permission(app.view_functions[rule.endpoint]) is None
+    )
+    assert not undeclared, (
+        "These routes declare no permission; decorate each with hub.access.requires(...) "
+        f"(or declare it with hub.api.endpoints.endpoint): {undeclared}"
+    )
+
+
+def test_a_view_without_a_declared_permission_is_refused(app, client):
+    """Deny by default: even if the test above were skipped, the request hook refuses the view."""
+    app.add_url_rule("/forgotten", endpoint="forgotten", view_func=lambda: "secret")
+    response = client.get("/forgotten")
+    assert response.status_code == 404
+    assert b"secret" not in response.data
+
+
+def test_every_route_has_an_entry_in_the_expectation_table():
+    missing = sorted(set(ROUTES) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(ROUTES))
+    assert not missing, (
+        f"Routes without an entry in EXPECTED in {__file__.rsplit('/', 2)[-1]}: {missing}. "
+        "Add one per route saying which status each role gets as lead member, member, non-member "
+        "and removed member (and a valid body if the route takes one)."
+    )
+    assert not stale, f"EXPECTED lists routes the application no longer has: {stale}"
+
+
+@pytest.fixture
+def world(make: Factory, session: Session) -> World:
+    lead, member, leaver, removed, outsider, newcomer = (make.agency() for _ in range(6))
+    creator = make.user(lead)
+    case = make.case(creator, members=(member, leaver, removed), name=SUBJECT_NAME)
+    case_services.remove_member(session, Actor(creator, "test"), case.id, removed.code, now=utcnow())
+    session.commit()
+    return World(case, lead, member, leaver, removed, outsider, newcomer)
+
+
+def _url(rule: str, values: dict[str, Any]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"the EXPECTED entry for {rule} must give a value for <{name}>"
+        return str(values[name])
+
+    return re.sub(r"<(?:[a-z]+:)?(\w+)>", substitute, rule)
+
+
+@pytest.mark.parametrize(("key", "role", "relation"), MATRIX)
+def test_access_matrix(key, role, relation, client: FlaskClient, make: Factory, world: World):
+    method, rule = key
+    assert key in ROUTES, f"EXPECTED lists {method} {rule}, which the application does not have"
+    assert key in EXPECTED, (
+        f"{method} {rule} has no entry in EXPECTED in tests/test_access_matrix.py: add one giving "
+        "the status each role gets as lead member, member, non-member and removed member"
+    )
+    route = EXPECTED[key]
+    headers = dict(route.headers)
+    if role != ANONYMOUS:
+        caller = make.user(world.agency_for(relation), role)
+        headers["Authorization"] = f"Bearer {make.token(caller)}"
+    url = _url(rule, route.path_values(world))
+    kwargs: dict[str, Any] = {"headers": headers, "query_string": route.query(world)}
+    if route.body is not None:
+        kwargs["json"] = route.body(world)
+
+    response = client.open(url, method=method, **kwargs)
+    text = response.get_data(as_text=True)
+    response.close()  # static files are streamed from an open file
+
+    expected = route.expected(role, relation)
+    assert response.status_code == expected, (
+        f"{role} ({relation}) got {response.status_code} from {method} {url}, expected {expected}: "
+        f"{text[:300]}"
+    )
+    if expected == SIGN_IN_REDIRECT:
+        assert response.headers["Location"].startswith("/sign-in")
+    if rule.startswith("/api/") and expected >= 400:
+        assert response.mimetype == "application/problem+json"
+        assert response.json["status"] == expected
+    if expected == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    if expected >= 400 or role in ("admin", "auditor"):
+        # Refusals and the content-blind roles never see who the case is about.
+        assert SUBJECT_NAME not in text
+
+
+def test_admin_and_auditor_dashboards_list_no_cases(client, make, world):
+    for role in ("admin", "auditor"):
+        person = make.user(world.lead, role)
+        page = client.get("/", headers=make.headers(person))
+        assert page.status_code == 200
+        assert world.case.ref not in page.get_data(as_text=True)
+    practitioner = make.user(world.lead)
+    page = client.get("/", headers=make.headers(practitioner))
+    assert world.case.ref in page.get_data(as_text=True)
+
+
+def test_a_case_that_does_not_exist_looks_exactly_like_one_you_may_not_see(client, make, world):
+    outsider = make.user(world.outsider)
+    headers = make.headers(outsider)
+    hidden = client.get(f"/api/v1/cases/{world.case.id}", headers=headers)
+    absent = client.get(f"/api/v1/cases/{uuid.uuid4()}", headers=headers)
+    assert hidden.status_code == absent.status_code == 404
+
+    def comparable(body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k != "request_id"}
+
+    assert comparable(hidden.json) == comparable(absent.json)
