@@ -27,6 +27,7 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database
 from hub.errors import HubError
 from hub.security import init_security
+from hub.signin.views import init_signin
 from hub.web import templating
 from hub.web.views import web
 
@@ -72,6 +73,7 @@ def create_app(
     init_auth(app)
     app.register_blueprint(api_v1)
     app.register_blueprint(web)
+    init_signin(app)
     app.view_functions["static"].__dict__["_hub_permission"] = Permission.PUBLIC
 
     app.before_request(_enforce_declared_permission)

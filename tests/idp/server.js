@@ -1,7 +1,7 @@
 // A real OpenID provider for the hub's tests: npm `oidc-provider`, configured from a JSON file.
 //
 // Usage: node server.js CONFIG.json
-//   {"port": 4010, "issuer": "http://127.0.0.1:4010",
+//   {"host": "127.0.0.2", "port": 4010, "issuer": "http://127.0.0.2:4010",
 //    "clients": [{"client_id": "hub", "client_secret": "...", "redirect_uris": [...],
 //                 "post_logout_redirect_uris": [...], "backchannel_logout_uri": "..."}],
 //    "accounts": {"subject": {"name": "...", "roles": ["officer"], ...}}}
@@ -9,7 +9,7 @@
 // Signing in is non-interactive for tests: GET /interaction/:uid shows a one-field form and
 // POST /interaction/:uid/login with `subject=<sub>` finishes the login. Consent is implied for
 // the configured (first-party) clients. POST /test/accounts replaces or adds accounts' claims.
-// Loopback only: this server exists for the tests and binds 127.0.0.1.
+// Loopback only: this server exists for the tests and binds a 127.x.y.z address (`host`).
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,8 @@ import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const accounts = new Map(Object.entries(config.accounts || {}));
-const SCOPES = ['openid', 'email', 'profile', 'roles'];
+const SCOPES = ['openid', 'email', 'profile'];
+const HOST = config.host || '127.0.0.1';
 
 function signingKeys() {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
@@ -48,8 +49,7 @@ const provider = new Provider(config.issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name'],
-    roles: ['roles', 'agency'],
+    profile: ['name', 'roles', 'agency'],
   },
   // The hub reads the person's claims from the ID token, not from userinfo.
   conformIdTokenClaims: false,
@@ -154,6 +154,6 @@ const server = http.createServer(async (req, res) => {
     if (!res.headersSent) send(res, 400, `<p>${escapeHtml(err.message)}</p>`);
   }
 });
-server.listen(config.port, '127.0.0.1', () => {
+server.listen(config.port, HOST, () => {
   console.log(`listening ${config.issuer}`);
 });

@@ -1,0 +1,163 @@
+"""Sign-in state and identity mapping: the only place sign-in changes the database.
+
+A person is (issuer, subject) (invariant 3): the first sign-in creates them in the agency the
+hub's own configuration names for that provider, never one a claim names; e-mail is never used
+to match; a deactivated person is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub.actor import Actor
+from hub.agencies.models import Agency, ExternalIdentity, User
+from hub.agencies.services import EMAIL
+from hub.audit.services import record
+from hub.config import ProviderConfig
+from hub.signin import rules
+from hub.signin.models import SeenLogoutToken, SignInAttempt
+
+ATTEMPT_LIFETIME = timedelta(minutes=10)
+PURGE_AFTER = timedelta(days=1)
+
+
+class SignInRefused(Exception):
+    """Sign-in cannot go on; ``code`` is the audit reason, ``detail`` what the person is told."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """The secrets of one authorization request; only the state's hash is stored."""
+
+    attempt: SignInAttempt
+    state: str
+    nonce: str
+    code_verifier: str
+
+
+def hash_state(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def begin_sign_in(
+    db: Session, provider: ProviderConfig, *, next_path: str | None, max_age: int | None, now: datetime
+) -> AuthorizationRequest:
+    """Start an authorization request with a fresh `state`, `nonce` and PKCE verifier (RFC 7636)."""
+    db.execute(delete(SignInAttempt).where(SignInAttempt.created_at < now - PURGE_AFTER))
+    state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    code_verifier = secrets.token_urlsafe(64)  # 86 characters of the unreserved set
+    attempt = SignInAttempt(state_hash=hash_state(state), provider=provider.name, nonce=nonce,
+                            code_verifier=code_verifier, next_path=rules.safe_next_path(next_path),
+                            max_age=max_age, created_at=now)
+    db.add(attempt)
+    db.flush()
+    return AuthorizationRequest(attempt, state, nonce, code_verifier)
+
+
+def claim_attempt(db: Session, provider: ProviderConfig, *, state: str, now: datetime) -> SignInAttempt:
+    """The unused, unexpired attempt this `state` belongs to, marked used; it must have been started
+    for this very provider (mix-up defence, RFC 9700 §4.4)."""
+    if not state or len(state) > 200:
+        raise SignInRefused("state_missing", "The sign-in response did not say which sign-in it answers.")
+    attempt = db.scalar(select(SignInAttempt).where(SignInAttempt.state_hash == hash_state(state)))
+    if attempt is None:
+        raise SignInRefused("state_unknown", "This sign-in response does not match a sign-in started here.")
+    if attempt.provider != provider.name:
+        raise SignInRefused("provider_mismatch",
+                            "This sign-in response came back to a different agency's sign-in.")
+    if attempt.used_at is not None:
+        raise SignInRefused("state_replayed", "This sign-in response has already been used.")
+    if now - attempt.created_at > ATTEMPT_LIFETIME:
+        raise SignInRefused("state_expired", "This sign-in took too long.")
+    claimed = db.execute(
+        update(SignInAttempt).where(SignInAttempt.id == attempt.id, SignInAttempt.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise SignInRefused("state_replayed", "This sign-in response has already been used.")
+    db.refresh(attempt)
+    return attempt
+
+
+def _name_from(claims: dict[str, Any], provider: ProviderConfig) -> str:
+    name = claims.get("name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()[:200]
+    return f"{provider.title} user"[:200]
+
+
+def _email_from(claims: dict[str, Any]) -> str:
+    email = claims.get("email")
+    return email if isinstance(email, str) and len(email) <= 320 and EMAIL.match(email) else ""
+
+
+def person_for_identity(
+    db: Session, actor: Actor, provider: ProviderConfig, claims: dict[str, Any], *, now: datetime
+) -> User:
+    """The hub user for (issuer, subject) from a verified ID token, created on first sign-in.
+
+    Agency from the provider's configuration (a claim may only choose among those agencies); role
+    from `role_claim` through `role_map`, `practitioner` by default. An existing person is never
+    moved to another agency by claims. Deactivated people are refused.
+    """
+    subject = str(claims["sub"])
+    identity = db.scalar(select(ExternalIdentity).where(ExternalIdentity.issuer == provider.issuer,
+                                                        ExternalIdentity.subject == subject))
+    if identity is not None:
+        user = db.get(User, identity.user_id)
+        if user is None or not user.active:
+            raise SignInRefused("user_deactivated",
+                                "Your account on the hub has been deactivated. Ask your hub administrator.")
+        identity.last_seen_at = now
+        db.flush()
+        return user
+    code = rules.choose_agency(provider.agencies, claims.get("agency"))
+    if code is None:
+        raise SignInRefused("agency_not_determined",
+                            "Your account does not say which of this provider's agencies you belong to.")
+    agency = db.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise SignInRefused("agency_not_registered", "Your agency is not registered on the hub yet.")
+    roles = rules.map_roles(provider.role_claim, provider.role_map, claims)
+    user = User(agency_id=agency.id, email=_email_from(claims), name=_name_from(claims, provider),
+                roles=roles, active=True, created_at=now)
+    user.agency = agency
+    db.add(user)
+    db.flush()
+    try:
+        with db.begin_nested():
+            db.add(ExternalIdentity(user_id=user.id, issuer=provider.issuer, subject=subject,
+                                    created_at=now, last_seen_at=now))
+    except IntegrityError as exc:
+        # Another request created this person at the same moment: refuse rather than guess.
+        raise SignInRefused("identity_race", "Signing in twice at once: try again.") from exc
+    record(db, actor, "user.provision", now=now, object_type="user", object_id=user.id,
+           details={"agency": agency.code, "roles": roles, "provider": provider.name})
+    return user
+
+
+def remember_logout_token(db: Session, issuer: str, jti: str, *, now: datetime) -> None:
+    """Record a back-channel logout token's `jti`; a replay is refused (Back-Channel Logout §2.6)."""
+    db.execute(delete(SeenLogoutToken).where(SeenLogoutToken.seen_at < now - PURGE_AFTER))
+    seen = db.scalar(select(SeenLogoutToken.id).where(SeenLogoutToken.issuer == issuer,
+                                                      SeenLogoutToken.jti == jti))
+    if seen is not None:
+        raise rules.TokenRejected("jti_replayed", "this logout token has already been used")
+    try:
+        with db.begin_nested():
+            db.add(SeenLogoutToken(issuer=issuer, jti=jti, seen_at=now))
+    except IntegrityError as exc:
+        raise rules.TokenRejected("jti_replayed", "this logout token has already been used") from exc
