@@ -64,6 +64,10 @@ def database_url(pg_cluster: PostgresCluster | None, tmp_path_factory: pytest.Te
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hub.db'}"
     migrate.upgrade(url)
     migrate.check(url)
+    if pg_cluster is not None:
+        # The shared test engine gets a copy, so that hub_template stays free of connections
+        # and fresh_database_url can still copy it.
+        url = pg_cluster.create_database("hub_tests", template="hub_template")
     return url
 
 
