@@ -124,6 +124,10 @@ def _finish_unit_of_work(response: Response) -> Response:
         if response.status_code < 400:
             session.commit()
         else:
+            # Detached, the acting user is not reloaded through this session by the deferred audit
+            # below (a reload would open a transaction that teardown rolls back, and in the tests'
+            # savepoint harness the audit row would go with it).
+            session.expunge_all()
             session.rollback()
     deferred = g.pop("deferred_audit", None)
     if deferred:
