@@ -1,0 +1,224 @@
+"""`python -m bench`: run every benchmark on SQLite and PostgreSQL, print ratios, write results.json.
+
+Environment: BENCH_SECONDS (wrk duration, default 10), BENCH_DATABASES (default
+"sqlite,postgresql"), BENCH_CASES (10000), BENCH_AUDIT_EVENTS (300000), BENCH_DATA_KEYS (100000).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import bulk, profile, seed
+from bench.load import BenchError, get, lua_script, python_argv, run_wrk, served
+from bench.postgres import Cluster, start_cluster
+from bench.report import print_summary, readme_table
+from hub.crypto.keyring import Keyring
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+TARGETS = {"case_read_ratio": 0.30, "audit_verify_rows_per_second": 200_000,
+           "keys_rotate_keys_per_second": 20_000}
+WORKERS = 2
+CONNECTIONS = 32
+WRK_THREADS = 2
+WARMUP_SECONDS = 2
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        raise SystemExit(f"error: {name} must be a whole number") from None
+    if value <= 0:
+        raise SystemExit(f"error: {name} must be positive")
+    return value
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def _load(label: str, base_url: str, script: Path, seconds: int) -> dict[str, Any]:
+    run_wrk(base_url, script, seconds=WARMUP_SECONDS, connections=CONNECTIONS, threads=WRK_THREADS)
+    result = run_wrk(base_url, script, seconds=seconds, connections=CONNECTIONS, threads=WRK_THREADS)
+    log(f"  {label}: {result.requests_per_second:,.0f} requests/s "
+        f"(p50 {result.latency_p50_ms} ms, p99 {result.latency_p99_ms} ms, {result.requests} requests, "
+        "0 errors)")
+    return result.as_dict()
+
+
+def _profile(kind: str, pid: int, base_url: str, script: Path, seconds: int,
+             workdir: Path) -> dict[str, Any]:
+    """An extra, unmeasured wrk run with py-spy sampling the workers: where the time goes."""
+    raw = workdir / f"{kind}-hub-profile.txt"
+    sampler = profile.start(pid, seconds, raw)
+    if sampler is None:
+        raise BenchError("BENCH_PROFILE needs py-spy: pip install -e '.[bench]'")
+    run_wrk(base_url, script, seconds=seconds, connections=CONNECTIONS, threads=WRK_THREADS)
+    sampler.wait(timeout=seconds + 60)
+    if not raw.exists():
+        raise BenchError("py-spy wrote no profile (is ptrace allowed?)")
+    summary = profile.summarise(raw)
+    log(f"  profile of the hub's workers under load ({summary['samples']} samples); inclusive:")
+    for entry in summary["inclusive"]:
+        log(f"    {entry['percent']:5.1f}%  {entry['function']}")
+    log("  self:")
+    for entry in summary["self"][:15]:
+        log(f"    {entry['percent']:5.1f}%  {entry['function']}")
+    return summary
+
+
+def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int],
+                   seconds: int) -> dict[str, Any]:
+    """Everything for one database kind: seed, baseline and hub under wrk, then the bulk commands."""
+    out: dict[str, Any] = {}
+    keyring_path = workdir / f"{kind}-keyring.json"
+    keyring = Keyring.generate()
+    keyring.save(keyring_path)
+
+    log(f"{kind}: seeding {sizes['cases']:,} cases through hub.cases.services.create_case")
+    hub_url = url_for("bench_hub")
+    data = seed.seed_hub(hub_url, keyring, cases=sizes["cases"])
+    out["seed"] = {"cases": sizes["cases"], "seconds": round(data.seconds, 2),
+                   "cases_per_second": round(sizes["cases"] / data.seconds)}
+    log(f"  seeded in {data.seconds:.1f} s ({out['seed']['cases_per_second']:,} cases/s, with migration)")
+
+    ids = [str(i) for i in data.case_ids]
+    baseline_script = lua_script(workdir / f"{kind}-baseline.lua", [f"/rows/{i}" for i in ids], {})
+    auth = {"Authorization": f"Bearer {data.token}"}
+    hub_script = lua_script(workdir / f"{kind}-hub.lua", [f"/api/v1/cases/{i}" for i in ids], auth)
+
+    with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS)),
+                {"BENCH_DATABASE_URL": hub_url}, workdir / f"{kind}-baseline.log") as server:
+        status, body = get(f"{server.base_url}/rows/{ids[0]}")
+        if status != 200 or ids[0] not in body.decode():
+            raise BenchError(f"baseline answered {status}: {body[:200]!r}")
+        out["baseline"] = _load("bare Flask baseline, GET /rows/{id}", server.base_url, baseline_script,
+                                seconds)
+
+    hub_env = {"HUB_DATABASE_URL": hub_url, "HUB_KEYRING": str(keyring_path),
+               "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
+    with served(python_argv("-m", "hub.cli", "serve", "--workers", str(WORKERS)), hub_env,
+                workdir / f"{kind}-hub.log") as server:
+        status, body = get(f"{server.base_url}/api/v1/cases/{ids[0]}", auth)
+        if status != 200 or data.first_subject_name not in body.decode():
+            raise BenchError(f"hub answered {status}: {body[:300]!r}")
+        out["case_read"] = _load("hub, GET /api/v1/cases/{id}", server.base_url, hub_script, seconds)
+        if os.environ.get("BENCH_PROFILE"):
+            out["case_read"]["profile"] = _profile(kind, server.process.pid, server.base_url, hub_script,
+                                                   seconds, workdir)
+    ratio = out["case_read"]["requests_per_second"] / out["baseline"]["requests_per_second"]
+    out["case_read"]["ratio_to_baseline"] = round(ratio, 3)
+    out["case_read"]["target_ratio"] = TARGETS["case_read_ratio"]
+    out["case_read"]["target_met"] = ratio >= TARGETS["case_read_ratio"]
+    log(f"  ratio hub/baseline = {ratio:.1%} (target >= {TARGETS['case_read_ratio']:.0%})")
+
+    bulk_url = url_for("bench_bulk")
+    seed.migrated(bulk_url)
+    log(f"{kind}: bulk-inserting {sizes['audit_events']:,} audit events and sealing them")
+    insert_s, seal_s = seed.seed_audit_events(bulk_url, events=sizes["audit_events"])
+    log(f"  inserted in {insert_s:.1f} s, sealed in {seal_s:.1f} s "
+        f"({sizes['audit_events'] / seal_s:,.0f} events/s sealed)")
+    env = {"HUB_CONFIG": "", "HUB_KEYRING": str(keyring_path)}
+    verify = bulk.audit_verify(bulk_url, sizes["audit_events"], env)
+    verify["seal_rows_per_second"] = round(sizes["audit_events"] / seal_s)
+    verify["target_rows_per_second"] = TARGETS["audit_verify_rows_per_second"]
+    verify["target_met"] = verify["library_rows_per_second"] >= TARGETS["audit_verify_rows_per_second"]
+    out["audit_verify"] = verify
+    log(f"  hub audit verify: {verify['cli_rows_per_second']:,} rows/s end to end "
+        f"({verify['cli_seconds']} s), verify_chain {verify['library_rows_per_second']:,} rows/s")
+
+    log(f"{kind}: bulk-inserting {sizes['data_keys']:,} wrapped data keys")
+    keys_s = seed.seed_data_keys(bulk_url, keyring, keys=sizes["data_keys"])
+    log(f"  inserted in {keys_s:.1f} s")
+    rotate = bulk.keys_rotate(bulk_url, keyring_path, sizes["data_keys"], env)
+    rotate["target_keys_per_second"] = TARGETS["keys_rotate_keys_per_second"]
+    rotate["target_met"] = rotate["library_keys_per_second"] >= TARGETS["keys_rotate_keys_per_second"]
+    out["keys_rotate"] = rotate
+    log(f"  hub keys rotate: {rotate['cli_keys_per_second']:,} keys/s end to end "
+        f"({rotate['cli_seconds']} s), rewrap_all {rotate['library_keys_per_second']:,} keys/s")
+    return out
+
+
+def _machine(cluster: Cluster | None) -> dict[str, Any]:
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": (wrk_version.stdout + wrk_version.stderr).split("[")[0].strip(),
+    }
+    if cluster is not None:
+        with psycopg.connect(cluster.admin_url) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+            info["postgresql"] = row[0] if row else None
+    return info
+
+
+def main() -> int:
+    seconds = _int_env("BENCH_SECONDS", 10)
+    sizes = {"cases": _int_env("BENCH_CASES", 10_000),
+             "audit_events": _int_env("BENCH_AUDIT_EVENTS", 300_000),
+             "data_keys": _int_env("BENCH_DATA_KEYS", 100_000)}
+    wanted = os.environ.get("BENCH_DATABASES", "sqlite,postgresql")
+    kinds = [k.strip() for k in wanted.split(",") if k.strip()]
+    if not kinds or set(kinds) - {"sqlite", "postgresql"}:
+        raise SystemExit("error: BENCH_DATABASES is a comma-separated list of sqlite, postgresql")
+    workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    cluster: Cluster | None = None
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "settings": {"wrk_seconds": seconds, "wrk_threads": WRK_THREADS, "connections": CONNECTIONS,
+                     "gunicorn_workers": WORKERS, "worker_class": "gthread", "threads_per_worker": 4,
+                     **sizes},
+        "targets": TARGETS,
+    }
+    try:
+        if "postgresql" in kinds:
+            log("starting a throwaway PostgreSQL cluster on 127.0.0.1")
+            cluster = start_cluster()
+        results["machine"] = _machine(cluster)
+        for kind in kinds:
+            if kind == "sqlite":
+                def url_for(name: str) -> str:
+                    return f"sqlite:///{workdir / (name + '.db')}"
+            else:
+                assert cluster is not None
+                url_for = cluster.create_database
+            results[kind] = bench_database(kind, url_for, workdir, sizes, seconds)
+    except BenchError as exc:
+        print(f"\nBENCHMARK FAILED: {exc}\n(logs kept in {workdir})", file=sys.stderr)
+        if cluster is not None:
+            cluster.stop()
+        return 1
+    if cluster is not None:
+        cluster.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    tmp = RESULTS.with_name("results.json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(RESULTS)
+    print()
+    print_summary(results, kinds)
+    print("\nREADME table:\n")
+    print(readme_table(results, kinds))
+    print(f"\nwritten to {RESULTS.name} in bench/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

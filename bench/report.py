@@ -1,0 +1,50 @@
+"""Printing the figures: a summary with the targets, and the Markdown table for the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _mark(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
+    table: list[tuple[str, ...]] = []
+    for kind in kinds:
+        r = results[kind]
+        name = TITLES[kind]
+        base, read = r["baseline"], r["case_read"]
+        verify, rotate = r["audit_verify"], r["keys_rotate"]
+        table += [
+            (name, "bare Flask baseline: one row by primary key", f"{base['requests_per_second']:,.0f} req/s",
+             "", ""),
+            (name, "hub `GET /api/v1/cases/{id}` (token, access, decrypt, audit)",
+             f"{read['requests_per_second']:,.0f} req/s", f"{read['ratio_to_baseline']:.0%} of baseline",
+             f"≥ 30%: {_mark(read['target_met'])}"),
+            (name, f"`hub audit verify`, {verify['events']:,} sealed events",
+             f"{verify['library_rows_per_second']:,} rows/s",
+             f"CLI end to end {verify['cli_seconds']} s ({verify['cli_rows_per_second']:,} rows/s)",
+             f"≥ 200,000/s: {_mark(verify['target_met'])}"),
+            (name, f"`hub keys rotate`, {rotate['data_keys']:,} data keys",
+             f"{rotate['library_keys_per_second']:,} keys/s",
+             f"CLI end to end {rotate['cli_seconds']} s ({rotate['cli_keys_per_second']:,} keys/s)",
+             f"≥ 20,000/s: {_mark(rotate['target_met'])}"),
+            (name, f"seeding {r['seed']['cases']:,} cases via `create_case`",
+             f"{r['seed']['cases_per_second']:,} cases/s", f"{r['seed']['seconds']} s", ""),
+        ]
+    return table
+
+
+def readme_table(results: dict[str, Any], kinds: list[str]) -> str:
+    header = ("database", "what", "throughput", "detail", "target")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows(results, kinds)]
+    return "\n".join(lines)
+
+
+def print_summary(results: dict[str, Any], kinds: list[str]) -> None:
+    for row in rows(results, kinds):
+        print(f"{row[0]:<11} {row[1]:<64} {row[2]:>16}  {row[3]:<45} {row[4]}")
