@@ -25,8 +25,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check hub consent meetings sharing tests bench migrations/env.py
 	$(BIN)/mypy
 
-bench: $(STAMP) $(ASSETS)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+bench: $(STAMP) $(BENCH_STAMP) $(ASSETS)
+	command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
