@@ -89,6 +89,9 @@ const provider = new Provider(config.issuer, {
     await grant.save();
     return grant;
   },
+  // oidc-provider refuses outgoing requests (back-channel logout) to special-use addresses such as
+  // loopback, an SSRF defence; in this test rig the hub *is* on loopback, so that guard is lifted.
+  fetch: (url, { dispatcher, ...options }) => globalThis.fetch(url, options),
   ttl: {
     AccessToken: 600,
     AuthorizationCode: 60,
