@@ -84,7 +84,9 @@ def _client(hub_url: str, name: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def oidc_providers(hub_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, OidcProviderProcess]]:
+def oidc_providers(
+    hub_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, OidcProviderProcess]]:
     """Two real OpenID providers: `north` (a police force) and `south` (an NHS trust)."""
     try:
         ensure_idp_installed()
@@ -93,7 +95,8 @@ def oidc_providers(hub_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     workdir = tmp_path_factory.mktemp("idp")
     started: dict[str, OidcProviderProcess] = {}
     try:
-        for name, host, accounts in (("north", "127.0.0.2", NORTH_ACCOUNTS), ("south", "127.0.0.3", SOUTH_ACCOUNTS)):
+        instances = (("north", "127.0.0.2", NORTH_ACCOUNTS), ("south", "127.0.0.3", SOUTH_ACCOUNTS))
+        for name, host, accounts in instances:
             try:
                 started[name] = start_oidc_provider(workdir, host=host, clients=[_client(hub_url, name)],
                                                     accounts=accounts)

@@ -55,16 +55,22 @@ def test_first_sign_in_creates_one_person_in_the_providers_agency_with_the_mappe
     assert user.roles == ["lead"]
     assert user.active
     [live] = hub.live_sessions()
-    assert live.user_id == user.id and live.provider == "north" and live.issuer == hub.idps["north"].issuer
+    assert live.user_id == user.id
+    assert live.provider == "north"
+    assert live.issuer == hub.idps["north"].issuer
     assert live.token_hash != cookie  # only the hash is stored
 
     [success] = hub.audit("signin.success")
-    assert success.user_id == user.id and success.agency_code == "POL-N"
-    assert success.issuer == hub.idps["north"].issuer and success.outcome == "success"
+    assert success.user_id == user.id
+    assert success.agency_code == "POL-N"
+    assert success.issuer == hub.idps["north"].issuer
+    assert success.outcome == "success"
     [provisioned] = hub.audit("user.provision")
     for event in (success, provisioned):
         text = str(event.details) + str(event.reason)
-        assert "Lee" not in text and "police.example" not in text and "lead-1" not in text
+        assert "Lee" not in text
+        assert "police.example" not in text
+        assert "lead-1" not in text
 
 
 def test_default_role_is_practitioner_and_a_multi_agency_provider_lets_the_claim_choose_among_its_own(
@@ -103,7 +109,8 @@ def test_a_claim_naming_another_agency_neither_places_nor_moves_a_person(hub, br
     with requests.Session() as again:
         assert sign_in(hub, again, "north", "mover-1").status_code == 302
     [(same, agency)] = person(hub, "north", "mover-1")
-    assert same.id == user.id and agency == "POL-N"
+    assert same.id == user.id
+    assert agency == "POL-N"
     assert same.roles == ["practitioner"]  # claims do not raise the role of an existing person
 
 
@@ -114,7 +121,8 @@ def test_a_multi_agency_provider_refuses_a_claim_naming_an_agency_it_may_not_vou
         assert answer.status_code == 400
         assert "You have not been signed in" in answer.text
         assert not session_cookie_set(answer)
-    assert hub.count(User) == 0 and hub.count(UserSession) == 0
+    assert hub.count(User) == 0
+    assert hub.count(UserSession) == 0
     reasons = [e.reason for e in hub.audit("signin.failure")]
     assert reasons == ["agency_not_determined", "agency_not_determined"]
 
@@ -146,7 +154,8 @@ def test_a_deactivated_person_is_refused(hub, browser):
     assert hub.count(UserSession) == 1  # only the session from before deactivation
     assert hub.page(browser).status_code == 302  # and that one no longer works
     [failure] = hub.audit("signin.failure")
-    assert failure.reason == "user_deactivated" and failure.outcome == "denied"
+    assert failure.reason == "user_deactivated"
+    assert failure.outcome == "denied"
 
 
 def test_next_is_honoured_for_local_paths_only(hub, browser):
@@ -165,7 +174,8 @@ def test_max_age_is_sent_to_the_provider_which_then_asks_the_person_to_sign_in_a
                         allow_redirects=False)
     query = parse_qs(urlsplit(start.headers["Location"]).query)
     assert query["max_age"] == ["0"]
-    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) == 43
     assert sign_in(hub, browser, "north", "officer-1", max_age="0").status_code == 302
     assert len(hub.live_sessions()) == 2
 
@@ -196,7 +206,8 @@ def test_sign_out_ends_the_server_session_and_signs_out_at_the_provider(hub, bro
     assert SESSION_COOKIE not in browser.cookies.get_dict(domain="127.0.0.1")
     assert hub.live_sessions() == []
     [signout] = hub.audit("signout")
-    assert signout.outcome == "success" and signout.details == {"provider": "north"}
+    assert signout.outcome == "success"
+    assert signout.details == {"provider": "north"}
 
     # A copy of the cookie taken before sign-out is useless now.
     with requests.Session() as thief:
@@ -204,9 +215,11 @@ def test_sign_out_ends_the_server_session_and_signs_out_at_the_provider(hub, bro
         assert thief.get(f"{hub.url}/", allow_redirects=False).status_code == 302
 
     confirm = browser.get(location_of(out))
-    assert confirm.status_code == 200 and 'name="logout"' in confirm.text
+    assert confirm.status_code == 200
+    assert 'name="logout"' in confirm.text
     xsrf = confirm.text.split('name="xsrf" value="')[1].split('"')[0]
-    done = browser.post(f"{hub.idps['north'].issuer}/session/end/confirm", data={"xsrf": xsrf, "logout": "yes"})
+    done = browser.post(f"{hub.idps['north'].issuer}/session/end/confirm",
+                        data={"xsrf": xsrf, "logout": "yes"})
     assert done.url == f"{hub.url}/signed-out"
     assert "You have signed out" in done.text
 

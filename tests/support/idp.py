@@ -111,7 +111,8 @@ def start_oidc_provider(
             pass
         if time.monotonic() > deadline:
             idp.stop()
-            raise ComponentMissing(f"oidc-provider did not answer within {START_TIMEOUT}s: {idp.log()[-2000:]}")
+            raise ComponentMissing(f"oidc-provider did not answer within {START_TIMEOUT}s: "
+                                   f"{idp.log()[-2000:]}")
         time.sleep(0.1)
 
 
