@@ -8,6 +8,7 @@ binding its own id and case, so wrapped keys cannot be swapped between values ei
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -15,15 +16,19 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hub.crypto.keyring import Keyring
+from hub.crypto.keyring import Keyring, KeyringError
 from hub.crypto.models import DataKey
 
 BLOB_VERSION = b"\x01"
 NONCE_BYTES = 12
 HEADER_BYTES = 1 + 16 + NONCE_BYTES
+TAG_BYTES = 16
+WRAPPED_KEY_BYTES = NONCE_BYTES + 32 + TAG_BYTES
+
+log = logging.getLogger(__name__)
 
 
 class DecryptionError(Exception):
@@ -49,24 +54,43 @@ def _wrap_aad(data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
     return b"hub-data-key\x1f" + data_key_id.bytes + b"\x1f" + (case_id.bytes if case_id else b"-")
 
 
-def wrap_key(kek: bytes, key: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
+def seal_key(kek: AESGCM, key: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
+    """Wrap a data key with an already-built KEK cipher: ``nonce | ciphertext+tag``."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(kek).encrypt(nonce, key, _wrap_aad(data_key_id, case_id))
+    return nonce + kek.encrypt(nonce, key, _wrap_aad(data_key_id, case_id))
+
+
+def open_key(
+    kek: AESGCM, wrapped: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None
+) -> bytes:
+    """Unwrap a data key; a flipped bit, a swapped row or the wrong KEK raises DecryptionError."""
+    if len(wrapped) != WRAPPED_KEY_BYTES:
+        raise DecryptionError(f"data key {data_key_id} is damaged (wrong length)")
+    try:
+        return kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(data_key_id, case_id))
+    except InvalidTag:
+        raise DecryptionError(f"data key {data_key_id} failed to unwrap") from None
+
+
+def wrap_key(kek: bytes, key: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
+    """Wrap a data key under a KEK given as raw bytes."""
+    return seal_key(AESGCM(kek), key, data_key_id, case_id)
 
 
 def unwrap_key(
     kek: bytes, wrapped: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None
 ) -> bytes:
-    try:
-        return AESGCM(kek).decrypt(
-            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(data_key_id, case_id)
-        )
-    except InvalidTag:
-        raise DecryptionError(f"data key {data_key_id} failed to unwrap") from None
+    """Unwrap a data key under a KEK given as raw bytes; failure raises DecryptionError."""
+    return open_key(AESGCM(kek), wrapped, data_key_id, case_id)
 
 
 class Envelope:
-    """Encrypts and decrypts values; data keys are rows in the same transaction as the value."""
+    """Encrypts and decrypts values; data keys are rows in the same transaction as the value.
+
+    When the keyring came from a file, a data key wrapped by a KEK this process has not seen
+    (a rotation ran while it was up) makes it re-read the file once before giving up, so
+    running web workers keep working through ``hub keys rotate``.
+    """
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
@@ -81,33 +105,43 @@ class Envelope:
         now: datetime,
     ) -> bytes:
         """Encrypt one value version under a fresh data key (DESIGN.md invariant 4)."""
+        if binding.case_id != (str(case_uuid) if case_uuid is not None else None):
+            # The data key is tagged with case_uuid for crypto-shredding; the two must agree.
+            raise ValueError("binding.case_id and case_uuid name different cases")
+        keyring = self.keyring
         key = AESGCM.generate_key(bit_length=256)
         data_key = DataKey(
             id=uuid.uuid4(),
             case_id=case_uuid,
-            kek_id=self.keyring.active_kek_id,
+            kek_id=keyring.active_kek_id,
             created_at=now,
         )
-        data_key.wrapped_key = wrap_key(self.keyring.active_kek, key, data_key.id, case_uuid)
+        data_key.wrapped_key = seal_key(
+            keyring.aead(keyring.active_kek_id), key, data_key.id, case_uuid
+        )
         session.add(data_key)
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = AESGCM(key).encrypt(nonce, plaintext, binding.associated_data())
         return BLOB_VERSION + data_key.id.bytes + nonce + ciphertext
 
     def decrypt(self, session: Session, blob: bytes, binding: Binding) -> bytes:
-        """Decrypt a value; any tampering, move or wrong key raises DecryptionError."""
-        if len(blob) < HEADER_BYTES + 16 or blob[:1] != BLOB_VERSION:
-            raise DecryptionError("not an envelope blob")
-        data_key_id = uuid.UUID(bytes=bytes(blob[1:17]))
+        """Decrypt a value; any tampering, move, missing key or wrong KEK raises DecryptionError."""
+        blob = bytes(blob)
+        if len(blob) < HEADER_BYTES + TAG_BYTES or blob[:1] != BLOB_VERSION:
+            raise DecryptionError(f"{binding.table}.{binding.column} is not an envelope blob")
+        data_key_id = uuid.UUID(bytes=blob[1:17])
         nonce = blob[17:HEADER_BYTES]
+        # The ORM session must not keep the wrapped key around in its identity map.
         row = session.execute(
             select(DataKey.kek_id, DataKey.wrapped_key, DataKey.case_id).where(
                 DataKey.id == data_key_id
             )
         ).first()
         if row is None:
-            raise DecryptionError("data key destroyed or missing")
-        key = unwrap_key(self.keyring.kek(row.kek_id), row.wrapped_key, data_key_id, row.case_id)
+            raise DecryptionError(
+                f"data key of {binding.table}.{binding.column} destroyed or missing"
+            )
+        key = open_key(self._kek_cipher(row.kek_id), bytes(row.wrapped_key), data_key_id, row.case_id)
         try:
             return AESGCM(key).decrypt(nonce, blob[HEADER_BYTES:], binding.associated_data())
         except InvalidTag:
@@ -115,35 +149,21 @@ class Envelope:
                 f"authentication failed for {binding.table}.{binding.column}"
             ) from None
 
+    def _kek_cipher(self, kek_id: str) -> AESGCM:
+        if kek_id not in self.keyring.keks and self.keyring.path is not None:
+            try:
+                fresh = Keyring.load(self.keyring.path)
+            except KeyringError:
+                log.warning("keyring file could not be re-read while looking for KEK %s", kek_id)
+            else:
+                if fresh.blind_index_key == self.keyring.blind_index_key and kek_id in fresh.keks:
+                    self.keyring = fresh
+        if kek_id not in self.keyring.keks:
+            raise DecryptionError(f"data key is wrapped by KEK {kek_id!r}, which is not in the keyring")
+        return self.keyring.aead(kek_id)
+
 
 def destroy_case_keys(session: Session, case_id: uuid.UUID) -> int:
     """Crypto-shred: delete every data key of a case so its content can never be decrypted."""
     result = session.execute(delete(DataKey).where(DataKey.case_id == case_id))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def rewrap_batch(
-    session: Session, keyring: Keyring, rows: list[tuple[uuid.UUID, str, bytes, uuid.UUID | None]]
-) -> int:
-    """Re-wrap a batch of data keys under the active KEK without touching any content."""
-    active = keyring.active_kek
-    params = []
-    for key_id, kek_id, wrapped, case_id in rows:
-        key = unwrap_key(keyring.kek(kek_id), wrapped, key_id, case_id)
-        params.append(
-            {
-                "b_id": key_id,
-                "b_kek": keyring.active_kek_id,
-                "b_wrapped": wrap_key(active, key, key_id, case_id),
-            }
-        )
-    if params:
-        table = DataKey.__table__
-        assert isinstance(table, Table)
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(kek_id=bindparam("b_kek"), wrapped_key=bindparam("b_wrapped"))
-        )
-        session.connection().execute(stmt, params)
-    return len(params)

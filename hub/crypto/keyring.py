@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import fcntl
 import json
 import os
 import secrets
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 FORMAT = 1
+# data_keys.kek_id is a VARCHAR(64): a longer id could never be stored.
+MAX_KEK_ID_LENGTH = 64
 
 
 class KeyringError(Exception):
@@ -20,10 +30,17 @@ class KeyringError(Exception):
 
 @dataclass
 class Keyring:
+    """KEKs by id, which one wraps new data keys, and the separate blind-index key (invariant 4)."""
+
     keks: dict[str, bytes]
     active_kek_id: str
     blind_index_key: bytes
     path: Path | None = field(default=None, compare=False)
+    _aeads: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        # Never let a key reach a log line or a traceback through repr().
+        return f"Keyring(active_kek_id={self.active_kek_id!r}, kek_ids={sorted(self.keks)!r})"
 
     @property
     def active_kek(self) -> bytes:
@@ -34,6 +51,13 @@ class Keyring:
             return self.keks[kek_id]
         except KeyError:
             raise KeyringError(f"data key is wrapped by unknown KEK {kek_id!r}") from None
+
+    def aead(self, kek_id: str) -> AESGCM:
+        """The AES-GCM cipher of one KEK, built once: re-wrapping calls it for every data key."""
+        cipher = self._aeads.get(kek_id)
+        if cipher is None:
+            cipher = self._aeads[kek_id] = AESGCM(self.kek(kek_id))
+        return cipher
 
     @staticmethod
     def new_kek_id() -> str:
@@ -50,6 +74,7 @@ class Keyring:
         )
 
     def with_new_active_kek(self) -> Keyring:
+        """A copy with one more KEK, made active; every older KEK stays so old data keys still open."""
         kek_id = self.new_kek_id()
         while kek_id in self.keks:
             kek_id = self.new_kek_id()
@@ -69,40 +94,106 @@ class Keyring:
         )
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
-        """Write atomically with mode 0600; refuse to overwrite unless asked (keys are precious)."""
+        """Write atomically with mode 0600; refuse to overwrite unless asked (keys are precious).
+
+        The file is written under a unique temporary name and then linked into place, so a
+        second writer racing for the same new path fails instead of replacing the first's keys.
+        """
         path = Path(path)
         if path.exists() and not overwrite:
             raise KeyringError(f"{path} already exists; refusing to overwrite a keyring")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(self.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.to_json())
+                fh.flush()
+                os.fsync(fh.fileno())
+            if overwrite:
+                os.replace(tmp, path)
+            else:
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    raise KeyringError(
+                        f"{path} already exists; refusing to overwrite a keyring"
+                    ) from None
+                tmp.unlink()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        _fsync_directory(path.parent)
         self.path = path
 
     @classmethod
     def load(cls, path: Path) -> Keyring:
+        """Read and check a keyring file; any problem is a KeyringError naming the file and the fault."""
         path = Path(path)
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise KeyringError(f"keyring file not found: {path}") from None
+        except IsADirectoryError:
+            raise KeyringError(f"keyring path {path} is a directory, not a keyring file") from None
+        except PermissionError:
+            raise KeyringError(f"keyring file {path} cannot be read (permission denied)") from None
         except (OSError, ValueError) as exc:
-            raise KeyringError(f"keyring file {path} is unreadable: {exc}") from None
-        try:
-            if raw.get("format") != FORMAT:
-                raise KeyringError(f"keyring file {path} has an unknown format")
-            keks = {str(k): base64.b64decode(v, validate=True) for k, v in raw["keks"].items()}
-            active = str(raw["active_kek"])
-            bik = base64.b64decode(raw["blind_index_key"], validate=True)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise KeyringError(f"keyring file {path} is malformed: {exc}") from None
-        if active not in keks:
+            raise KeyringError(f"keyring file {path} is not a valid keyring (not JSON: {exc})") from None
+        if not isinstance(raw, dict):
+            raise KeyringError(f"keyring file {path} is malformed: expected a JSON object")
+        if raw.get("format") != FORMAT:
+            raise KeyringError(f"keyring file {path} has an unknown format (expected format {FORMAT})")
+        keks = _decode_keks(path, raw.get("keks"))
+        active = raw.get("active_kek")
+        if not isinstance(active, str) or active not in keks:
             raise KeyringError(f"keyring file {path}: active KEK {active!r} is not in the file")
-        if any(len(k) != KEY_BYTES for k in keks.values()) or len(bik) != KEY_BYTES:
-            raise KeyringError(f"keyring file {path}: every key must be {KEY_BYTES} bytes")
+        bik = _decode_key(path, "blind_index_key", raw.get("blind_index_key"))
         return cls(keks, active, bik, path)
+
+
+def _decode_key(path: Path, what: str, value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise KeyringError(f"keyring file {path} is malformed: {what} must be a base64 string")
+    try:
+        key = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyringError(f"keyring file {path} is malformed: {what} is not valid base64") from None
+    if len(key) != KEY_BYTES:
+        raise KeyringError(f"keyring file {path}: {what} must be {KEY_BYTES} bytes, not {len(key)}")
+    return key
+
+
+def _decode_keks(path: Path, value: Any) -> dict[str, bytes]:
+    if not isinstance(value, dict) or not value:
+        raise KeyringError(f"keyring file {path} is malformed: keks must be a non-empty object")
+    keks: dict[str, bytes] = {}
+    for kek_id, encoded in value.items():
+        if not kek_id or len(kek_id) > MAX_KEK_ID_LENGTH:
+            raise KeyringError(
+                f"keyring file {path}: KEK ids must be 1 to {MAX_KEK_ID_LENGTH} characters"
+            )
+        keks[kek_id] = _decode_key(path, f"KEK {kek_id!r}", encoded)
+    return keks
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable: a keyring lost in a crash loses every case."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an advisory lock beside the keyring so two rotations never lose each other's KEK."""
+    lock_path = Path(path).with_name(Path(path).name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
