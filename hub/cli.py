@@ -140,25 +140,61 @@ def keys() -> None:
 def keys_init(path: Path) -> None:
     """Write a new keyring file (mode 0600) with an active KEK and a blind-index key."""
     ring = Keyring.generate()
-    ring.save(path)
+    ring.save(path)  # refuses an existing file: overwriting a keyring loses every case
     click.echo(f"keyring written to {path} (active KEK {ring.active_kek_id}); "
                "keep a copy offline: without it nothing encrypted can be read")
 
 
+class _RewrapProgress:
+    """A progress bar on stderr: redrawn in place on a terminal, one line per tenth otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.tty = sys.stderr.isatty()
+        self.shown_tenth = -1
+        self._draw()
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        self._draw()
+
+    def _draw(self) -> None:
+        fraction = min(self.done / self.total, 1.0)
+        filled = int(fraction * self.WIDTH)
+        line = (f"re-wrapping data keys [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                f"{fraction:4.0%} {self.done}/{self.total}")
+        if self.tty:
+            click.echo(f"\r{line}", nl=False, err=True)
+        elif int(fraction * 10) > self.shown_tenth:
+            self.shown_tenth = int(fraction * 10)
+            click.echo(line, err=True)
+
+    def finish(self) -> None:
+        if self.done < self.total:
+            self.done = self.total  # keys shredded meanwhile: nothing is left to do
+            self._draw()
+        if self.tty:
+            click.echo("", err=True)
+
+
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Add a KEK, make it active, and re-wrap every data key under it."""
+    """Add a KEK, make it active, and re-wrap every data key under it (content is not touched)."""
     settings = _settings()
     if settings.keyring_path is None:
-        _fail("HUB_KEYRING is not set", 2)
+        _fail("HUB_KEYRING is not set: point it at the keyring file made by `hub keys init`", 2)
     assert settings.keyring_path is not None
     database = _database(settings)
-    Keyring.load(settings.keyring_path)  # fail early on a bad keyring
-    total = count_data_keys(database)
-    with click.progressbar(length=max(total, 1), label="re-wrapping data keys",
-                           file=sys.stderr) as bar:
-        ring, done = rotate(database, settings.keyring_path, progress=bar.update)
-    click.echo(f"active KEK is now {ring.active_kek_id}; {done} data keys re-wrapped")
+    Keyring.load(settings.keyring_path)  # fail early on a bad keyring, before anything changes
+    total = count_data_keys(database)  # and on an unreachable database
+    bar = _RewrapProgress(total)
+    ring, done = rotate(database, settings.keyring_path, progress=bar)
+    bar.finish()
+    click.echo(f"active KEK is now {ring.active_kek_id}; {done} data keys re-wrapped; "
+               f"older KEKs are kept in {settings.keyring_path}")
 
 
 # --- audit ------------------------------------------------------------------------------------
