@@ -6,7 +6,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -45,6 +45,14 @@ def require_loopback_url(url: str) -> str:
     return url
 
 
+class _PathOnlyLog(WSGIRequestHandler):
+    """Access log without query strings: they carry one-time codes, states and nonces."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", '"%s %s" %s %s', self.command, self.path.split("?", 1)[0], code, size)
+
+
 def serve_on_loopback(application: WSGIApplication, host: str, port: int) -> None:
     """Serve with werkzeug, threaded, after refusing any non-loopback address (nothing is bound)."""
-    run_simple(require_loopback_host(host), port, application, threaded=True, use_reloader=False)
+    run_simple(require_loopback_host(host), port, application, threaded=True, use_reloader=False,
+               request_handler=_PathOnlyLog)
