@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
+from alembic.util import CommandError
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from hub import migrate
 from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.agencies.models import AgencyKind, Role
+from hub.app import create_app
 from hub.audit.chain import seal_pending, verify_chain
 from hub.config import ConfigError, Settings, load_settings
 from hub.crypto.envelope import DecryptionError
@@ -59,10 +65,9 @@ def db() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
     settings = _settings()
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     click.echo("database is at the newest schema")
 
@@ -107,6 +112,17 @@ def user_add(agency_code: str, email: str, name: str, roles: tuple[str, ...]) ->
                                            email=email, name=name, roles=list(roles),
                                            now=utcnow())
         click.echo(f"user {created.id} registered in {agency_code}")
+
+
+@user.command("deactivate")
+@click.option("--email", required=True, help="the person's e-mail address")
+def user_deactivate(email: str) -> None:
+    """Deactivate a person at once: their API tokens stop working and their sessions end."""
+    database = _database(_settings())
+    with database.transaction() as session:
+        person = agency_services.find_user_by_email(session, email)
+        agency_services.deactivate_user(session, Actor.system(), person.id, utcnow())
+        click.echo(f"user {person.id} deactivated")
 
 
 @cli.group()
@@ -247,7 +263,27 @@ def jobs_run(name: str, as_of: datetime | None) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the hub with gunicorn (production)."""
+    settings = _settings()
+    if not settings.secret_key:
+        _fail("HUB_SECRET_KEY is not set: give the web server a long random secret", 2)
+    if settings.keyring_path is None:
+        _fail("HUB_KEYRING is not set: create a keyring with `hub keys init PATH`", 2)
+    # Fail here, with a message, rather than in every gunicorn worker with a traceback.
+    app = create_app(settings)
+    database = app.extensions["hub"].database
+    with database.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    database.engine.dispose()
+    _check_port_free(host, port)
     run_server(host=host, port=port, workers=workers)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @cli.command()
@@ -265,14 +301,24 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message())
+        if exc.ctx is None or exc.ctx.parent is None:
+            return 0  # plain `hub` asks for the overview
+        click.echo(f"error: say which `{exc.ctx.command_path}` command to run", err=True)
+        return 2
+    except click.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        click.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {_one_line(exc.format_message())}", err=True)
         return exc.exit_code
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     except ValidationFailed as exc:
-        for field, message in exc.errors.items():
-            click.echo(f"error: {field}: {message}", err=True)
+        click.echo("error: " + "; ".join(f"{field}: {message}" for field, message in exc.errors.items()),
+                   err=True)
         return 2
     except HubError as exc:
         click.echo(f"error: {exc.detail}", err=True)
@@ -284,13 +330,44 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"error: decryption failed: {exc}", err=True)
         return 1
     except SQLAlchemyError as exc:
-        click.echo(f"error: database: {exc.__class__.__name__}: "
-                   f"{str(exc).splitlines()[0][:300]}", err=True)
+        click.echo(f"error: {_database_problem(exc)}", err=True)
+        return 1
+    except CommandError as exc:
+        click.echo(f"error: migration: {_one_line(str(exc))}", err=True)
         return 1
     except OSError as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
+    except Exception as exc:
+        # An operator gets a message, not a traceback; HUB_DEBUG=1 shows the traceback.
+        if os.environ.get("HUB_DEBUG"):
+            raise
+        click.echo(f"error: unexpected {exc.__class__.__name__}: {_one_line(str(exc))} "
+                   "(run again with HUB_DEBUG=1 for details)", err=True)
+        return 1
     return 0
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:400]
+
+
+def _database_problem(exc: SQLAlchemyError) -> str:
+    """Say what is wrong with the database in operator's terms, never echoing a password."""
+    raw = str(getattr(exc, "orig", None) or exc)
+    first = _one_line(raw.splitlines()[0] if raw else exc.__class__.__name__)
+    configured = os.environ.get("HUB_DATABASE_URL", "")
+    try:
+        where = make_url(configured).render_as_string(hide_password=True) if configured else "the default"
+    except ArgumentError:
+        where = "HUB_DATABASE_URL"
+    if isinstance(exc, ArgumentError):
+        return f"HUB_DATABASE_URL is not a valid database URL: {first}"
+    if "no such table" in raw or ("relation" in raw and "does not exist" in raw):
+        return f"the database ({where}) has no hub schema yet: run `hub db upgrade` ({first})"
+    if isinstance(exc, OperationalError):
+        return f"cannot use the database ({where}): {first}"
+    return f"database: {exc.__class__.__name__}: {first}"
 
 
 if __name__ == "__main__":

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
 from hub.agencies.models import Agency, AgencyKind, ApiToken, Role, User
 from hub.audit.services import record
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.sessions.models import UserSession
 
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -120,6 +123,34 @@ def find_user_by_email(session: Session, email: str) -> User:
     if len(users) > 1:
         raise Conflict(f"{len(users)} users share the e-mail {email}; use their id")
     return users[0]
+
+
+def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID, now: datetime) -> User:
+    """Deactivate a person at once: their bearer tokens are revoked and their sessions end.
+
+    Nothing is deleted (the audit trail still names them); deactivating twice changes nothing.
+    """
+    person = session.get(User, user_id)
+    if person is None:
+        raise NotFound("No such user")
+    if not person.active:
+        return person
+    person.active = False
+    person.deactivated_at = now
+    revoked = cast(CursorResult[Any], session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == person.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )).rowcount
+    ended = cast(CursorResult[Any], session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == person.id, UserSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason="deactivated")
+    )).rowcount
+    session.flush()
+    record(session, actor, "user.deactivate", now=now, object_type="user", object_id=person.id,
+           details={"agency": person.agency.code, "tokens_revoked": revoked, "sessions_ended": ended})
+    return person
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> None:

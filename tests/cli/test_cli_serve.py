@@ -1,0 +1,126 @@
+"""`hub serve` as an operator starts it: gunicorn on a real port, answering real HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from hub.crypto.keyring import Keyring
+from tests.cli.support import assert_refused, hub_env, run_hub
+from tests.support.postgres import free_port
+
+
+@pytest.fixture
+def keyring_path(tmp_path: Path) -> Path:
+    path = tmp_path / "keyring.json"
+    Keyring.generate().save(path)
+    return path
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen[str], timeout: float = 60) -> requests.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            out, err = server.communicate()
+            pytest.fail(f"hub serve exited with {server.returncode}: {out}\n{err}")
+        try:
+            return requests.get(f"{base}/healthz", timeout=2)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                pytest.fail("hub serve did not answer within the timeout")
+            time.sleep(0.2)
+
+
+def test_serve_answers_health_checks_and_the_cli_token_works_until_the_person_is_deactivated(
+    fresh_database_url, keyring_path, tmp_path
+):
+    env = hub_env(fresh_database_url, keyring_path)
+    for args in (["agency", "add", "POL-NS", "--name", "Northshire Police", "--kind", "police"],
+                 ["user", "add", "--agency", "POL-NS", "--email", "svc@police.example",
+                  "--name", "Records system", "--role", "practitioner"]):
+        assert run_hub(*args, env=env, cwd=tmp_path).code == 0
+    minted = run_hub("token", "create", "--user", "svc@police.example", env=env, cwd=tmp_path)
+    assert minted.code == 0, minted
+    secret = minted.stdout.strip()
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        health = wait_until_healthy(base, server)
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok"}
+
+        me = requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}, timeout=10)
+        assert me.status_code == 200, me.text
+        assert me.json()["agency"]["code"] == "POL-NS"
+        assert me.json()["email"] == "svc@police.example"
+        wrong = requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {secret}x"}, timeout=10)
+        assert wrong.status_code == 401
+
+        deactivated = run_hub("user", "deactivate", "--email", "svc@police.example", env=env, cwd=tmp_path)
+        assert deactivated.code == 0, deactivated
+        after = requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {secret}"},
+                             timeout=10)
+        assert after.status_code == 401
+        assert after.headers["Content-Type"].startswith("application/problem+json")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            out, err = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            out, err = server.communicate()
+    assert server.returncode == 0, err
+    assert "Traceback" not in out + err
+    # The access log never carries the bearer token.
+    assert secret not in out + err
+
+
+def test_serve_without_a_secret_key_is_refused(fresh_database_url, keyring_path, tmp_path):
+    env = hub_env(fresh_database_url, keyring_path, secret=None)
+    result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert_refused(result, "HUB_SECRET_KEY", code=2)
+
+
+def test_serve_without_a_keyring_is_refused(fresh_database_url, tmp_path):
+    env = hub_env(fresh_database_url, None)
+    result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert_refused(result, "HUB_KEYRING", "hub keys init", code=2)
+
+
+def test_serve_with_a_missing_keyring_file_is_refused(fresh_database_url, tmp_path):
+    env = hub_env(fresh_database_url, tmp_path / "nowhere.json")
+    result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert_refused(result, "keyring file not found")
+
+
+def test_serve_with_an_unreachable_database_is_refused(keyring_path, tmp_path):
+    env = hub_env(f"postgresql+psycopg://hub@127.0.0.1:{free_port()}/hub", keyring_path)
+    result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert_refused(result, "cannot use the database")
+
+
+def test_serve_on_a_port_already_in_use_is_refused(fresh_database_url, keyring_path, tmp_path):
+    env = hub_env(fresh_database_url, keyring_path)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = run_hub("serve", "--port", str(port), env=env, cwd=tmp_path)
+    assert_refused(result, f"cannot listen on 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("args", [["--port", "0"], ["--port", "70000"], ["--workers", "0"],
+                                  ["--port", "http"]])
+def test_serve_refuses_bad_arguments(args, fresh_database_url, keyring_path, tmp_path):
+    env = hub_env(fresh_database_url, keyring_path)
+    assert_refused(run_hub("serve", *args, env=env, cwd=tmp_path), code=2)
