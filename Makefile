@@ -51,6 +51,8 @@ $(ASSETS): node_modules/.package-lock.json
 	rm -rf hub/static/govuk
 	mkdir -p hub/static/govuk
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css hub/static/govuk/
+	# The stylesheet points at /assets/; make it relative so fonts load wherever static files are mounted.
+	sed -i 's#url(/assets/#url(assets/#g' hub/static/govuk/govuk-frontend.min.css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js hub/static/govuk/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets hub/static/govuk/assets
 
