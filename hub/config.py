@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hub.agencies.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(Exception):
@@ -43,6 +50,21 @@ class SmtpConfig:
     username_env: str | None = None
     password_env: str | None = None
 
+    @classmethod
+    def from_mapping(cls, data: object) -> SmtpConfig:
+        """Read [smtp]; every key is checked by name and type."""
+        table = _table(data, "[smtp]")
+        _refuse_unknown(table, _field_names(cls), "[smtp]")
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            expected = str if key in ("username_env", "password_env") else type(getattr(cls(), key))
+            values[key] = _typed(value, expected, f"[smtp] {key}")
+        if not 1 <= values.get("port", cls.port) <= 65535:
+            raise ConfigError("[smtp] port must be between 1 and 65535")
+        if not values.get("host", cls.host).strip():
+            raise ConfigError("[smtp] host must not be empty")
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -56,18 +78,54 @@ class Policy:
     escalation_grace_working_days: int = 2
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> Policy:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"[policy] has unknown settings: {', '.join(unknown)}")
+    def from_mapping(cls, data: object) -> Policy:
+        """Read [policy]: unknown keys, wrong types and non-positive durations are refused by name."""
+        table = _table(data, "[policy]")
+        _refuse_unknown(table, _field_names(cls), "[policy]")
         values: dict[str, Any] = {}
-        for key, value in data.items():
-            expected = type(getattr(cls(), key))
-            if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-                raise ConfigError(f"[policy] {key} must be a {expected.__name__}")
-            values[key] = value
+        defaults = cls()
+        for key, value in table.items():
+            expected = type(getattr(defaults, key))
+            values[key] = _typed(value, expected, f"[policy] {key}")
+            minimum = 0 if key in _MAY_BE_ZERO else 1
+            if expected is int and value < minimum:
+                raise ConfigError(f"[policy] {key} must be at least {minimum}, not {value}")
+        if "timezone" in values:
+            zone = values["timezone"]
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"[policy] timezone {zone!r} is not a known time zone") from None
         return cls(**values)
+
+
+_MAY_BE_ZERO = frozenset({"escalation_grace_working_days"})  # a grace of none is a choice
+_TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a table"}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+def _table(data: object, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table")
+    return data
+
+
+def _refuse_unknown(table: dict[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{where} has unknown settings: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(known))})")
+
+
+def _typed(value: object, expected: type, where: str) -> Any:
+    # bool is a subclass of int in Python; `port = true` must not pass as 1.
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+        raise ConfigError(f"{where} must be {_TYPE_NAMES.get(expected, expected.__name__)}, "
+                          f"not {type(value).__name__} {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -87,60 +145,129 @@ class Settings:
         return next((p for p in self.providers if p.name == name), None)
 
 
-def _provider(raw: dict[str, Any], index: int) -> ProviderConfig:
+PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_PROVIDER_REQUIRED = ("name", "title", "issuer", "client_id", "client_secret_env", "agencies")
+_PROVIDER_KEYS = frozenset(_PROVIDER_REQUIRED) | {"role_claim", "role_map"}
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_TOP_LEVEL = frozenset({"providers", "smtp", "policy", "base_url"})
+
+
+def _issuer(value: str, where: str) -> str:
+    """An issuer is an https URL (plain http only on loopback, for the demo and tests)."""
+    parts = urlsplit(value)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    if not parts.hostname or not secure or parts.query or parts.fragment:
+        raise ConfigError(f"{where} issuer must be an https URL without query or fragment, not {value!r}")
+    return value
+
+
+def _provider(raw: object, index: int) -> ProviderConfig:
     where = f"[[providers]] #{index + 1}"
-    required = ("name", "title", "issuer", "client_id", "client_secret_env", "agencies")
-    missing = [k for k in required if k not in raw]
+    table = _table(raw, where)
+    if isinstance(table.get("name"), str):
+        where = f"[[providers]] {table['name']!r}"
+    missing = [k for k in _PROVIDER_REQUIRED if k not in table]
     if missing:
         raise ConfigError(f"{where} is missing {', '.join(missing)}")
-    agencies = raw["agencies"]
+    _refuse_unknown(table, _PROVIDER_KEYS, where)
+    for key in ("name", "title", "issuer", "client_id", "client_secret_env", "role_claim"):
+        if key in table:
+            _typed(table[key], str, f"{where} {key}")
+            if not table[key].strip():
+                raise ConfigError(f"{where} {key} must not be empty")
+    if not PROVIDER_NAME.match(table["name"]):
+        raise ConfigError(f"{where} name must be a short lower-case slug such as 'police' "
+                          "(it appears in /auth/<name>/login)")
+    agencies = table["agencies"]
     if not isinstance(agencies, list) or not agencies or not all(isinstance(a, str) for a in agencies):
         raise ConfigError(f"{where} agencies must be a non-empty list of agency codes")
-    role_map = raw.get("role_map", {})
+    role_map = table.get("role_map", {})
     if not isinstance(role_map, dict):
         raise ConfigError(f"{where} role_map must be a table")
+    hub_roles = {r.value for r in Role}
+    for claim_value, role in role_map.items():
+        if role not in hub_roles:
+            raise ConfigError(f"{where} role_map maps {claim_value!r} to {role!r}, which is not a hub role "
+                              f"({', '.join(sorted(hub_roles))})")
     return ProviderConfig(
-        name=str(raw["name"]),
-        title=str(raw["title"]),
-        issuer=str(raw["issuer"]),
-        client_id=str(raw["client_id"]),
-        client_secret_env=str(raw["client_secret_env"]),
+        name=table["name"],
+        title=table["title"],
+        issuer=_issuer(table["issuer"], where),
+        client_id=table["client_id"],
+        client_secret_env=table["client_secret_env"],
         agencies=tuple(agencies),
-        role_claim=raw.get("role_claim"),
+        role_claim=table.get("role_claim"),
         role_map={str(k): str(v) for k, v in role_map.items()},
     )
 
 
-def load_settings(environ: dict[str, str] | None = None, *, demo: bool = False) -> Settings:
+def _providers(raw: object) -> tuple[ProviderConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("providers must be an array of tables: write each one as [[providers]]")
+    providers = tuple(_provider(p, i) for i, p in enumerate(raw))
+    for attribute in ("name", "issuer"):
+        seen: set[str] = set()
+        for p in providers:
+            value = getattr(p, attribute)
+            if value in seen:
+                raise ConfigError(f"[[providers]] {attribute} {value!r} is configured twice")
+            seen.add(value)
+    return providers
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse the HUB_CONFIG file; a missing file, bad TOML or an unknown table is refused by name."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"HUB_CONFIG file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"HUB_CONFIG file {path} cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"HUB_CONFIG file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - _TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"HUB_CONFIG file {path} has unknown settings: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(_TOP_LEVEL))})")
+    return data
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
     """Read settings from the environment (and HUB_CONFIG); refuse to run without keys outside demo."""
     env = os.environ if environ is None else environ
     file_data: dict[str, Any] = {}
     if env.get("HUB_CONFIG"):
-        path = Path(env["HUB_CONFIG"])
-        try:
-            file_data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ConfigError(f"HUB_CONFIG file not found: {path}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"HUB_CONFIG is not valid TOML: {exc}") from exc
+        file_data = read_config_file(Path(env["HUB_CONFIG"]))
 
     keyring = env.get("HUB_KEYRING")
     secret = env.get("HUB_SECRET_KEY")
     if demo:
         keyring = keyring or str(DEFAULT_INSTANCE / "keyring.json")
-    smtp_raw = file_data.get("smtp", {})
-    try:
-        smtp = SmtpConfig(**smtp_raw)
-    except TypeError as exc:
-        raise ConfigError(f"[smtp] {exc}") from exc
+    base_url = env.get("HUB_BASE_URL") or _typed(file_data.get("base_url", DEFAULT_BASE_URL), str, "base_url")
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+        raise ConfigError(f"HUB_BASE_URL must be an http(s) URL such as https://hub.example.org, "
+                          f"not {base_url!r}")
     return Settings(
-        database_url=env.get("HUB_DATABASE_URL", f"sqlite:///{DEFAULT_INSTANCE / 'hub.db'}"),
-        secret_key=secret,
+        database_url=env.get("HUB_DATABASE_URL") or f"sqlite:///{DEFAULT_INSTANCE / 'hub.db'}",
+        secret_key=secret or None,
         keyring_path=Path(keyring) if keyring else None,
-        base_url=env.get("HUB_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        providers=tuple(_provider(p, i) for i, p in enumerate(file_data.get("providers", []))),
-        smtp=smtp,
+        base_url=base_url.rstrip("/"),
+        providers=_providers(file_data.get("providers", [])),
+        smtp=SmtpConfig.from_mapping(file_data.get("smtp", {})),
         policy=Policy.from_mapping(file_data.get("policy", {})),
         demo=demo,
-        proxy_fix=int(env.get("HUB_PROXY_FIX", "0") or 0),
+        proxy_fix=_int_env(env, "HUB_PROXY_FIX", 0),
     )

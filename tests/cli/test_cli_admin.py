@@ -254,3 +254,13 @@ def test_token_create_for_a_deactivated_person_is_refused(env, tmp_path, db, per
     result = hub(env, tmp_path, "token", "create", "--user", person_email)
     assert_refused(result, "deactivated")
     assert row_counts(db) == before
+
+
+def test_a_bad_config_file_stops_the_command_with_the_setting_named(env, tmp_path, db):
+    config = tmp_path / "hub.toml"
+    config.write_text("[policy]\nsession_idle_minutes = \"soon\"\n", encoding="utf-8")
+    before = row_counts(db)
+    result = hub({**env, "HUB_CONFIG": str(config)}, tmp_path, "agency", "add", "POL-NS",
+                 "--name", "Northshire Police", "--kind", "police")
+    assert_refused(result, "[policy] session_idle_minutes must be a whole number", code=2)
+    assert row_counts(db) == before
