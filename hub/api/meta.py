@@ -1,16 +1,16 @@
-"""GET /api/v1/openapi.json."""
+"""GET /api/v1/openapi.json: the contract, generated from the schemas that validate requests."""
 
 from __future__ import annotations
 
-from flask import jsonify
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from hub.access import Permission, requires
+from hub.access import Permission
 from hub.api.blueprint import api_v1
+from hub.api.endpoints import endpoint
 from hub.api.openapi import build_document
 
 
-@api_v1.get("/openapi.json")
-@requires(Permission.PUBLIC)
-def openapi_document() -> ResponseReturnValue:
-    return jsonify(build_document("Safeguarding hub API", "1"))
+@endpoint(api_v1, "GET", "/openapi.json", summary="This document (OpenAPI 3.1)",
+          permission=Permission.PUBLIC)
+def openapi_document() -> dict[str, Any]:
+    return build_document("Safeguarding hub API", "1")

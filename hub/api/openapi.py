@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from hub.access import Permission
 from hub.api.endpoints import REGISTRY, EndpointSpec
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -38,12 +39,38 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
 
+def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    if name in components and components[name] != schema:
+        raise ValueError(f"two different schemas are both named {name}; rename one of the models")
+    components[name] = schema
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema pydantic validates ``model`` with, referring to components by name."""
+    return model.model_json_schema(ref_template=_REF, mode="validation")
+
+
 def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_REF, mode="validation")
+    schema = model_schema(model)
     for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__] = schema
+        _add_component(components, name, definition)
+    _add_component(components, model.__name__, schema)
     return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = model_schema(model)
+    for name, definition in schema.pop("$defs", {}).items():
+        _add_component(components, name, definition)
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "description": description, "schema": prop})
+    return params
 
 
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
@@ -57,11 +84,7 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         "responses": {},
     }
     if spec.query is not None:
-        for name, field in spec.query.model_fields.items():
-            op["parameters"].append(
-                {"name": name, "in": "query", "required": field.is_required(),
-                 "schema": {"type": "string"}, "description": field.description or ""}
-            )
+        op["parameters"].extend(_query_parameters(spec.query, components))
     if spec.body is not None:
         op["requestBody"] = {
             "required": True,
@@ -72,14 +95,21 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         ok["content"] = {"application/json": {"schema": _schema_ref(spec.response, components)}}
     op["responses"][str(spec.status)] = ok
     problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
-    errors = {401: "Not signed in", 404: "Not found, or not visible to you"}
+    errors: dict[int, str] = {}
+    if spec.permission is not Permission.PUBLIC:
+        errors[401] = "Not signed in, or the token is expired, revoked or of a deactivated person"
+    if spec.permission not in (Permission.PUBLIC, Permission.SIGNED_IN):
+        errors[403] = "Your role does not allow this"
+    if spec.permission is not Permission.PUBLIC or params:
+        errors[404] = "Not found, or not visible to you"
+    if spec.body is not None:
+        errors |= {400: "Malformed JSON", 413: "Body too large", 415: "Not JSON"}
     if spec.body is not None or spec.query is not None:
-        errors |= {400: "Malformed JSON", 413: "Body too large", 415: "Not JSON",
-                   422: "Validation failed; errors per field"}
+        errors[422] = "Validation failed; errors per field"
     errors |= spec.extra_responses
     for status, description in sorted(errors.items()):
         op["responses"][str(status)] = {"description": description, "content": problem}
-    if spec.permission.value == "public":
+    if spec.permission is Permission.PUBLIC:
         op["security"] = []
     return op
 
