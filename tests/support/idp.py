@@ -188,6 +188,7 @@ class HandRolledProvider:
     token_requests: int = 0
     expected_challenge: str | None = None
     token_response: Callable[[], dict[str, Any]] | None = None
+    token_raw: tuple[int, bytes] | None = None  # a garbage answer (status, body) instead
     discovery: dict[str, Any] = field(default_factory=dict)
     discovery_override: bytes | None = None
     _server: ThreadingHTTPServer | None = None
@@ -233,6 +234,9 @@ class HandRolledProvider:
                 if provider.expected_challenge != b64url(hashlib.sha256(verifier.encode()).digest()):
                     self._send(400, b'{"error": "invalid_grant", "error_description": "PKCE"}')
                     return
+                if provider.token_raw is not None:
+                    self._send(provider.token_raw[0], provider.token_raw[1], "text/html")
+                    return
                 assert provider.token_response is not None
                 self._send(200, json.dumps(provider.token_response()).encode())
 
@@ -260,7 +264,7 @@ class HandRolledProvider:
              header: dict[str, Any] | None = None) -> str:
         """A JWT signed with this provider's key (or the given one)."""
         key = key or self.keys[0]
-        full = {"alg": alg, "kid": key.kid, **(header or {})}
+        full = {"alg": alg, **({"kid": key.kid} if key.kid else {}), **(header or {})}
         return jwt.encode(full, claims, key, algorithms=[alg])
 
     def id_token_claims(self, nonce: str, *, subject: str = "forged-1", **changes: Any) -> dict[str, Any]:
