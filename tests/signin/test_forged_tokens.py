@@ -76,7 +76,8 @@ def test_a_correctly_signed_answer_is_accepted(hub, browser):
     """The control for every test below: only the one forged detail makes them fail."""
     forged = hub.forged
     started = start(hub, browser, forged)
-    answer = finish(hub, browser, forged, started, id_token=forged.sign(forged.id_token_claims(started.nonce)))
+    token = forged.sign(forged.id_token_claims(started.nonce))
+    answer = finish(hub, browser, forged, started, id_token=token)
     assert answer.status_code == 302, answer.text[:500]
     assert session_cookie_set(answer)
     assert hub.page(browser).status_code == 200
@@ -128,7 +129,8 @@ def test_a_token_response_without_an_id_token_is_refused(hub, browser):
 def test_an_unsigned_alg_none_token_is_refused(hub, browser):
     forged = hub.forged
     started = start(hub, browser, forged)
-    answer = finish(hub, browser, forged, started, id_token=unsigned_token(forged.id_token_claims(started.nonce)))
+    token = unsigned_token(forged.id_token_claims(started.nonce))
+    answer = finish(hub, browser, forged, started, id_token=token)
     assert_refused(hub, answer, "alg_not_allowed")
 
 
@@ -194,7 +196,8 @@ def test_max_age_exceeded_is_refused(hub, browser):
     assert started.query["max_age"] == "300"
     claims = forged.id_token_claims(started.nonce)
     claims["auth_time"] = claims["iat"] - 3600
-    assert_refused(hub, finish(hub, browser, forged, started, id_token=forged.sign(claims)), "max_age_exceeded")
+    answer = finish(hub, browser, forged, started, id_token=forged.sign(claims))
+    assert_refused(hub, answer, "max_age_exceeded")
 
 
 def test_max_age_without_auth_time_is_refused(hub, browser):
