@@ -31,9 +31,10 @@ def run_hub(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 
 
 def assert_clean_refusal(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """Non-zero exit, an `error:` line naming the problem, and never a traceback."""
+    """Non-zero exit, a last `error:` line naming the problem, and never a traceback."""
     assert result.returncode != 0, result
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
-    assert result.stderr.startswith("error: "), result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: "), result.stderr
     for fragment in fragments:
-        assert fragment in result.stderr, (fragment, result.stderr)
+        assert fragment in last, (fragment, result.stderr)
