@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := hub/static/govuk/govuk-frontend.min.css
+# The real OpenID provider the sign-in tests start (npm oidc-provider, pinned in tests/idp).
+TEST_IDP := tests/idp/node_modules/.package-lock.json
 
 .PHONY: demo test test-sqlite test-postgresql lint bench assets clean
 
@@ -15,10 +17,10 @@ test: $(STAMP) $(ASSETS)
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql
 
-test-sqlite: $(STAMP) $(ASSETS)
+test-sqlite: $(STAMP) $(ASSETS) $(TEST_IDP)
 	HUB_TEST_DB=sqlite $(BIN)/pytest
 
-test-postgresql: $(STAMP) $(ASSETS)
+test-postgresql: $(STAMP) $(ASSETS) $(TEST_IDP)
 	HUB_TEST_DB=postgresql $(BIN)/pytest
 
 lint: $(STAMP)
@@ -41,6 +43,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(TEST_IDP): tests/idp/package.json tests/idp/package-lock.json
+	cd tests/idp && npm ci --no-audit --no-fund
+	touch $@
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -57,4 +63,4 @@ $(ASSETS): node_modules/.package-lock.json
 	cp -r node_modules/govuk-frontend/dist/govuk/assets hub/static/govuk/assets
 
 clean:
-	rm -rf $(VENV) node_modules hub/static/govuk
+	rm -rf $(VENV) node_modules tests/idp/node_modules hub/static/govuk
