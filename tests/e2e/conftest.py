@@ -1,0 +1,60 @@
+"""Browser fixtures: Debian's Chromium through Playwright, and the hub demo as the site under test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.conftest import DB_KIND
+from tests.e2e.harness import AXE_PATH, CHROMIUM_ARGS, AuditedPage, chromium_path, require
+from tests.e2e.live import DemoProcess
+from tests.support.postgres import PostgresCluster
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    require(AXE_PATH.exists(), f"axe-core is not installed ({AXE_PATH.name} missing): run `npm ci` at the "
+            "repository root")
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = chromium_path()
+    require(executable, "Chromium is needed for the browser tests: apt-get install chromium")
+    launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def audited(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
+    """A fresh browser context (no cookies) per test; at the end, every page must have been audited."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = AuditedPage(context.new_page(), axe_source)
+    yield page
+    context.close()
+    page.assert_every_page_audited()
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster | None,
+              database_url: str) -> Iterator[DemoProcess]:
+    """`hub demo` in a subprocess: the hub with its demo identity provider, seeded with fictional data."""
+    url = None
+    if DB_KIND == "postgresql":
+        assert pg_cluster is not None
+        url = pg_cluster.create_database(f"hub_e2e_{uuid.uuid4().hex[:10]}", template="hub_template")
+    workdir: Path = tmp_path_factory.mktemp("demo-site")
+    with DemoProcess(workdir, url) as process:
+        yield process
