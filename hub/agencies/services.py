@@ -16,7 +16,7 @@ from hub.actor import Actor
 from hub.agencies.models import Agency, AgencyKind, ApiToken, Role, User
 from hub.audit.services import record
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.sessions.models import UserSession
+from hub.sessions.services import EndReason, end_user_sessions
 
 AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -142,11 +142,7 @@ def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID, now: dat
         .where(ApiToken.user_id == person.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )).rowcount
-    ended = cast(CursorResult[Any], session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == person.id, UserSession.ended_at.is_(None))
-        .values(ended_at=now, end_reason="deactivated")
-    )).rowcount
+    ended = end_user_sessions(session, actor, person.id, reason=EndReason.USER_DEACTIVATED, now=now)
     session.flush()
     record(session, actor, "user.deactivate", now=now, object_type="user", object_id=person.id,
            details={"agency": person.agency.code, "tokens_revoked": revoked, "sessions_ended": ended})
@@ -154,6 +150,13 @@ def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID, now: dat
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int, *, now: datetime) -> None:
-    """Revoke a bearer token at once."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=now))
-    record(session, actor, "token.revoke", now=now, object_type="api_token", object_id=token_id)
+    """Revoke a bearer token at once; revoking it again changes nothing."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No such token")
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = now
+    session.flush()
+    record(session, actor, "token.revoke", now=now, object_type="api_token", object_id=token_id,
+           details={"user": str(token.user_id)})
