@@ -41,6 +41,7 @@ def _load_from_cookie(req: Request) -> User | None:
         context.db(), token, policy=context.state().settings.policy, now=context.now()
     )
     if user_session is None:
+        g.stale_session_cookie = True  # ended, expired or forged: hub.security tells the browser to drop it
         return None
     g.user_session = user_session
     g.issuer = user_session.issuer

@@ -29,6 +29,7 @@ from hub.access import RECENT_SIGN_IN_REQUIRED, declared_permission
 from hub.api.problem import problem
 from hub.auth import is_https
 from hub.config import Settings
+from hub.sessions.cookies import clear_session_cookie, session_cookie_name
 from hub.sessions.ratelimit import enforce_rate_limit
 from hub.sessions.services import needs_recent_sign_in
 
@@ -163,6 +164,10 @@ def add_security_headers(response: Response) -> Response:
         response.headers.pop("Last-Modified", None)
     if g.get("auth_method") == "session":
         response.headers[CSRF_HEADER] = csrf_token()
+    if g.get("stale_session_cookie"):
+        name = session_cookie_name(secure=is_https())
+        if not any(c.startswith(f"{name}=") for c in response.headers.getlist("Set-Cookie")):
+            clear_session_cookie(response, secure=is_https())
     return response
 
 

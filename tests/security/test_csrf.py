@@ -42,7 +42,7 @@ def app(app):
         return render_template_string(
             '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}"></form>')
 
-    app.add_url_rule("/test/note", view_func=note, methods=["POST"])
+    app.add_url_rule("/test/note", view_func=note, methods=["POST", "PUT", "PATCH", "DELETE"])
     app.add_url_rule("/test/form", view_func=form)
     app.add_url_rule("/test/from-provider", view_func=from_provider, methods=["POST"])
     return app
@@ -175,3 +175,18 @@ def test_safe_requests_need_no_token(client, make, session):
     sign_in(client, session, officer)
     assert client.get("/").status_code == 200
     assert client.get("/api/v1/cases").status_code == 200
+
+
+def test_every_unsafe_method_needs_the_token(client, make, session):
+    police, nhs = make.agency(), make.agency(kind="nhs_mental_health")
+    officer = make.user(police)
+    case = make.case(officer, members=(nhs,))
+    sign_in(client, session, officer)
+    removal = client.delete(f"/api/v1/cases/{case.id}/members/{nhs.code}")
+    assert removal.status_code == 403
+    assert removal.json["title"] == "CSRF token missing or wrong"
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)("/test/note").status_code == 403, method
+    assert count(session, AuditEvent, AuditEvent.action == "test.note") == 0
+    session.expire_all()
+    assert nhs.code in [m.agency.code for m in session.get(Case, case.id).current_memberships]

@@ -8,6 +8,8 @@ from datetime import timedelta
 from flask import Response
 from sqlalchemy import func, select
 
+from hub import context
+from hub.access import Permission, requires
 from hub.actor import Actor
 from hub.audit.models import AuditEvent
 from hub.db import utcnow
@@ -172,3 +174,34 @@ def test_bearer_tokens_keep_working_and_take_precedence_over_a_cookie(client, ma
     assert me.json["id"] == str(officer.id)
     bad = client.get("/api/v1/me", headers={"Authorization": "Bearer hub_not-a-real-token"})
     assert bad.status_code == 401  # a failed bearer token never falls back to the cookie
+
+
+def test_a_dead_cookie_is_cleared_from_the_browser(client, app, make, session):
+    officer = make.user(make.agency())
+    signed = sign_in(client, session, officer)
+    end_session(session, Actor(officer, ISSUER), signed.user_session, reason="sign_out", now=utcnow())
+    session.commit()
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    cleared = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("hub_session=")]
+    assert len(cleared) == 1
+    assert "Max-Age=0" in cleared[0]
+    assert client.get_cookie("hub_session") is None
+
+
+def test_a_response_that_starts_a_new_session_is_not_undone_by_the_dead_cookie_clean_up(
+    client, app, make, session
+):
+    @requires(Permission.PUBLIC)
+    def fresh_sign_in() -> Response:
+        assert context.user() is None  # the old cookie was looked at, and found dead
+        response = Response("signed in")
+        set_session_cookie(response, "brand-new-token", secure=False)
+        return response
+
+    app.add_url_rule("/test/fresh-sign-in", view_func=fresh_sign_in)
+    client.set_cookie("hub_session", "long-dead-token")
+    response = client.get("/test/fresh-sign-in")
+    assert response.headers.getlist("Set-Cookie") == [
+        c for c in response.headers.getlist("Set-Cookie") if "brand-new-token" in c]
+    assert client.get_cookie("hub_session").value == "brand-new-token"
