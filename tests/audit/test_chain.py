@@ -134,7 +134,7 @@ def test_two_concurrent_sealers_never_duplicate_or_skip_a_position(fresh_databas
             for _round in range(3):
                 with mine.transaction() as s:
                     sealed.append(seal_pending(s, now=NOW, batch_size=500))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
             mine.engine.dispose()
@@ -146,7 +146,7 @@ def test_two_concurrent_sealers_never_duplicate_or_skip_a_position(fresh_databas
             for n in range(20):
                 with mine.transaction() as s:
                     record(s, Actor.system(f"writer-{n:04d}"), "case.read", now=NOW)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             mine.engine.dispose()

@@ -1,0 +1,98 @@
+"""PostgreSQL: real out-of-order commits, and requests that never wait for a sealer."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+
+from hub.actor import Actor
+from hub.audit.chain import SEAL_LOCK_KEY, seal_pending, verify_chain
+from hub.audit.models import AuditEvent, AuditSeal
+from hub.audit.services import record
+from hub.db import Database
+from tests.audit.helpers import NOW, postgres_only
+
+pytestmark = [postgres_only, pytest.mark.postgres_only]
+
+
+@pytest.fixture
+def databases(fresh_database_url):
+    """Three independent engines on one fresh database: each stands for another process."""
+    made = [Database(fresh_database_url) for _ in range(3)]
+    yield made
+    for database in made:
+        database.engine.dispose()
+
+
+def _seal(database: Database) -> int:
+    with database.transaction() as s:
+        return seal_pending(s, now=NOW)
+
+
+def test_an_event_committed_after_a_higher_numbered_one_is_still_sealed(databases):
+    slow, fast, sealer = databases
+    slow_session = slow.session()
+    early = record(slow_session, Actor.system("slow-request-1"), "case.read", now=NOW)
+    slow_session.flush()  # takes the lower id, but does not commit yet
+    with fast.transaction() as s:
+        late = record(s, Actor.system("fast-request-1"), "case.read", now=NOW)
+        s.flush()
+        late_id = late.id
+    assert early.id < late_id
+    assert _seal(sealer) == 1
+    slow_session.commit()
+    early_id = early.id
+    slow_session.close()
+    assert _seal(sealer) == 1
+    assert _seal(sealer) == 0
+    with sealer.transaction() as s:
+        assert list(s.execute(select(AuditSeal.position, AuditSeal.event_id)
+                              .order_by(AuditSeal.position))) == [(1, late_id), (2, early_id)]
+        assert verify_chain(s).checked == 2
+
+
+def test_a_request_writing_events_never_waits_for_a_sealer_holding_the_lock(databases):
+    sealer, request, observer = databases
+    with request.transaction() as s:
+        record(s, Actor.system("before-seal-1"), "case.read", now=NOW)
+    sealing = sealer.session()
+    assert seal_pending(sealing, now=NOW) == 1  # holds the chain lock until it commits
+    with observer.engine.connect() as watch:
+        holders = watch.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objid = :k"), {"k": SEAL_LOCK_KEY & 0xFFFFFFFF}).scalar()
+    assert holders == 1
+
+    outcome: list[object] = []
+
+    def write_event() -> None:
+        try:
+            with request.transaction() as s:
+                s.execute(text("SET LOCAL lock_timeout = '3s'"))  # a wait would fail, not hang
+                record(s, Actor.system("during-seal-1"), "case.read", now=NOW)
+            outcome.append("committed")
+        except Exception as exc:  # reported by the assertion below
+            outcome.append(exc)
+
+    writer = threading.Thread(target=write_event)
+    writer.start()
+    writer.join(timeout=10)
+    assert outcome == ["committed"]
+    with observer.transaction() as s:  # committed and visible while the sealer still holds the lock
+        assert s.scalar(select(func.count()).where(AuditEvent.request_id == "during-seal-1")) == 1
+
+    # A second sealer, by contrast, waits for the first.
+    second: list[int] = []
+    waiting = threading.Thread(target=lambda: second.append(_seal(observer)))
+    waiting.start()
+    waiting.join(timeout=1.5)
+    assert waiting.is_alive()
+    assert second == []
+    sealing.commit()
+    sealing.close()
+    waiting.join(timeout=10)
+    assert second == [1]
+    with observer.transaction() as s:
+        assert verify_chain(s).checked == 2
