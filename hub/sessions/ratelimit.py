@@ -8,6 +8,7 @@ fails and rolls back; the counter is an atomic upsert, so concurrent workers nev
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from flask import Response, current_app, render_template, request
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub import context
@@ -27,6 +29,7 @@ from hub.sessions.models import RateLimitBucket
 MAX_KEY_LENGTH = 200
 # Rows of finished windows are kept this long at most (the longest window a limit may use).
 MAX_WINDOW_SECONDS = 24 * 3600
+log = logging.getLogger(__name__)
 RATE_LIMIT_ATTR = "_hub_rate_limit"
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +80,14 @@ def hit(database: Database, key: str, *, limit: int, per_seconds: int, now: date
     with database.transaction() as session:
         count = _increment(session, key, start)
     if count == 1:
+        _prune(database, key, start, now)
+    return count <= limit
+
+
+def _prune(database: Database, key: str, start: datetime, now: datetime) -> None:
+    """Housekeeping only: the hit is already counted, so a prune that loses a lock race (two
+    workers deleting the same stale rows) is logged and left to the next new window."""
+    try:
         with database.transaction() as session:
             session.execute(
                 delete(RateLimitBucket).where(
@@ -84,7 +95,8 @@ def hit(database: Database, key: str, *, limit: int, per_seconds: int, now: date
                     | ((RateLimitBucket.key == key) & (RateLimitBucket.window_start < start))
                 )
             )
-    return count <= limit
+    except OperationalError as exc:
+        log.warning("rate-limit pruning skipped: %s", type(exc.orig).__name__)
 
 
 def client_key(name: str, address: str | None) -> str:
