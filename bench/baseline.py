@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import uuid
-from typing import Any
 
 from flask import Flask, abort, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Column, MetaData, String, Table, Uuid, create_engine, event, select
+from sqlalchemy import Column, MetaData, String, Table, Uuid, create_engine, select
 from sqlalchemy.engine import Engine
 
 from hub import serve as hub_serve
@@ -29,20 +28,13 @@ cases = Table(
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 def make_engine(url: str) -> Engine:
-    """The same engine type as the hub's: SQLAlchemy on pysqlite, or on psycopg 3 with a pool."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    """The same engine type as the hub's (SQLAlchemy on pysqlite or psycopg 3), left at its defaults.
+
+    The hub's database file is already in WAL mode (a persistent setting), so readers here never
+    wait for the hub's writers.
+    """
+    return create_engine(url)
 
 
 def create_app(url: str | None = None) -> Flask:
