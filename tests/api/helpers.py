@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.audit.models import AuditEvent
+from hub.audit.services import Outcome
 from hub.models import metadata
 
 
@@ -15,3 +17,15 @@ def row_counts(session: Session) -> dict[str, int]:
         table.name: session.scalar(select(func.count()).select_from(table)) or 0
         for table in metadata.sorted_tables
     }
+
+
+def assert_only_refusals_recorded(session: Session, before: dict[str, int]) -> None:
+    """Nothing changed, except that a refused access may itself be audited (invariant 5)."""
+    after = row_counts(session)
+    added_events = after.pop("audit_events") - before["audit_events"]
+    assert after == {k: v for k, v in before.items() if k != "audit_events"}
+    if added_events:
+        outcomes = session.scalars(
+            select(AuditEvent.outcome).order_by(AuditEvent.id.desc()).limit(added_events)
+        ).all()
+        assert set(outcomes) <= {Outcome.DENIED, Outcome.FAILED}, outcomes
