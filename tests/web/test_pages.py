@@ -20,7 +20,9 @@ from hub.agencies.models import Agency
 from hub.app import create_app
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case
-from hub.config import ProviderConfig
+from hub.config import Policy, ProviderConfig
+from hub.db import utcnow
+from hub.sessions import services as session_services
 from tests.web.page import assert_govuk_page, read_page
 
 
@@ -292,3 +294,36 @@ def test_templates_have_no_inline_styles_and_no_unnonced_inline_scripts():
         assert not re.search(r"\sstyle\s*=", source), template.name
         for tag in re.findall(r"<script\b[^>]*>", source):
             assert "src=" in tag or "nonce" in tag, (template.name, tag)
+
+
+# --- signed in with a browser session -----------------------------------------------------------
+
+
+def test_a_browser_session_gets_a_working_sign_out_button(client, make, session):
+    officer = make.user(make.agency(), name="Sam Session")
+    now = utcnow()
+    _row, cookie = session_services.start_session(
+        session, officer, issuer="https://idp.example", provider="unconfigured", subject="s-1", sid=None,
+        auth_time=now, policy=Policy(), now=now,
+    )
+    session.commit()
+    client.set_cookie(session_services.SESSION_COOKIE, cookie)
+
+    dashboard = client.get("/")
+    assert dashboard.status_code == 200
+    body = html(dashboard)
+    assert "Signed in as Sam Session" in read_page(body).text
+    form = re.search(r'<form method="post" action="/sign-out"[^>]*>(.*?)</form>', body, re.S)
+    assert form is not None
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(1))
+    assert token is not None
+    assert re.search(r"<button[^>]*>\s*Sign out\s*</button>", form.group(1))
+
+    signed_out = client.post("/sign-out", data={"csrf_token": token.group(1)})
+    assert signed_out.status_code in (302, 303)
+    assert client.get("/").status_code == 302  # the session is over on the server
+
+
+def test_a_bearer_token_caller_gets_no_sign_out_form(client, make):
+    response = client.get("/", headers=make.headers(make.user(make.agency())))
+    assert "/sign-out" not in html(response)
