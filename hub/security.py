@@ -18,7 +18,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -143,8 +143,9 @@ def check_recent_sign_in() -> ResponseReturnValue | None:
                        f"{policy.recent_auth_minutes} minutes. Sign in again, then retry.",
                        headers={"WWW-Authenticate": f'OpenIDConnect max_age="{max_age}"'},
                        request_id=context.request_id())
-    query = urlencode({"max_age": max_age, "next": request.path})
-    return redirect(f"/auth/{user_session.provider}/login?{query}")
+    back_to = request.full_path if request.args else request.path
+    query = urlencode({"max_age": max_age, "next": back_to})
+    return redirect(f"/auth/{quote(user_session.provider, safe='')}/login?{query}")
 
 
 def add_security_headers(response: Response) -> Response:

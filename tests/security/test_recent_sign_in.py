@@ -101,10 +101,11 @@ def test_a_browser_with_a_stale_sign_in_is_sent_to_sign_in_again_with_max_age(
     app.add_url_rule("/cases/<uuid:case_id>/members", view_func=manage_members)
     client = app.test_client()
     sign_in(client, session, officer, provider="police", auth_time=utcnow() - timedelta(minutes=20))
-    response = client.get(f"/cases/{case.id}/members")
+    response = client.get(f"/cases/{case.id}/members?tab=agencies")
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.path == "/auth/police/login"
-    assert parse_qs(location.query) == {"max_age": ["900"], "next": [f"/cases/{case.id}/members"]}
+    assert parse_qs(location.query) == {"max_age": ["900"],
+                                        "next": [f"/cases/{case.id}/members?tab=agencies"]}
     sign_in(client, session, officer, provider="police")
     assert client.get(f"/cases/{case.id}/members").get_data(as_text=True) == "membership form"
