@@ -16,7 +16,7 @@ from hub.access import CASE_SCOPED, Permission, declared_permission, has_permiss
 from hub.agencies import api as _agencies_api  # noqa: F401  (registers endpoints)
 from hub.api import meta as _api_meta  # noqa: F401
 from hub.api.blueprint import api_v1
-from hub.api.problem import problem
+from hub.api.problem import problem, unauthorised
 from hub.audit import api as _audit_api  # noqa: F401
 from hub.audit.services import record
 from hub.auth import init_auth
@@ -104,9 +104,8 @@ def _enforce_declared_permission() -> ResponseReturnValue | None:
     user = context.user()
     if user is None:
         if wants_json():
-            return problem(401, "Not signed in", "Send a bearer token or sign in",
-                           headers={"WWW-Authenticate": 'Bearer realm="hub"'},
-                           request_id=context.request_id())
+            return unauthorised(credentials_sent="Authorization" in request.headers,
+                                request_id=context.request_id())
         return redirect(url_for("web.sign_in", next=request.full_path if request.args else request.path))
     if not has_permission(user, permission):
         context.defer_audit(action="access.denied", details={"endpoint": request.endpoint,

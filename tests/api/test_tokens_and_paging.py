@@ -15,11 +15,14 @@ from hub.agencies.models import ApiToken, User
 from hub.db import utcnow
 
 
-def assert_unauthorised(response) -> None:
+def assert_unauthorised(response, *, token_sent: bool = True) -> None:
+    """401 problem with an RFC 6750 challenge, naming an invalid token only when one was sent."""
     assert response.status_code == 401, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     assert response.json["status"] == 401
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith('Bearer realm="hub"')
+    assert ('error="invalid_token"' in challenge) is token_sent
 
 
 @pytest.mark.parametrize("header", [
@@ -28,7 +31,7 @@ def assert_unauthorised(response) -> None:
 ])
 def test_missing_or_garbage_credentials_are_401_with_a_challenge(client, header):
     headers = {"Authorization": header} if header is not None else {}
-    assert_unauthorised(client.get("/api/v1/me", headers=headers))
+    assert_unauthorised(client.get("/api/v1/me", headers=headers), token_sent=header is not None)
 
 
 def test_a_valid_token_works_until_it_expires(client, make, session):
@@ -65,7 +68,23 @@ def test_a_deactivated_persons_token_is_refused(client, make, session):
     assert "Alex" not in response.get_data(as_text=True)
 
 
-def test_the_problem_for_401_names_no_user_and_has_a_request_id(client):
+def test_the_reason_a_token_is_refused_is_not_disclosed(client, make, session):
+    """Expired, revoked and unknown tokens get the very same answer, so tokens cannot be probed."""
+    officer = make.user(make.agency())
+    revoked, expired = make.headers(officer), make.headers(officer)
+    tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == officer.id)
+                             .order_by(ApiToken.id)).all()
+    tokens[0].revoked_at = utcnow()
+    tokens[1].expires_at = utcnow() - timedelta(days=1)
+    session.commit()
+    answers = [client.get("/api/v1/me", headers=h) for h in
+               (revoked, expired, {"Authorization": "Bearer hub_unknown"})]
+    bodies = [{k: v for k, v in a.json.items() if k != "request_id"} for a in answers]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert len({a.headers["WWW-Authenticate"] for a in answers}) == 1
+
+
+def test_the_problem_for_401_carries_the_request_id(client):
     response = client.get("/api/v1/me", headers={"X-Request-ID": "trace-12345678"})
     assert response.json["request_id"] == "trace-12345678"
     assert response.headers["X-Request-ID"] == "trace-12345678"
