@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Response
 from sqlalchemy import func, select
 
@@ -205,3 +206,17 @@ def test_a_response_that_starts_a_new_session_is_not_undone_by_the_dead_cookie_c
     assert response.headers.getlist("Set-Cookie") == [
         c for c in response.headers.getlist("Set-Cookie") if "brand-new-token" in c]
     assert client.get_cookie("hub_session").value == "brand-new-token"
+
+
+@pytest.mark.parametrize("value", [
+    "", " ", "é" * 10, "\u202e" + "a" * 40, "a" * 4000, "%00%ff", '"quoted"', "a=b; c", "hub_" + "x" * 43,
+])
+def test_junk_cookies_and_csrf_headers_are_refused_plainly_never_with_an_error(client, make, session, value):
+    client.set_cookie("hub_session", value)
+    assert client.get("/").status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.post("/api/v1/cases", json={}).status_code == 401
+    sign_in(client, session, make.user(make.agency()))
+    header = value.encode("utf-8").decode("latin-1")  # what arrives when a client sends UTF-8 bytes
+    response = client.post("/api/v1/cases", json={}, headers={"X-CSRF-Token": header})
+    assert response.status_code == 403
