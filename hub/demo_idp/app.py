@@ -36,6 +36,7 @@ def create_demo_idp(issuer_base: str, tenants: Sequence[Tenant], *,
                 require_loopback_url(uri)
     app = Flask("hub.demo_idp", template_folder=str(HERE / "templates"),
                 static_folder=str(ROOT / "hub" / "static"), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = 64_000  # sign-in forms and token requests are small
     assert app.jinja_loader is not None
     app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
         [app.jinja_loader, PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
@@ -79,7 +80,7 @@ def _security_headers(response: Response) -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
-    titles = {404: "Page not found", 405: "Method not allowed", 400: "Bad request"}
+    titles = {404: "Page not found", 405: "Method not allowed", 400: "Bad request", 413: "Request too large"}
     return error_page(status, titles.get(status, exc.name), exc.description or "")
 
 

@@ -64,6 +64,9 @@ def authorize(tenant: str) -> ResponseReturnValue:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
         return _authorization_error(server, error)
+    except ValueError:
+        # authlib refuses to echo non-ASCII input in an error description; refuse the request instead.
+        return _unreadable(server)
     request_key = _request_key()
     if request.method == "GET":
         return _picker(server, grant, server.state.begin_picker(request_key))
@@ -89,12 +92,18 @@ def authorize(tenant: str) -> ResponseReturnValue:
 
 @idp.post("/<tenant>/token")
 def token(tenant: str) -> ResponseReturnValue:
-    return tenant_server(tenant).create_token_response()  # type: ignore[no-any-return]
+    try:
+        return tenant_server(tenant).create_token_response()  # type: ignore[no-any-return]
+    except ValueError:
+        return jsonify({"error": "invalid_request"}), 400
 
 
 @idp.route("/<tenant>/userinfo", methods=["GET", "POST"])
 def userinfo(tenant: str) -> ResponseReturnValue:
-    return tenant_server(tenant).create_endpoint_response("userinfo")  # type: ignore[no-any-return]
+    try:
+        return tenant_server(tenant).create_endpoint_response("userinfo")  # type: ignore[no-any-return]
+    except ValueError:
+        return jsonify({"error": "invalid_request"}), 400
 
 
 @idp.route("/<tenant>/end-session", methods=["GET", "POST"])
@@ -107,6 +116,8 @@ def end_session(tenant: str) -> ResponseReturnValue:
     except OAuth2Error as error:
         return error_page(400, "Sign-out request refused", error.description or error.error,
                           server.state.tenant)
+    except ValueError:
+        return _unreadable(server)
     if validated.id_token_claims is None and request.method == "GET":
         return page("demo_idp/confirm_sign_out.html", page_title="Sign out", tenant=server.state.tenant,
                     action=_same_request_url("idp.end_session", tenant),
@@ -143,6 +154,11 @@ def _picker(server: TenantServer, grant: BaseGrant, form_token: str, *, error: s
                 tenant=server.state.tenant, client_id=grant.request.client.client_id, items=items,
                 error=error, transaction=form_token,
                 action=_same_request_url("idp.authorize", server.state.tenant.slug))
+
+
+def _unreadable(server: TenantServer) -> Response:
+    return error_page(400, "Request refused", "The request contains characters that are not allowed.",
+                      server.state.tenant)
 
 
 def _authorization_error(server: TenantServer, error: OAuth2Error) -> Response:

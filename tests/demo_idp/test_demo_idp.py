@@ -260,6 +260,8 @@ def test_an_id_token_hint_from_another_key_is_refused(idp: Idp) -> None:
     ("POST", "/demo-idp/police/token", {"grant_type": "authorization_code", "code": "\x00" * 5000}),
     ("GET", "/demo-idp/police/userinfo", None),
     ("GET", "/demo-idp/police/end-session?id_token_hint=not.a.jwt", None),
+    ("GET", "/demo-idp/police/authorize?response_type=%C3%BC&client_id=hub", None),
+    ("POST", "/demo-idp/police/token", {"code": "x" * 100_000}),
 ])
 def test_bad_requests_get_a_clear_4xx_never_a_500(idp: Idp, method: str, path: str,
                                                    data: dict[str, str] | None) -> None:
