@@ -8,6 +8,7 @@ fails and rolls back; the counter is an atomic upsert, so concurrent workers nev
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 from collections.abc import Callable
@@ -99,9 +100,10 @@ def _prune(database: Database, key: str, start: datetime, now: datetime) -> None
         log.warning("rate-limit pruning skipped: %s", type(exc.orig).__name__)
 
 
-def client_key(name: str, address: str | None) -> str:
-    """`name:` plus a digest of the client address: the table never holds an IP address."""
-    digest = hashlib.sha256((address or "unknown").encode()).hexdigest()[:32]
+def client_key(name: str, address: str | None, *, secret: bytes) -> str:
+    """`name:` plus a keyed digest of the client address: the table never holds an IP address,
+    and without the app secret the digest cannot be reversed by trying every IPv4 address."""
+    digest = hmac.new(secret, (address or "unknown").encode(), hashlib.sha256).hexdigest()[:32]
     return f"{name}:{digest}"
 
 
@@ -151,7 +153,8 @@ def enforce_rate_limit() -> Response | None:
     if declared is None:
         return None
     now = context.now()
-    key = client_key(declared.name, request.remote_addr)
+    key = client_key(declared.name, request.remote_addr,
+                     secret=str(current_app.config["SECRET_KEY"]).encode())
     if hit(context.state().database, key, limit=declared.limit, per_seconds=declared.per_seconds,
            now=now):
         return None

@@ -3,6 +3,7 @@ processes and hosts, and counted even when the limited request fails."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -175,7 +176,10 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(
     assert client.get("/test/attempt", headers=second).status_code == 200
     with database.transaction() as s:
         keys = s.scalars(select(RateLimitBucket.key)).all()
+    assert len(set(keys)) == 2
     assert not any("203.0.113.7" in k or "198.51.100.9" in k for k in keys)  # no addresses stored
+    plain_digests = {hashlib.sha256(ip.encode()).hexdigest()[:32] for ip in ("203.0.113.7", "198.51.100.9")}
+    assert not any(k.split(":", 1)[1] in plain_digests for k in keys)  # nor guessable digests of them
 
 
 def test_without_proxy_fix_a_forged_forwarded_for_does_not_buy_more_attempts(
