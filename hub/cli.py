@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sys
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -115,14 +116,19 @@ def user_add(agency_code: str, email: str, name: str, roles: tuple[str, ...]) ->
 
 
 @user.command("deactivate")
-@click.option("--email", required=True, help="the person's e-mail address")
-def user_deactivate(email: str) -> None:
+@click.option("--email", help="the person's e-mail address")
+@click.option("--id", "user_id", type=click.UUID, help="the person's id (when several share an address)")
+def user_deactivate(email: str | None, user_id: uuid.UUID | None) -> None:
     """Deactivate a person at once: their API tokens stop working and their sessions end."""
+    if (email is None) == (user_id is None):
+        raise click.UsageError("give either --email or --id")
     database = _database(_settings())
     with database.transaction() as session:
-        person = agency_services.find_user_by_email(session, email)
-        agency_services.deactivate_user(session, Actor.system(), person.id, utcnow())
-        click.echo(f"user {person.id} deactivated")
+        if user_id is None:
+            assert email is not None
+            user_id = agency_services.find_user_by_email(session, email).id
+        agency_services.deactivate_user(session, Actor.system(), user_id, utcnow())
+        click.echo(f"user {user_id} deactivated")
 
 
 @cli.group()

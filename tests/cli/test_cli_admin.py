@@ -264,3 +264,17 @@ def test_a_bad_config_file_stops_the_command_with_the_setting_named(env, tmp_pat
                  "--name", "Northshire Police", "--kind", "police")
     assert_refused(result, "[policy] session_idle_minutes must be a whole number", code=2)
     assert row_counts(db) == before
+
+
+def test_user_deactivate_by_id_and_the_choice_between_email_and_id(env, tmp_path, db, person_email):
+    with db.connect() as connection:
+        person_id = connection.execute(select(User.id)).scalar_one()
+    assert_refused(hub(env, tmp_path, "user", "deactivate"), "--email or --id", code=2)
+    assert_refused(hub(env, tmp_path, "user", "deactivate", "--id", "not-a-uuid"), "--id", code=2)
+    result = hub(env, tmp_path, "user", "deactivate", "--id", str(person_id))
+    assert result.code == 0, result
+    assert result.stdout.strip() == f"user {person_id} deactivated"
+    with db.connect() as connection:
+        assert connection.execute(select(User.active)).scalar_one() is False
+        assert connection.execute(select(AuditEvent.action).where(
+            AuditEvent.action == "user.deactivate")).scalars().all() == ["user.deactivate"]
