@@ -111,7 +111,8 @@ def person_for_identity(
 
     Agency from the provider's configuration (a claim may only choose among those agencies); role
     from `role_claim` through `role_map`, `practitioner` by default. An existing person is never
-    moved to another agency by claims. Deactivated people are refused.
+    moved to another agency by claims. Deactivated people are refused, and so are people of an
+    agency the provider may no longer vouch for.
     """
     subject = str(claims["sub"])
     identity = db.scalar(select(ExternalIdentity).where(ExternalIdentity.issuer == provider.issuer,
@@ -121,6 +122,10 @@ def person_for_identity(
         if user is None or not user.active:
             raise SignInRefused("user_deactivated",
                                 "Your account on the hub has been deactivated. Ask your hub administrator.")
+        if user.agency.code not in provider.agencies:
+            # The configuration no longer lets this issuer vouch for the person's agency.
+            raise SignInRefused("agency_not_vouched",
+                                f"{provider.title} may no longer sign people in to your agency's account.")
         identity.last_seen_at = now
         db.flush()
         return user

@@ -330,3 +330,11 @@ def test_a_token_endpoint_answering_garbage_gives_the_unavailable_page(hub, brow
     assert not session_cookie_set(answer)
     assert hub.count(UserSession) == 0
     assert [e.reason for e in hub.audit("signin.unavailable")] == ["token_endpoint_failed"]
+
+
+def test_sign_in_attempts_are_rate_limited(hub, browser):
+    url = f"{hub.url}/auth/forged/login"
+    codes = [browser.get(url, allow_redirects=False).status_code for _ in range(31)]
+    assert codes[:30] == [302] * 30
+    assert codes[30] == 429
+    assert hub.count(SignInAttempt) == 30
