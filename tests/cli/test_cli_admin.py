@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -278,3 +280,12 @@ def test_user_deactivate_by_id_and_the_choice_between_email_and_id(env, tmp_path
         assert connection.execute(select(User.active)).scalar_one() is False
         assert connection.execute(select(AuditEvent.action).where(
             AuditEvent.action == "user.deactivate")).scalars().all() == ["user.deactivate"]
+
+
+def test_the_installed_console_script_is_the_same_command(env, tmp_path):
+    script = Path(sys.executable).with_name("hub")
+    assert script.exists(), "pip install -e . installs the `hub` console script"
+    completed = subprocess.run([str(script), "agency", "add", "--help"], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "--kind" in completed.stdout

@@ -327,3 +327,23 @@ def test_a_browser_session_gets_a_working_sign_out_button(client, make, session)
 def test_a_bearer_token_caller_gets_no_sign_out_form(client, make):
     response = client.get("/", headers=make.headers(make.user(make.agency())))
     assert "/sign-out" not in html(response)
+
+
+# --- health check -----------------------------------------------------------------------------
+
+
+def test_health_check_answers_ok_while_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_health_check_says_unavailable_when_the_database_does_not_answer(settings, keyring, tmp_path):
+    unreachable = replace(settings, database_url=f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'hub.db'}")
+    app = create_app(unreachable, keyring=keyring)
+    try:
+        response = app.test_client().get("/healthz")
+    finally:
+        app.extensions["hub"].database.engine.dispose()
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}
