@@ -51,7 +51,7 @@ class Binding:
 
 
 def _wrap_aad(data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
-    return b"hub-data-key\x1f" + data_key_id.bytes + b"\x1f" + (case_id.bytes if case_id else b"-")
+    return wrap_aad(data_key_id.bytes, case_id.bytes if case_id else None)
 
 
 def seal_key(kek: AESGCM, key: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:
@@ -70,6 +70,23 @@ def open_key(
         return kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(data_key_id, case_id))
     except InvalidTag:
         raise DecryptionError(f"data key {data_key_id} failed to unwrap") from None
+
+
+def wrap_aad(data_key_id: bytes, case_id: bytes | None) -> bytes:
+    """The associated data of a wrapped key, from the raw 16-byte ids (the hot path of rotation)."""
+    return b"hub-data-key\x1f" + data_key_id + b"\x1f" + (case_id if case_id else b"-")
+
+
+def rewrap_key(old: AESGCM, new: AESGCM, wrapped: bytes, aad: bytes) -> bytes:
+    """Unwrap under ``old`` and wrap again under ``new`` (rotation); content is not touched."""
+    if len(wrapped) != WRAPPED_KEY_BYTES:
+        raise DecryptionError(f"data key {uuid.UUID(bytes=aad[13:29])} is damaged (wrong length)")
+    try:
+        key = old.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
+    except InvalidTag:
+        raise DecryptionError(f"data key {uuid.UUID(bytes=aad[13:29])} failed to unwrap") from None
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + new.encrypt(nonce, key, aad)
 
 
 def wrap_key(kek: bytes, key: bytes, data_key_id: uuid.UUID, case_id: uuid.UUID | None) -> bytes:

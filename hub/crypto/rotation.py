@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
-from hub.crypto.envelope import open_key, seal_key
+from hub.crypto.envelope import rewrap_key, wrap_aad
 from hub.crypto.keyring import Keyring, exclusive
 from hub.crypto.models import DataKey
 from hub.db import Database
@@ -126,11 +126,10 @@ def rewrap_rows(keyring: Keyring, rows: Sequence[KeyRow]) -> list[bytes]:
     leave a damaged key behind looking rotated.
     """
     active = keyring.aead(keyring.active_kek_id)
-    rewrapped = []
-    for key_id, kek_id, wrapped, case_id in rows:
-        key = open_key(keyring.aead(kek_id), wrapped, key_id, case_id)
-        rewrapped.append(seal_key(active, key, key_id, case_id))
-    return rewrapped
+    aead = keyring.aead
+    return [rewrap_key(aead(kek_id), active, wrapped,
+                       wrap_aad(key_id.bytes, case_id.bytes if case_id else None))
+            for key_id, kek_id, wrapped, case_id in rows]
 
 
 def rewrap_batch(session_or_connection: Any, keyring: Keyring, rows: Sequence[KeyRow]) -> int:
@@ -159,26 +158,33 @@ def rewrap_batch(session_or_connection: Any, keyring: Keyring, rows: Sequence[Ke
 def _sqlite_batch(
     connection: Connection, keyring: Keyring, after_rowid: int | None, batch_size: int
 ) -> tuple[int | None, int]:
-    # Uuid columns are CHAR(32) hex on SQLite; uuid.UUID() reads them without SQLAlchemy's
-    # per-value processing, which would otherwise cost more than the cryptography.
-    fetched = connection.exec_driver_sql(
-        "SELECT rowid, id, kek_id, wrapped_key, case_id FROM data_keys "
-        "WHERE rowid > ? AND kek_id != ? ORDER BY rowid LIMIT ?",
-        (after_rowid if after_rowid is not None else -1, keyring.active_kek_id, batch_size),
-    ).all()
-    if not fetched:
-        return None, 0
-    rows: list[KeyRow] = [
-        (uuid.UUID(r[1]), r[2], bytes(r[3]), uuid.UUID(r[4]) if r[4] is not None else None)
-        for r in fetched
-    ]
-    rewrapped = rewrap_rows(keyring, rows)
-    active = keyring.active_kek_id
-    connection.exec_driver_sql(
-        "UPDATE data_keys SET kek_id = ?, wrapped_key = ? WHERE rowid = ? AND kek_id = ?",
-        [(active, w, r[0], r[2]) for r, w in zip(fetched, rewrapped, strict=True)],
-    )
-    return int(fetched[-1][0]), len(rows)
+    # Uuid columns are CHAR(32) hex on SQLite. The driver's cursor is used directly (inside the
+    # transaction SQLAlchemy began): building Row objects and UUIDs would cost more than the
+    # cryptography.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        fetched = cursor.execute(
+            "SELECT rowid, id, kek_id, wrapped_key, case_id FROM data_keys "
+            "WHERE rowid > ? AND kek_id != ? ORDER BY rowid LIMIT ?",
+            (after_rowid if after_rowid is not None else -1, keyring.active_kek_id, batch_size),
+        ).fetchall()
+        if not fetched:
+            return None, 0
+        active_id, active = keyring.active_kek_id, keyring.aead(keyring.active_kek_id)
+        aead, fromhex = keyring.aead, bytes.fromhex
+        cursor.executemany(
+            "UPDATE data_keys SET kek_id = ?, wrapped_key = ? WHERE rowid = ? AND kek_id = ?",
+            [
+                (active_id,
+                 rewrap_key(aead(kek_id), active, wrapped,
+                            wrap_aad(fromhex(key_id), fromhex(case_id) if case_id else None)),
+                 rowid, kek_id)
+                for rowid, key_id, kek_id, wrapped, case_id in fetched
+            ],
+        )
+    finally:
+        cursor.close()
+    return int(fetched[-1][0]), len(fetched)
 
 
 def _postgresql_batch(
