@@ -11,6 +11,8 @@ import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from werkzeug.exceptions import NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from tests.demo_idp.forms import only_form
@@ -70,20 +72,10 @@ def idp() -> Iterator[Idp]:
                     (DemoPerson("idva-1", "Ima Adviser", "adviser@idva.example", ("idva",)),)),
         ])
         # Mounted the way `hub demo` mounts it, so issuers carry the /demo-idp prefix.
-        return lambda environ, start_response: _mount(app, environ, start_response)
+        return DispatcherMiddleware(NotFound(), {"/demo-idp": app})
 
     with LiveServer(make) as server:
         yield Idp(server.base_url)
-
-
-def _mount(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
-    path = environ.get("PATH_INFO", "")
-    if not path.startswith("/demo-idp"):
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not here"]
-    environ["SCRIPT_NAME"] = "/demo-idp"
-    environ["PATH_INFO"] = path.removeprefix("/demo-idp")
-    return app(environ, start_response)
 
 
 def authorize(idp: Idp, *, tenant: str = "police", person: str = OFFICER.subject,
