@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.access import Permission, requires
 from hub.errors import HubError, ValidationFailed
@@ -69,6 +70,11 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as application/json")
     raw = request.get_data(cache=True)  # werkzeug answers 413 beyond MAX_CONTENT_LENGTH
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # A streamed (chunked) body is cut at the limit rather than refused: refuse it here,
+        # or a truncated prefix would be parsed as if it were the whole body.
+        raise RequestEntityTooLarge()
     if not raw.strip():
         raise BadRequest("The body is empty; send a JSON object")
     try:
