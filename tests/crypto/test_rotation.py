@@ -222,3 +222,26 @@ def test_keys_rotate_on_an_unreachable_database_changes_no_keyring(world, tmp_pa
     assert_clean_refusal(result, "database")
     assert world.keyring_path.read_bytes() == before
     assert json.loads(before)["active_kek"] == world.keyring().active_kek_id
+
+
+def test_keys_written_by_a_stale_worker_during_the_rotation_are_swept_up_too(world):
+    stale = Keyring(dict(world.keyring().keks), world.keyring().active_kek_id,
+                    world.keyring().blind_index_key)  # a worker that loaded the file before rotation
+    written: dict[uuid.UUID, str] = {}
+
+    def a_worker_opens_cases_meanwhile(_count: int) -> None:
+        if written:
+            return
+        with world.database.transaction() as session:
+            make = Factory(session, Envelope(stale))
+            officer = make.user(make.agency())
+            for n in range(6):
+                case = make.case(officer, name=f"Written Meanwhile {n}")
+                written[case.id] = f"Written Meanwhile {n}"
+
+    ring, done = rotate(world.database, world.keyring_path, progress=a_worker_opens_cases_meanwhile,
+                        batch_size=4)
+    assert len(written) == 6
+    assert done == len(NAMES) + 6
+    assert world.kek_ids_in_use() == {ring.active_kek_id}
+    assert world.subjects(ring) == {**world.cases, **written}
