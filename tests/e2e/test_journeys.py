@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from hub.demo import PERSONAS, PROVIDERS
@@ -67,13 +68,14 @@ def test_a_practitioner_signs_in_through_their_provider_and_sees_only_their_agen
     expect(page.get_by_role("heading", level=1)).to_contain_text(refs[0])
 
 
-@pytest.mark.xfail(strict=True, reason="PENDING the web shell's 'Sign out' button in the layout; "
-                   "strict, so it turns red the moment the button lands and this marker must go")
 def test_signing_out_ends_the_session_at_the_hub_and_at_the_provider(
         audited: AuditedPage, demo_site: DemoProcess) -> None:
     page = audited.page
     _sign_in_as_idva(audited, demo_site)
-    page.get_by_role("button", name="Sign out").click(timeout=5000)
+    copied = {c["name"]: c["value"] for c in page.context.cookies(demo_site.base_url)}
+    assert requests.get(f"{demo_site.base_url}/", cookies=copied, allow_redirects=False,
+                        timeout=10).status_code == 200
+    page.get_by_role("button", name="Sign out").click()
     # The provider asks the person to confirm (RP-initiated logout without an ID token hint).
     page.wait_for_url(re.compile(r"/demo-idp/idva/end-session"))
     audited.audit()
@@ -84,3 +86,7 @@ def test_signing_out_ends_the_session_at_the_hub_and_at_the_provider(
     page.goto(f"{demo_site.base_url}/")
     audited.audit()
     assert page.url.startswith(f"{demo_site.base_url}/sign-in")
+    # A cookie copied before signing out opens nothing afterwards.
+    replay = requests.get(f"{demo_site.base_url}/", cookies=copied, allow_redirects=False, timeout=10)
+    assert replay.status_code == 302
+    assert replay.headers["Location"].startswith("/sign-in")
