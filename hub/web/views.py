@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from hub import context
 from hub.access import Permission, requires
 from hub.cases import services as case_services
+from hub.signin.rules import safe_next_path
 
 web = Blueprint("web", __name__)
 
@@ -30,8 +31,10 @@ def healthz() -> ResponseReturnValue:
 @web.get("/sign-in")
 @requires(Permission.PUBLIC)
 def sign_in() -> ResponseReturnValue:
+    """One button per configured provider; a local `next` path is carried through sign-in."""
     providers = context.state().settings.providers
-    return render_template("web/sign_in.html", providers=providers)
+    next_path = safe_next_path(request.args.get("next"))
+    return render_template("web/sign_in.html", providers=providers, next_path=next_path)
 
 
 @web.get("/")

@@ -163,6 +163,16 @@ def test_sign_in_page_lists_each_configured_provider(settings, database, keyring
     assert "Northshire Police" in page.text
     assert "Northshire NHS Trust" in page.text
 
+    # Sent here from a case page, the buttons bring the person back to it after sign-in ...
+    back = read_page(html(app.test_client().get("/sign-in?next=/cases/abc")))
+    assert [a["href"] for a in back.anchors if "govuk-button" in (a.get("class") or "")] == [
+        "/auth/police/login?next=/cases/abc", "/auth/nhs/login?next=/cases/abc"]
+    # ... but never to another site.
+    for hostile in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        elsewhere = app.test_client().get("/sign-in", query_string={"next": hostile})
+        assert elsewhere.status_code == 200
+        assert "evil.example" not in html(elsewhere)
+
 
 def test_sign_in_page_without_providers_says_who_to_ask(client):
     response = client.get("/sign-in")
