@@ -158,7 +158,10 @@ def callback(name: str) -> ResponseReturnValue:
     provider = _provider(name)
     now, db = context.now(), context.db()
     args = request.args
-    attempt = services.claim_attempt(db, provider, state=args.get("state", ""), now=now)
+    # The attempt is used up in a transaction of its own, committed at once: a state can be
+    # presented only once even when this callback is then refused and its changes roll back.
+    with context.state().database.transaction() as own:
+        attempt = services.claim_attempt(own, provider, state=args.get("state", ""), now=now)
     metadata = registry().metadata(provider, now=now)
     iss = args.get("iss")
     if iss is None and metadata.iss_parameter_supported:

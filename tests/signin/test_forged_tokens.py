@@ -225,6 +225,8 @@ def test_a_wrong_or_missing_iss_response_parameter_is_refused(hub, browser):
     token = forged.sign(forged.id_token_claims(started.nonce))
     assert_refused(hub, finish(hub, browser, forged, started, id_token=token, iss=hub.forged_b.issuer),
                    "iss_mismatch")
+    started = start(hub, browser, forged)
+    token = forged.sign(forged.id_token_claims(started.nonce))
     assert_refused(hub, finish(hub, browser, forged, started, id_token=token, iss=None), "iss_missing")
     assert forged.token_requests == 0
 
@@ -338,3 +340,12 @@ def test_sign_in_attempts_are_rate_limited(hub, browser):
     assert codes[:30] == [302] * 30
     assert codes[30] == 429
     assert hub.count(SignInAttempt) == 30
+
+
+def test_a_refused_callback_still_uses_up_its_state(hub, browser):
+    forged = hub.forged
+    started = start(hub, browser, forged)
+    wrong = forged.sign(forged.id_token_claims("not-the-nonce"))
+    assert_refused(hub, finish(hub, browser, forged, started, id_token=wrong), "nonce_mismatch")
+    right = forged.sign(forged.id_token_claims(started.nonce))
+    assert_refused(hub, finish(hub, browser, forged, started, id_token=right), "state_replayed")
