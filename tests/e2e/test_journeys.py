@@ -90,3 +90,12 @@ def test_signing_out_ends_the_session_at_the_hub_and_at_the_provider(
     replay = requests.get(f"{demo_site.base_url}/", cookies=copied, allow_redirects=False, timeout=10)
     assert replay.status_code == 302
     assert replay.headers["Location"].startswith("/sign-in")
+
+
+def test_the_demo_providers_own_pages_pass_too(audited: AuditedPage, demo_site: DemoProcess) -> None:
+    audited.goto(f"{demo_site.base_url}/demo-idp/")
+    for provider in PROVIDERS:
+        expect(audited.page.get_by_text(f"{demo_site.base_url}/demo-idp/{provider.name}")).to_be_visible()
+    # A request from a client the provider does not know gets a plain error page, not a redirect.
+    audited.goto(f"{demo_site.base_url}/demo-idp/police/authorize?client_id=stranger&response_type=code")
+    expect(audited.page.get_by_role("heading", level=1)).to_have_text("Sign-in request refused")
