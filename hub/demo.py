@@ -30,8 +30,8 @@ from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
 
 IDP_MOUNT = "/demo-idp"
-# Where the hub may ask the demo provider to send people after signing out.
-POST_LOGOUT_PATHS = ("/sign-in", "/signed-out", "/")
+# Where the hub asks the demo provider to send people after signing out (registered exactly).
+POST_LOGOUT_PATHS = ("/signed-out",)
 
 AGENCIES = [
     ("POL-NS", "Northshire Police", "police"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import requests
 from hub.demo import PERSONAS, PROVIDERS
 from tests.conftest import DB_KIND
 from tests.demo_idp.forms import only_form
-from tests.e2e.live import DemoProcess
+from tests.e2e.live import HUB, DemoProcess, demo_environment
 
 
 @pytest.fixture
@@ -80,3 +82,17 @@ def test_signing_in_through_the_demo_provider_lands_on_the_seeded_person_and_the
     me = browser.get(f"{demo.base_url}/api/v1/me", timeout=10).json()
     assert me["email"] == idva.email
     assert me["agency"]["code"] == "IDVA-NS"
+
+
+def test_a_port_already_in_use_is_a_clear_error_not_a_traceback(tmp_path: Path,
+                                                                 fresh_database_url: str) -> None:
+    url = fresh_database_url if DB_KIND == "postgresql" else None
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([HUB, "demo", "--port", str(port)], cwd=tmp_path, capture_output=True,
+                                text=True, env=demo_environment(tmp_path, url), timeout=120, check=False)
+    assert result.returncode != 0
+    assert f"Port {port} is in use" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -57,6 +57,19 @@ def free_port() -> int:
     return port
 
 
+HUB = str(Path(sys.executable).with_name("hub"))  # the console script installed beside this Python
+
+
+def demo_environment(workdir: Path, database_url: str | None) -> dict[str, str]:
+    """The environment for `hub demo` in a test: its own instance directory, no inherited HUB_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env["HUB_INSTANCE"] = str(workdir / "instance")
+    env["PYTHONUNBUFFERED"] = "1"
+    if database_url:
+        env["HUB_DATABASE_URL"] = database_url
+    return env
+
+
 class DemoProcess:
     """`hub demo --port N` as a real subprocess with its own instance directory and database."""
 
@@ -65,19 +78,13 @@ class DemoProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
         self._log_path = workdir / "demo.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-        env["HUB_INSTANCE"] = str(workdir / "instance")
-        env["PYTHONUNBUFFERED"] = "1"
-        if database_url:
-            env["HUB_DATABASE_URL"] = database_url
-        self._env = env
+        self._env = demo_environment(workdir, database_url)
         self._log: IO[bytes] | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> DemoProcess:
         self._log = self._log_path.open("wb")
-        hub = Path(sys.executable).with_name("hub")
-        self.process = subprocess.Popen([str(hub), "demo", "--port", str(self.port)], cwd=self.workdir,
+        self.process = subprocess.Popen([HUB, "demo", "--port", str(self.port)], cwd=self.workdir,
                                         env=self._env, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_until_healthy()
         return self
