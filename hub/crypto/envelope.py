@@ -104,13 +104,39 @@ def unwrap_key(
 class Envelope:
     """Encrypts and decrypts values; data keys are rows in the same transaction as the value.
 
-    When the keyring came from a file, a data key wrapped by a KEK this process has not seen
-    (a rotation ran while it was up) makes it re-read the file once before giving up, so
-    running web workers keep working through ``hub keys rotate``.
+    When the keyring came from a file, running web workers follow ``hub keys rotate``: a data
+    key wrapped by a KEK this process has not seen makes it re-read the file before giving up,
+    and a write notices a changed file and wraps its new data key under the new active KEK.
     """
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
+        self._file_stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, int] | None:
+        if self.keyring.path is None:
+            return None
+        try:
+            status = os.stat(self.keyring.path)
+        except OSError:
+            return None
+        return status.st_mtime_ns, status.st_ino
+
+    def _reload(self, reason: str) -> None:
+        """Adopt the keyring file's current contents, if it is the same keyring (same index key)."""
+        assert self.keyring.path is not None
+        try:
+            fresh = Keyring.load(self.keyring.path)
+        except KeyringError as exc:
+            log.warning("keyring file could not be re-read (%s): %s", reason, exc)
+            return
+        if fresh.blind_index_key != self.keyring.blind_index_key:
+            log.error("keyring file now holds a different blind-index key; keeping the loaded keyring")
+            return
+        if not set(self.keyring.keks) <= set(fresh.keks):
+            log.error("keyring file lost KEKs this process uses; keeping the loaded keyring")
+            return
+        self.keyring = fresh
 
     def encrypt(
         self,
@@ -125,6 +151,10 @@ class Envelope:
         if binding.case_id != (str(case_uuid) if case_uuid is not None else None):
             # The data key is tagged with case_uuid for crypto-shredding; the two must agree.
             raise ValueError("binding.case_id and case_uuid name different cases")
+        stamp = self._stamp()
+        if stamp != self._file_stamp:
+            self._file_stamp = stamp
+            self._reload("the file changed")
         keyring = self.keyring
         key = AESGCM.generate_key(bit_length=256)
         data_key = DataKey(
@@ -168,13 +198,7 @@ class Envelope:
 
     def _kek_cipher(self, kek_id: str) -> AESGCM:
         if kek_id not in self.keyring.keks and self.keyring.path is not None:
-            try:
-                fresh = Keyring.load(self.keyring.path)
-            except KeyringError:
-                log.warning("keyring file could not be re-read while looking for KEK %s", kek_id)
-            else:
-                if fresh.blind_index_key == self.keyring.blind_index_key and kek_id in fresh.keks:
-                    self.keyring = fresh
+            self._reload(f"looking for KEK {kek_id}")
         if kek_id not in self.keyring.keks:
             raise DecryptionError(f"data key is wrapped by KEK {kek_id!r}, which is not in the keyring")
         return self.keyring.aead(kek_id)

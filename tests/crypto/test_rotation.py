@@ -137,23 +137,37 @@ def stat_mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
-def test_a_web_app_started_before_the_rotation_keeps_reading_after_it(world):
-    # The running app holds the keyring it loaded at start; rotation must not lock it out.
-    before = world.keyring()
+def _running_app(world: World):
     settings = Settings(database_url=world.url, secret_key="rotation-test-secret",
                         keyring_path=world.keyring_path, base_url="http://127.0.0.1:5000",
                         policy=Policy())
-    app = create_app(settings, database=world.database)
-    client = app.test_client()
+    return create_app(settings, database=world.database).test_client()
+
+
+def test_web_apps_started_before_the_rotation_keep_reading_and_write_under_the_new_kek(world):
+    # Running apps hold the keyring they loaded at start; rotation must not lock them out.
+    before = world.keyring()
+    reader, writer = _running_app(world), _running_app(world)
     headers = {"Authorization": f"Bearer {world.token}"}
     some_case = next(iter(world.cases))
-    assert client.get(f"/api/v1/cases/{some_case}", headers=headers).status_code == 200
+    for client in (reader, writer):
+        assert client.get(f"/api/v1/cases/{some_case}", headers=headers).status_code == 200
+
     assert run_hub("keys", "rotate", env=world.env()).returncode == 0
     assert world.keyring().active_kek_id != before.active_kek_id
+
     for case_id, name in world.cases.items():
-        response = client.get(f"/api/v1/cases/{case_id}", headers=headers)
+        response = reader.get(f"/api/v1/cases/{case_id}", headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.json["subject"]["name"] == name
+    # The other app's first act is a write: its new data key is under the new active KEK.
+    created = writer.post("/api/v1/cases", headers=headers, json={
+        "kind": "child", "subject": {"name": "After Rotation", "date_of_birth": "2015-06-01"}})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    with world.database.transaction() as session:
+        kek_ids = set(session.scalars(select(DataKey.kek_id).where(
+            DataKey.case_id == uuid.UUID(created.json["id"]))))
+    assert kek_ids == {world.keyring().active_kek_id}
 
 
 def test_an_interrupted_rotation_leaves_everything_readable_and_can_be_finished(world):
