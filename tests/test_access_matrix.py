@@ -27,7 +27,9 @@ from hub.cases.models import Case
 from hub.config import Policy, Settings
 from hub.crypto.keyring import Keyring
 from hub.db import utcnow
+from hub.security import CSRF_HEADER
 from tests.conftest import Factory
+from tests.sessions.support import sign_in
 
 ROLES = ("practitioner", "manager", "lead", "ig", "admin", "auditor")
 ANONYMOUS = "anonymous"
@@ -58,15 +60,14 @@ def lead_agency_only(ok: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class World:
-    """One case led by ``lead``; ``member`` and ``leaver`` are members, ``removed`` was removed."""
+    """One case led by ``lead``; ``member`` is a member, ``removed`` was removed, ``outsider`` never
+    joined. Membership changes admit the outsider and remove the member."""
 
     case: Case
     lead: Agency
     member: Agency
-    leaver: Agency
     removed: Agency
     outsider: Agency
-    newcomer: Agency
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -150,11 +151,11 @@ EXPECTED: dict[tuple[str, str], Route] = {
         # IG may read a case but never changes who shares it; like admin and auditor it is
         # refused before the case is looked up, so the answer does not depend on membership.
         "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
-    }, path_values=case_id, body=lambda w: {"agency": w.newcomer.code}),
+    }, path_values=case_id, body=lambda w: {"agency": w.outsider.code}),
     ("DELETE", "/api/v1/cases/<uuid:case_id>/members/<code>"): Route({
         "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
         "lead": lead_agency_only(200), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
-    }, path_values=lambda w: {"case_id": w.case.id, "code": w.leaver.code}),
+    }, path_values=lambda w: {"case_id": w.case.id, "code": w.member.code}),
     # --- API: audit trail ---
     ("GET", "/api/v1/audit"): Route({
         "practitioner": 403, "manager": 403, "lead": members_see(200), "ig": members_see(200),
@@ -182,11 +183,16 @@ def registered_routes(app: Flask) -> dict[tuple[str, str], str]:
 
 
 ROUTES = registered_routes(_application_for_inspection())
+# A signed-in person calls with a bearer token (partner systems) or a browser session (people);
+# the policy must not depend on which.
+CREDENTIALS = ("bearer", "session")
 MATRIX = [
-    pytest.param(key, role, relation, id=f"{key[0]} {key[1]} | {role} | {relation}")
+    pytest.param(key, role, relation, credential,
+                 id=f"{key[0]} {key[1]} | {role} | {relation} | {credential}")
     for key in sorted(set(ROUTES) | set(EXPECTED))
     for role in (*ROLES, ANONYMOUS)
     for relation in (RELATIONS if role != ANONYMOUS else ("-",))
+    for credential in (CREDENTIALS if role != ANONYMOUS else ("none",))
 ]
 
 
@@ -222,12 +228,12 @@ def test_every_route_has_an_entry_in_the_expectation_table():
 
 @pytest.fixture
 def world(make: Factory, session: Session) -> World:
-    lead, member, leaver, removed, outsider, newcomer = (make.agency() for _ in range(6))
+    lead, member, removed, outsider = (make.agency() for _ in range(4))
     creator = make.user(lead)
-    case = make.case(creator, members=(member, leaver, removed), name=SUBJECT_NAME)
+    case = make.case(creator, members=(member, removed), name=SUBJECT_NAME)
     case_services.remove_member(session, Actor(creator, "test"), case.id, removed.code, now=utcnow())
     session.commit()
-    return World(case, lead, member, leaver, removed, outsider, newcomer)
+    return World(case, lead, member, removed, outsider)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:
@@ -239,8 +245,9 @@ def _url(rule: str, values: dict[str, Any]) -> str:
     return re.sub(r"<(?:[a-z]+:)?(\w+)>", substitute, rule)
 
 
-@pytest.mark.parametrize(("key", "role", "relation"), MATRIX)
-def test_access_matrix(key, role, relation, client: FlaskClient, make: Factory, world: World):
+@pytest.mark.parametrize(("key", "role", "relation", "credential"), MATRIX)
+def test_access_matrix(key, role, relation, credential, client: FlaskClient, make: Factory,
+                       world: World, session: Session):
     method, rule = key
     assert key in ROUTES, f"EXPECTED lists {method} {rule}, which the application does not have"
     assert key in EXPECTED, (
@@ -251,7 +258,12 @@ def test_access_matrix(key, role, relation, client: FlaskClient, make: Factory, 
     headers = dict(route.headers)
     if role != ANONYMOUS:
         caller = make.user(world.agency_for(relation), role)
-        headers["Authorization"] = f"Bearer {make.token(caller)}"
+        if credential == "bearer":
+            headers["Authorization"] = f"Bearer {make.token(caller)}"
+        else:
+            sign_in(client, session, caller)  # a fresh session: recent sign-in is satisfied
+            if method not in ("GET", "HEAD"):
+                headers[CSRF_HEADER] = client.get("/api/v1/me").headers[CSRF_HEADER]
     url = _url(rule, route.path_values(world))
     kwargs: dict[str, Any] = {"headers": headers, "query_string": route.query(world)}
     if route.body is not None:
