@@ -187,7 +187,8 @@ def callback(name: str) -> ResponseReturnValue:
     user = services.person_for_identity(db, Actor(None, provider.issuer, rid), provider, claims, now=now)
     auth_time = claims.get("auth_time")
     authenticated_at = (datetime.fromtimestamp(auth_time, tz=UTC)
-                        if isinstance(auth_time, int) and not isinstance(auth_time, bool) else now)
+                        if isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
+                        and 0 < auth_time < 2**32 else now)
     user_session, token = start_session(
         db, user, issuer=provider.issuer, provider=provider.name, subject=claims["sub"],
         sid=_optional_text(claims.get("sid")), auth_time=authenticated_at,

@@ -85,6 +85,17 @@ def test_a_correctly_signed_answer_is_accepted(hub, browser):
     assert forged.token_requests == 1
 
 
+def test_the_session_remembers_when_the_person_authenticated_at_the_provider(hub, browser):
+    forged = hub.forged
+    started = start(hub, browser, forged)
+    claims = forged.id_token_claims(started.nonce, sid="sid-9")
+    claims["auth_time"] = claims["iat"] - 600
+    assert finish(hub, browser, forged, started, id_token=forged.sign(claims)).status_code == 302
+    [live] = hub.live_sessions()
+    assert live.auth_time.timestamp() == claims["auth_time"]
+    assert (live.subject, live.sid, live.provider) == ("forged-1", "sid-9", "forged")
+
+
 def test_an_ec_signed_answer_is_accepted_too(hub, browser):
     forged = hub.forged
     started = start(hub, browser, forged)
