@@ -6,6 +6,7 @@ import re
 
 from openapi_spec_validator import validate
 
+from hub.access import declared_permission
 from hub.api.endpoints import REGISTRY
 from hub.api.openapi import model_schema
 from hub.cases.schemas import CaseCreate, CaseListQuery
@@ -100,3 +101,14 @@ def test_public_operations_need_no_credentials(client):
     assert document["paths"]["/api/v1/openapi.json"]["get"]["security"] == []
     assert document["paths"]["/api/v1/cases"]["post"].get("security") is None
     assert {"bearer", "session"} <= set(document["components"]["securitySchemes"])
+
+
+def test_the_documented_permission_is_the_one_the_route_enforces(app, client):
+    document = _document(client)
+    adapter = app.url_map.bind("localhost")
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            concrete = re.sub(r"\{(\w+)\}", "00000000-0000-4000-8000-000000000000", path)
+            endpoint, _args = adapter.match(concrete, method=method.upper())
+            declared = declared_permission(app.view_functions[endpoint])
+            assert operation["x-permission"] == str(declared), (method, path)
