@@ -137,13 +137,13 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--user", "email", required=True, help="the person's e-mail address")
+@click.option("--user", "email", required=True, help="the person's e-mail address (or their id)")
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366))
 def token_create(email: str, days: int) -> None:
     """Print a new bearer token once; only its hash is stored."""
     database = _database(_settings())
     with database.transaction() as session:
-        person = agency_services.find_user_by_email(session, email)
+        person = agency_services.find_user(session, email)
         _token, secret = agency_services.create_token(session, Actor.system(), user=person,
                                                       days=days, now=utcnow())
     click.echo(secret)

@@ -115,13 +115,25 @@ def user_for_token(session: Session, secret: str, *, now: datetime) -> User | No
     return token.user
 
 
+def find_user(session: Session, reference: str) -> User:
+    """For operators at the command line: a person by id, or by e-mail when that is unambiguous."""
+    try:
+        user_id = uuid.UUID(reference)
+    except ValueError:
+        return find_user_by_email(session, reference)
+    person = session.get(User, user_id)
+    if person is None:
+        raise NotFound(f"No user with id {user_id}")
+    return person
+
+
 def find_user_by_email(session: Session, email: str) -> User:
     """For operators at the command line only; sign-in never matches on e-mail (invariant 3)."""
     users = list(session.scalars(select(User).where(User.email == email)))
     if not users:
         raise NotFound(f"No user with e-mail {email}")
     if len(users) > 1:
-        raise Conflict(f"{len(users)} users share the e-mail {email}; use their id")
+        raise Conflict(f"{len(users)} users share the e-mail {email}; name the person by their id")
     return users[0]
 
 

@@ -289,3 +289,19 @@ def test_the_installed_console_script_is_the_same_command(env, tmp_path):
                                capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
     assert "--kind" in completed.stdout
+
+
+def test_token_create_for_an_address_two_people_share_asks_for_the_id(env, tmp_path, db, agency_ns):
+    for name in ("First Person", "Second Person"):
+        assert hub(env, tmp_path, "user", "add", "--agency", agency_ns, "--email", "shared@asc.example",
+                   "--name", name, "--role", "practitioner").code == 0
+    before = row_counts(db)
+    assert_refused(hub(env, tmp_path, "token", "create", "--user", "shared@asc.example"),
+                   "2 users share the e-mail shared@asc.example", "id")
+    assert row_counts(db) == before
+    with db.connect() as connection:
+        second = connection.execute(select(User.id).where(User.name == "Second Person")).scalar_one()
+    by_id = hub(env, tmp_path, "token", "create", "--user", str(second))
+    assert by_id.code == 0, by_id
+    with db.connect() as connection:
+        assert connection.execute(select(ApiToken.user_id)).scalars().all() == [second]
