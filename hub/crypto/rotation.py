@@ -187,17 +187,22 @@ def _sqlite_batch(
     return int(fetched[-1][0]), len(fetched)
 
 
+_PG_FIRST = (
+    "SELECT id, kek_id, wrapped_key, case_id FROM data_keys "
+    "WHERE kek_id <> %(active)s ORDER BY id LIMIT %(limit)s"
+)
+_PG_NEXT = (
+    "SELECT id, kek_id, wrapped_key, case_id FROM data_keys "
+    "WHERE id > %(after)s AND kek_id <> %(active)s ORDER BY id LIMIT %(limit)s"
+)
+
+
 def _postgresql_batch(
     connection: Connection, keyring: Keyring, after_id: uuid.UUID | None, batch_size: int
 ) -> tuple[uuid.UUID | None, int]:
     fetched = connection.exec_driver_sql(
-        "SELECT id, kek_id, wrapped_key, case_id FROM data_keys "
-        "WHERE id > %(after)s AND kek_id <> %(active)s ORDER BY id LIMIT %(limit)s",
-        {
-            "after": after_id or uuid.UUID(int=0),
-            "active": keyring.active_kek_id,
-            "limit": batch_size,
-        },
+        _PG_FIRST if after_id is None else _PG_NEXT,
+        {"after": after_id, "active": keyring.active_kek_id, "limit": batch_size},
     ).all()
     if not fetched:
         return None, 0
