@@ -5,21 +5,23 @@ verify``) gives each unsealed event the next chain position and
 ``hash = SHA-256(previous hash + canonical row)``; only sealers take the chain lock, so requests
 never wait on it.
 
-The canonical row is every column of the event, in a fixed order, each written as
-``<length>:<text>`` (``-`` for NULL), concatenated and UTF-8 encoded. The length prefix makes the
-encoding unambiguous: no text can be shifted from one column into the next without changing the
-bytes. Column texts: integers in decimal, the time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC,
-UUIDs as 32 lowercase hex digits, ``details`` as the JSON text exactly as stored. The database
-renders that text itself (:func:`canonical_sql`), for sealing and for verification alike, so the
-two cannot drift apart and verification needs no per-row type conversion in Python;
-:func:`canonical_event` is the same definition written in Python, for tests and for reading.
+The canonical row is a compact JSON array (no spaces; non-ASCII characters as themselves; the
+RFC 8259 escapes) of every column of the event as text or null, in a fixed order: the id in
+decimal, the time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC, UUIDs as 32 lowercase hex digits,
+``details`` as the JSON text exactly as stored (a string inside the array), UTF-8 encoded. JSON
+quoting makes it unambiguous: no text can move from one column into the next unnoticed. The
+database renders it itself (:func:`canonical_sql`), for sealing and for verification alike, so the
+two cannot drift apart and verification does no per-row type conversion in Python;
+:func:`canonical_event` is the same definition in Python, which the tests hold the database to.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,63 +37,57 @@ GENESIS = "0" * 64
 # Arbitrary constant naming the chain's advisory lock on PostgreSQL.
 SEAL_LOCK_KEY = 0x5AFE_A0D1
 
-# The event columns in canonical order, with how each is rendered as text by each database.
-_TEXT, _INT, _TIME, _UUID, _JSON = "text", "int", "time", "uuid", "json"
-CANONICAL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", _INT),
-    ("occurred_at", _TIME),
-    ("request_id", _TEXT),
-    ("user_id", _UUID),
-    ("agency_code", _TEXT),
-    ("issuer", _TEXT),
-    ("action", _TEXT),
-    ("object_type", _TEXT),
-    ("object_id", _TEXT),
-    ("case_id", _UUID),
-    ("outcome", _TEXT),
-    ("reason", _TEXT),
-    ("details", _JSON),
-)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-
-def _column_text_sql(column: str, kind: str, postgres: bool) -> str:
-    ref = f"e.{column}"
-    if postgres:
-        return {
-            _INT: f"{ref}::text",
-            _TIME: f"to_char({ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-            _UUID: f"replace({ref}::text, '-', '')",
-            _JSON: f"{ref}::text",
-            _TEXT: ref,
-        }[kind]
-    return {
-        # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime)
-        # and UUIDs as 32 hex digits.
-        _INT: f"CAST({ref} AS TEXT)",
-        _TIME: f"replace({ref}, ' ', 'T') || 'Z'",
-        _UUID: ref,
-        _JSON: ref,
-        _TEXT: ref,
-    }[kind]
+# The event's columns in canonical order, each as the database renders it as text.
+_POSTGRES_COLUMNS = (
+    "e.id::text",
+    "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "e.request_id",
+    "replace(e.user_id::text, '-', '')",
+    "e.agency_code",
+    "e.issuer",
+    "e.action",
+    "e.object_type",
+    "e.object_id",
+    "replace(e.case_id::text, '-', '')",
+    "e.outcome",
+    "e.reason",
+    "e.details::text",
+)
+# SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC, see UTCDateTime) and
+# UUIDs as 32 hex digits, so they need no conversion.
+_SQLITE_COLUMNS = (
+    "CAST(e.id AS TEXT)",
+    "replace(e.occurred_at, ' ', 'T') || 'Z'",
+    "e.request_id",
+    "e.user_id",
+    "e.agency_code",
+    "e.issuer",
+    "e.action",
+    "e.object_type",
+    "e.object_id",
+    "e.case_id",
+    "e.outcome",
+    "e.reason",
+    "CAST(e.details AS TEXT)",
+)
 
 
 def canonical_sql(postgres: bool) -> str:
-    """The SQL expression computing an event's canonical text from ``audit_events e``."""
-    parts = []
-    for column, kind in CANONICAL_COLUMNS:
-        value = _column_text_sql(column, kind, postgres)
-        parts.append(f"COALESCE(CAST(length({value}) AS TEXT) || ':' || {value}, '-')")
-    return " || ".join(parts)
+    """The SQL expression rendering the canonical row of ``audit_events e`` as JSON text."""
+    if postgres:
+        return f"array_to_json(ARRAY[{', '.join(_POSTGRES_COLUMNS)}]::text[])::text"
+    return f"json_array({', '.join(_SQLITE_COLUMNS)})"
 
 
-def canonical(fields: Iterable[str | None]) -> bytes:
+def canonical(fields: Sequence[str | None]) -> bytes:
     """The canonical bytes of an event given its column texts in canonical order."""
-    return "".join("-" if v is None else f"{len(v)}:{v}" for v in fields).encode()
+    return json.dumps(list(fields), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def canonical_event(event: AuditEvent, details_text: str | None = None) -> bytes:
-    """The same canonical form computed in Python from a loaded event (tests, offline checks).
+    """The canonical form computed in Python from a loaded event (tests, offline checks).
 
     ``details_text`` is the stored JSON text; by default the event's details serialised the way
     SQLAlchemy stores them.
@@ -215,23 +211,72 @@ def _verify_sql(postgres: bool) -> str:
     )
 
 
+class _Prefetcher:
+    """Fetches the next batches of a cursor in a thread while the caller hashes the current one.
+
+    On PostgreSQL the rendering of canonical rows happens in the server process, so fetching
+    ahead lets the server and the hashing run at the same time instead of taking turns.
+    """
+
+    def __init__(self, cursor: Any, batch_size: int) -> None:
+        self._cursor = cursor
+        self._batch_size = batch_size
+        self._batches: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=3)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, name="audit-verify-fetch", daemon=True)
+
+    def _fetch(self) -> None:
+        try:
+            while not self._stop.is_set():
+                rows = self._cursor.fetchmany(self._batch_size)
+                self._put(rows)
+                if not rows:
+                    return
+        except BaseException as exc:  # handed to the consuming thread, which raises it
+            self._put(exc)
+
+    def _put(self, item: list[Any] | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Any]:
+        self._thread.start()
+        try:
+            while True:
+                item = self._batches.get()
+                if isinstance(item, BaseException):
+                    raise item
+                if not item:
+                    return
+                yield from item
+        finally:
+            self._stop.set()
+            self._thread.join()
+
+
 def verify_chain(session: Session, *, batch_size: int = 20000) -> Verification:
     """Recompute the whole chain from the stored events (``hub audit verify``).
 
-    Reads through the raw driver cursor (server-side on PostgreSQL) so that millions of rows
-    stream in batches with no per-row type processing.
+    Reads through the raw driver cursor (server-side on PostgreSQL, fetched ahead in a thread)
+    so that millions of rows stream in batches with no per-row type processing.
     """
     connection: Connection = session.connection()
     raw: Any = connection.connection.dbapi_connection
-    if is_postgres(session):
-        # A server-side cursor is planned for the first rows by default; we read them all.
+    postgres = is_postgres(session)
+    if postgres:
+        # A server-side cursor is planned for the first rows by default; we read them all, and
+        # compiling the expressions just in time costs more than it saves here.
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        connection.exec_driver_sql("SET LOCAL jit = off")
         cursor = raw.cursor(name="hub_audit_verify")
-        cursor.itersize = batch_size
     else:
         cursor = raw.cursor()
     try:
-        cursor.execute(_verify_sql(is_postgres(session)))
-        return verify_rows(cursor)
+        cursor.execute(_verify_sql(postgres))
+        return verify_rows(_Prefetcher(cursor, batch_size) if postgres else cursor)
     finally:
         cursor.close()

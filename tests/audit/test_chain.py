@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import func, insert, select
 
 from hub.actor import Actor
-from hub.audit.chain import GENESIS, canonical, seal_pending, verify_chain, verify_rows
+from hub.audit.chain import GENESIS, canonical, canonical_event, seal_pending, verify_chain, verify_rows
 from hub.audit.models import AuditEvent, AuditSeal
 from hub.audit.services import record
 from hub.db import Database
@@ -24,10 +24,11 @@ def test_sealing_numbers_events_from_one_and_chains_their_hashes(session):
     assert [e for _p, e, _h in sealed] == [e.id for e in events]
     assert [h for _p, _e, h in sealed] == expected_hashes(session)
     first = events[0]
-    assert sealed[0][2] == hashlib.sha256(GENESIS.encode() + canonical([
-        str(first.id), "2026-03-04T05:06:07.890123Z", "request-00000000", None, None, "hub:system",
-        "case.read", "case", str(first.case_id), first.case_id.hex, "success", None, '{"n": 0}',
-    ])).hexdigest()
+    row = (f'["{first.id}","2026-03-04T05:06:07.890123Z","request-00000000",null,null,"hub:system",'
+           f'"case.read","case","{first.case_id}","{first.case_id.hex}","success",null,"{{\\"n\\": 0}}"]')
+    assert canonical_event(first) == row.encode()
+    assert sealed[0][2] == hashlib.sha256(GENESIS.encode() + row.encode()).hexdigest()
+    assert sealed[1][2] == hashlib.sha256(sealed[0][2].encode() + canonical_event(events[1])).hexdigest()
     assert verify_chain(session).ok
 
 
@@ -73,14 +74,16 @@ def test_sealing_crosses_batches_without_gaps(session):
 def test_the_database_and_python_agree_on_the_canonical_form_of_awkward_values(session):
     awkward = [
         {"reason": "", "object_id": None, "details": {}},
-        {"reason": "tab\tcolon:1:unit\x1fsep\x1e-", "object_id": "-", "details": {"k": "\u00e9\u2603"}},
+        {"reason": "tab\tcolon:1:unit\x1fsep\x1e-\"quoted\" back\\slash \b\f\n\r\x7f", "object_id": "-",
+         "details": {"k": "\u00e9\u2603", "q": "\"\\"}},
+        {"reason": "".join(chr(c) for c in range(1, 128)), "object_id": "[null]", "details": {"": None}},
         {"reason": "\U0001d11e clef and \u00fc", "object_id": "3:abc", "details": {"z": [1, None, "x"]}},
     ]
     for n, values in enumerate(awkward):
         record(session, Actor.system(f"awkward-{n:04d}"), "test.awkward", now=NOW,
                object_type="x", case_id=uuid.uuid4(), **values)
     session.flush()
-    assert seal_pending(session, now=NOW) == 3
+    assert seal_pending(session, now=NOW) == 4
     assert [h for _p, _e, h in chain(session)] == expected_hashes(session)
     assert verify_chain(session).ok
 
@@ -90,6 +93,8 @@ def test_the_canonical_form_is_unambiguous():
     assert canonical(["a\x1fb", "c"]) != canonical(["a", "b\x1fc"])
     assert canonical([None, "x"]) != canonical(["", "x"])
     assert canonical(["-", None]) != canonical([None, "-"])
+    assert canonical(['a","b']) != canonical(["a", "b"])
+    assert canonical(["null"]) != canonical([None])
 
 
 def _good_rows(count: int) -> list[tuple[int, str, str]]:
