@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+RESULTS = Path(__file__).resolve().parent / "results.json"
 TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
@@ -52,3 +55,14 @@ def readme_table(results: dict[str, Any], kinds: list[str]) -> str:
 def print_summary(results: dict[str, Any], kinds: list[str]) -> None:
     for row in rows(results, kinds):
         print(f"{row[0]:<11} {row[1]:<64} {row[2]:>16}  {row[3]:<45} {row[4]}")
+
+
+def main() -> None:
+    """`python -m bench.report`: the README table of the last run's bench/results.json."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    kinds = [k for k in TITLES if k in results]
+    print(readme_table(results, kinds))
+
+
+if __name__ == "__main__":
+    main()
