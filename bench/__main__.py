@@ -72,8 +72,8 @@ def _profile(kind: str, pid: int, base_url: str, script: Path, seconds: int,
     if not raw.exists():
         raise BenchError("py-spy wrote no profile (is ptrace allowed?)")
     summary = profile.summarise(raw)
-    log(f"  profile of the hub's workers under load ({summary['samples']} samples); inclusive:")
-    for entry in summary["inclusive"]:
+    log(f"  profile of the hub's workers under load ({summary['samples']} samples); hub functions:")
+    for entry in summary["hub_functions"][:20]:
         log(f"    {entry['percent']:5.1f}%  {entry['function']}")
     log("  self:")
     for entry in summary["self"][:15]:
@@ -186,6 +186,7 @@ def _machine(cluster: Cluster | None) -> dict[str, Any]:
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
     info: dict[str, Any] = {
         "cpus": os.cpu_count(),
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
         "platform": platform.platform(terse=True),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
@@ -240,6 +241,7 @@ def main() -> int:
     if not errors:
         shutil.rmtree(workdir, ignore_errors=True)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     tmp = RESULTS.with_name("results.json.tmp")
     tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     tmp.replace(RESULTS)

@@ -51,6 +51,7 @@ def summarise(raw: Path, top: int = 25) -> dict[str, Any]:
     """Fold py-spy's collapsed stacks into the top functions by inclusive and by self samples."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    hub: Counter[str] = Counter()
     total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -63,10 +64,12 @@ def summarise(raw: Path, top: int = 25) -> dict[str, Any]:
         total += count
         for name in set(frames):
             inclusive[name] += count
+            if "(hub/" in name:
+                hub[name] += count
         own[frames[-1]] += count
 
     def pct(counter: Counter[str]) -> list[dict[str, Any]]:
         return [{"function": name, "percent": round(100 * n / total, 1)}
                 for name, n in counter.most_common(top)]
 
-    return {"samples": total, "inclusive": pct(inclusive), "self": pct(own)}
+    return {"samples": total, "hub_functions": pct(hub), "inclusive": pct(inclusive), "self": pct(own)}
