@@ -30,6 +30,7 @@ from hub.db import Database, utcnow
 from hub.demo import run_demo
 from hub.errors import HubError, ValidationFailed
 from hub.jobs import run_job
+from hub.scheduler import run_scheduler
 from hub.serve import serve as run_server
 
 log = logging.getLogger("hub.cli")
@@ -258,6 +259,15 @@ def jobs_run(name: str, as_of: datetime | None) -> None:
     """Run one scheduled job once."""
     count = run_job(_database(_settings()), name, as_of=as_of)
     click.echo(f"{name}: {count} done")
+
+
+@cli.command("scheduler")
+@click.option("--standby-poll", default=1.0, show_default=True, type=click.FloatRange(0.1, 60),
+              help="seconds between a standby scheduler's attempts to take over")
+def scheduler_command(standby_poll: float) -> None:
+    """Run the scheduled jobs; a second scheduler waits as a hot standby."""
+    logging.getLogger("hub").setLevel(logging.INFO)
+    raise SystemExit(run_scheduler(_database(_settings()), standby_poll=standby_poll))
 
 
 # --- serving ----------------------------------------------------------------------------------

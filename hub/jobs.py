@@ -6,7 +6,7 @@ Each job is idempotent and set-based. Domain packages add theirs to JOBS as they
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,11 +18,17 @@ Job = Callable[[Session, datetime], int]
 
 
 def _audit_seal(session: Session, as_of: datetime) -> int:
+    """Chain every audit event written since the last run (invariant 5)."""
     return seal_pending(session, now=as_of)
 
 
 JOBS: dict[str, Job] = {
     "audit-seal": _audit_seal,
+}
+
+# How often the scheduler runs each job; a job not listed runs every minute.
+INTERVALS: dict[str, timedelta] = {
+    "audit-seal": timedelta(minutes=1),
 }
 
 

@@ -1,0 +1,152 @@
+"""`hub scheduler`: one active process, a hot standby that takes over, jobs that fail but never kill it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from hub.actor import Actor
+from hub.audit.models import AuditEvent, AuditSeal
+from hub.audit.services import record
+from hub.db import Database
+from hub.jobs import JOBS
+from hub.scheduler import SchedulerProcess, run_scheduled_job
+from tests.audit.cli import hub_command, hub_env
+from tests.audit.helpers import add_events
+
+
+def count(database: Database, model: type) -> int:
+    with database.transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def wait_for(condition, timeout: float = 60, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def broken_job(session, as_of) -> int:
+    record(session, Actor.system("broken-job-1"), "test.broken", now=as_of)
+    session.flush()
+    raise RuntimeError("the mail server is on fire")
+
+
+def test_a_failing_job_is_logged_rolled_back_and_survived(fresh_database_url, caplog):
+    database = Database(fresh_database_url)
+    with caplog.at_level(logging.INFO, logger="hub.scheduler"):
+        assert run_scheduled_job(database, "broken", broken_job) is None
+        with database.transaction() as s:
+            add_events(s, 2)
+        assert run_scheduled_job(database, "audit-seal", JOBS["audit-seal"]) == 2
+    assert "job broken failed (RuntimeError: the mail server is on fire)" in caplog.text
+    assert "job audit-seal: 2 done" in caplog.text
+    assert count(database, AuditSeal) == 2
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).where(AuditEvent.action == "test.broken")) == 0
+    database.engine.dispose()
+
+
+def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, caplog):
+    database = Database(fresh_database_url)
+    calls: list[int] = []
+
+    def counted_broken_job(session, as_of) -> int:
+        calls.append(1)
+        return broken_job(session, as_of)
+
+    jobs = {"broken": counted_broken_job, "audit-seal": JOBS["audit-seal"]}
+    process = SchedulerProcess(database, jobs=jobs, intervals={}, default_interval=timedelta(seconds=0.3))
+    exit_codes: list[int] = []
+    with caplog.at_level(logging.INFO, logger="hub.scheduler"):
+        runner = threading.Thread(target=lambda: exit_codes.append(process.run()))
+        runner.start()
+        try:
+            wait_for(lambda: len(calls) >= 2, 30, "the broken job to run twice")
+            with database.transaction() as s:
+                add_events(s, 3)
+            wait_for(lambda: count(database, AuditSeal) == 3, 30, "the events to be sealed")
+            assert runner.is_alive()
+        finally:
+            process.stop()
+            runner.join(timeout=30)
+    assert exit_codes == [0]
+    assert caplog.text.count("job broken failed") >= 2
+    assert "scheduler active" in caplog.text
+    database.engine.dispose()
+
+
+class HubScheduler:
+    """A real `hub scheduler` process whose log is read as it is written."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.log = log
+        self._file = log.open("w")
+        self.process = subprocess.Popen(hub_command("scheduler", "--standby-poll", "0.2"),
+                                        env=hub_env(database_url), stdout=subprocess.DEVNULL,
+                                        stderr=self._file)
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def finish(self, sig: int) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=60)
+        self._file.close()
+        return code
+
+
+def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_url, tmp_path):
+    database = Database(fresh_database_url)
+    with database.transaction() as s:
+        add_events(s, 3)
+    first = HubScheduler(fresh_database_url, tmp_path / "first.log")
+    second: HubScheduler | None = None
+    try:
+        wait_for(lambda: "scheduler active" in first.text(), 90, "the first scheduler to start")
+        wait_for(lambda: count(database, AuditSeal) == 3, 30, "the first scheduler to seal")
+        second = HubScheduler(fresh_database_url, tmp_path / "second.log")
+        wait_for(lambda: "standby" in second.text(), 90, "the second scheduler to wait")
+        with database.transaction() as s:
+            add_events(s, 2)
+        time.sleep(1)  # the standby must not seal anything
+        assert count(database, AuditSeal) == 3
+        assert "scheduler active" not in second.text()
+        assert "standby" not in first.text()
+
+        assert first.finish(signal.SIGKILL) == -signal.SIGKILL
+        wait_for(lambda: "scheduler active" in second.text(), 30, "the standby to take over")
+        wait_for(lambda: count(database, AuditSeal) == 5, 30, "the new active scheduler to seal")
+        assert second.finish(signal.SIGTERM) == 0
+        assert "scheduler stopped" in second.text()
+        for log in (first.text(), second.text()):
+            assert "Traceback" not in log
+    finally:
+        first.finish(signal.SIGKILL)
+        if second is not None:
+            second.finish(signal.SIGKILL)
+        database.engine.dispose()
+
+
+def test_a_standby_stopped_before_it_ever_leads_exits_cleanly(fresh_database_url, tmp_path):
+    first = HubScheduler(fresh_database_url, tmp_path / "first.log")
+    try:
+        wait_for(lambda: "scheduler active" in first.text(), 90, "the first scheduler to start")
+        second = HubScheduler(fresh_database_url, tmp_path / "second.log")
+        wait_for(lambda: "standby" in second.text(), 90, "the second scheduler to wait")
+        assert second.finish(signal.SIGTERM) == 0
+        assert "scheduler stopped while on standby" in second.text()
+        assert first.process.poll() is None
+    finally:
+        assert first.finish(signal.SIGTERM) == 0
+    assert "scheduler stopped" in first.text()
