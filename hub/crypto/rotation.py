@@ -200,13 +200,15 @@ _PG_NEXT = (
 def _postgresql_batch(
     connection: Connection, keyring: Keyring, after_id: uuid.UUID | None, batch_size: int
 ) -> tuple[uuid.UUID | None, int]:
-    fetched = connection.exec_driver_sql(
-        _PG_FIRST if after_id is None else _PG_NEXT,
-        {"after": after_id, "active": keyring.active_kek_id, "limit": batch_size},
-    ).all()
-    if not fetched:
+    # Results in binary: bytea then arrives as bytes instead of hex text to be decoded.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_FIRST if after_id is None else _PG_NEXT,
+                       {"after": after_id, "active": keyring.active_kek_id, "limit": batch_size})
+        rows: list[KeyRow] = cursor.fetchall()
+    if not rows:
         return None, 0
-    rows: list[KeyRow] = [(r[0], r[1], bytes(r[2]), r[3]) for r in fetched]
     rewrapped = rewrap_rows(keyring, rows)
     # One statement per batch, arrays sent in binary (%b); the id range lets the planner walk
     # the primary key instead of the whole table. The old KEK id in the join means a key
