@@ -18,16 +18,21 @@ two cannot drift apart and verification does no per-row type conversion in Pytho
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import os
 import queue
+import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEvent, AuditSeal
@@ -203,12 +208,73 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> Verification:
     return Verification(expected - 1, None)
 
 
-def _verify_sql(postgres: bool) -> str:
+def _verify_sql(postgres: bool, where: str = "") -> str:
     return (
         "SELECT s.position, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE "  # noqa: S608 - constants
         f"{canonical_sql(postgres)} "
-        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.position"
+        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id "
+        f"{where}ORDER BY s.position"
     )
+
+
+_CHUNK_SQL = _verify_sql(True, "WHERE s.position BETWEEN %(low)s AND %(high)s ")
+# The first chunk starts below 1 so that a forged position 0 or below is seen (and reported).
+_LOWEST_POSITION = -(2**63)
+_SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]{1,64}$")
+
+
+def _import_snapshot(connection: Connection, snapshot: str) -> None:
+    if not _SNAPSHOT_ID.match(snapshot):
+        raise ValueError("unexpected snapshot id from PostgreSQL")
+    connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    connection.exec_driver_sql("SET LOCAL jit = off")
+
+
+def _fetch_chunk(engine: Engine, snapshot: str, low: int, high: int) -> list[Any]:
+    """Positions ``low``..``high`` with their canonical rows, as of ``snapshot``."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            _import_snapshot(connection, snapshot)
+            raw: Any = connection.connection.dbapi_connection
+            with raw.cursor() as cursor:
+                cursor.execute(_CHUNK_SQL, {"low": low, "high": high})
+                return list(cursor.fetchall())
+
+
+def _verify_in_parallel(engine: Engine, *, chunk_size: int, workers: int) -> Verification:
+    """PostgreSQL: render canonical rows in several server processes at once, hash in order.
+
+    Every connection reads the same exported snapshot, so the chunks form one consistent chain;
+    the hashing itself stays sequential in this process.
+    """
+    with engine.connect() as coordinator:
+        coordinator = coordinator.execution_options(isolation_level="REPEATABLE READ")
+        with coordinator.begin():
+            snapshot = str(coordinator.exec_driver_sql("SELECT pg_export_snapshot()").scalar())
+            top = coordinator.exec_driver_sql("SELECT max(position) FROM audit_seals").scalar()
+            if top is None:
+                return verify_rows(coordinator.exec_driver_sql(_verify_sql(True)))
+            bounds = [(_LOWEST_POSITION if low == 1 else low, min(low + chunk_size - 1, int(top)))
+                      for low in range(1, int(top) + 1, chunk_size)]
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit-verify") as pool:
+                pending: deque[Future[list[Any]]] = deque()
+                upcoming = iter(bounds)
+
+                def rows() -> Iterator[Any]:
+                    for low, high in itertools.islice(upcoming, workers + 1):
+                        pending.append(pool.submit(_fetch_chunk, engine, snapshot, low, high))
+                    while pending:
+                        chunk = pending.popleft().result()
+                        for low, high in itertools.islice(upcoming, 1):
+                            pending.append(pool.submit(_fetch_chunk, engine, snapshot, low, high))
+                        yield from chunk
+
+                try:
+                    return verify_rows(rows())
+                finally:
+                    for future in pending:
+                        future.cancel()
 
 
 class _Prefetcher:
@@ -258,16 +324,23 @@ class _Prefetcher:
             self._thread.join()
 
 
-def verify_chain(session: Session, *, batch_size: int = 20000) -> Verification:
+def verify_chain(session: Session, *, batch_size: int = 20000, chunk_size: int = 50000,
+                 workers: int | None = None) -> Verification:
     """Recompute the whole chain from the stored events (``hub audit verify``).
 
-    Reads through the raw driver cursor (server-side on PostgreSQL, fetched ahead in a thread)
-    so that millions of rows stream in batches with no per-row type processing.
+    Reads through raw driver cursors, with no per-row type processing. On PostgreSQL, when this
+    transaction has written nothing (so other connections see the same rows), chunks of the chain
+    are rendered by ``workers`` connections in parallel; otherwise one server-side cursor is read
+    ahead in a thread while this one hashes.
     """
     connection: Connection = session.connection()
     raw: Any = connection.connection.dbapi_connection
     postgres = is_postgres(session)
     if postgres:
+        workers = workers or min(4, os.cpu_count() or 2)
+        wrote = connection.exec_driver_sql("SELECT txid_current_if_assigned()").scalar()
+        if workers > 1 and wrote is None:
+            return _verify_in_parallel(connection.engine, chunk_size=chunk_size, workers=workers)
         # A server-side cursor is planned for the first rows by default; we read them all, and
         # compiling the expressions just in time costs more than it saves here.
         connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")

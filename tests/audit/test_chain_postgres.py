@@ -12,7 +12,7 @@ from hub.audit.chain import SEAL_LOCK_KEY, seal_pending, verify_chain
 from hub.audit.models import AuditEvent, AuditSeal
 from hub.audit.services import record
 from hub.db import Database
-from tests.audit.helpers import NOW, postgres_only
+from tests.audit.helpers import NOW, add_events, postgres_only
 
 pytestmark = [postgres_only, pytest.mark.postgres_only]
 
@@ -96,3 +96,29 @@ def test_a_request_writing_events_never_waits_for_a_sealer_holding_the_lock(data
     assert second == [1]
     with observer.transaction() as s:
         assert verify_chain(s).checked == 2
+
+
+def test_parallel_verification_reads_chunks_in_order_and_names_the_first_break(databases):
+    writer, _sealer, reader = databases
+    with writer.transaction() as s:
+        add_events(s, 50)
+        assert seal_pending(s, now=NOW) == 50
+
+    def verify() -> tuple[int, int | None]:
+        with reader.transaction() as s:
+            result = verify_chain(s, chunk_size=7, workers=3)
+            return result.checked, result.first_broken_position
+
+    assert verify() == (50, None)
+    with writer.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        conn.exec_driver_sql("ALTER TABLE audit_seals DISABLE TRIGGER USER")
+        conn.execute(text("UPDATE audit_events SET outcome = 'denied' WHERE id = "
+                          "(SELECT event_id FROM audit_seals WHERE position = 23)"))
+    assert verify() == (22, 23)
+    with writer.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM audit_seals WHERE position = 14")  # the end of a chunk
+    assert verify() == (13, 14)
+    with writer.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_seals SET position = 0 WHERE position = 1")
+    assert verify() == (0, 1)
