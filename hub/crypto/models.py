@@ -19,6 +19,7 @@ class DataKey(Base):
     case_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("cases.id"), nullable=True, index=True
     )
-    kek_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Not indexed: rotation rewrites this column on every row, and an index would double its cost.
+    kek_id: Mapped[str] = mapped_column(String(64))
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -160,7 +160,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_keys_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_data_keys_kek_id'), ['kek_id'], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":
         # Invariant 5: the audit trail is append-only, whatever the application does.
@@ -200,7 +199,6 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
         op.execute("DROP FUNCTION IF EXISTS hub_refuse_audit_change()")
     with op.batch_alter_table('data_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_data_keys_kek_id'))
         batch_op.drop_index(batch_op.f('ix_data_keys_case_id'))
 
     op.drop_table('data_keys')
