@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -289,7 +291,12 @@ def serve(host: str, port: int, workers: int) -> None:
     database = app.extensions["hub"].database
     with database.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+        current = MigrationContext.configure(connection).get_current_revision()
     database.engine.dispose()
+    head = ScriptDirectory.from_config(migrate.alembic_config(settings.database_url)).get_current_head()
+    if current != head:
+        _fail(f"the database schema is at {current or 'nothing'}, not the newest ({head}): "
+              "run `hub db upgrade` first")
     _check_port_free(host, port)
     run_server(host=host, port=port, workers=workers)
 

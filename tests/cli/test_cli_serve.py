@@ -124,3 +124,9 @@ def test_serve_on_a_port_already_in_use_is_refused(fresh_database_url, keyring_p
 def test_serve_refuses_bad_arguments(args, fresh_database_url, keyring_path, tmp_path):
     env = hub_env(fresh_database_url, keyring_path)
     assert_refused(run_hub("serve", *args, env=env, cwd=tmp_path), code=2)
+
+
+def test_serve_on_a_database_that_was_never_migrated_says_to_upgrade(keyring_path, tmp_path):
+    env = hub_env(f"sqlite:///{tmp_path / 'empty.db'}", keyring_path)
+    result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert_refused(result, "the database schema is at nothing", "hub db upgrade")
