@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from hub import migrate
 from hub.actor import Actor
@@ -237,7 +237,11 @@ def audit_verify() -> None:
     with database.transaction() as session:
         sealed = seal_pending(session, now=utcnow())
     with database.transaction() as session:
-        result = verify_chain(session)
+        try:
+            result = verify_chain(session)
+        except DBAPIError as exc:
+            reason = str(exc.orig).splitlines()[0][:200] if str(exc.orig) else exc.orig.__class__.__name__
+            _fail(f"audit chain could not be verified: the database could not read the chain ({reason})")
     if not result.ok:
         click.echo(f"audit chain BROKEN at position {result.first_broken_position}: "
                    f"{result.problem} ({result.checked} positions verified before it)", err=True)

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hub.audit.models import AuditEvent, AuditSeal
@@ -334,6 +335,17 @@ def verify_chain(session: Session, *, batch_size: int = 20000, chunk_size: int =
     ahead in a thread while this one hashes.
     """
     connection: Connection = session.connection()
+    dbapi: Any = connection.dialect.loaded_dbapi
+    try:
+        return _verify(session, connection, batch_size=batch_size, chunk_size=chunk_size,
+                       workers=workers)
+    except dbapi.Error as exc:
+        # Raw cursors bypass SQLAlchemy's wrapping; callers handle SQLAlchemy's errors.
+        raise DBAPIError.instance("audit chain verification", None, exc, dbapi.Error) from exc
+
+
+def _verify(session: Session, connection: Connection, *, batch_size: int, chunk_size: int,
+            workers: int | None) -> Verification:
     raw: Any = connection.connection.dbapi_connection
     postgres = is_postgres(session)
     if postgres:

@@ -161,3 +161,14 @@ def test_a_database_without_the_schema_is_told_to_upgrade(tmp_path):
     assert result.returncode != 0
     assert "hub db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite lets any column hold a BLOB")
+def test_a_value_the_database_cannot_render_is_an_error_message_not_a_traceback(chained, fresh_database_url):
+    tamper(chained, lambda conn: conn.execute(text(
+        "UPDATE audit_events SET details = x'00ff' WHERE id = :id"), {"id": event_at(conn, 5)}))
+    result = run_hub(fresh_database_url, "audit", "verify")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: audit chain could not be verified: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "intact" not in result.stdout
