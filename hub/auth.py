@@ -66,5 +66,7 @@ def init_auth(app: Flask) -> LoginManager:
     # Nobody is ever signed in through Flask's client-side cookie session: only the server-side
     # session (hub.sessions) or a bearer token count.
     manager.user_loader(lambda _id: None)
-    manager.init_app(app)
+    # Templates use the hub's own `current_user_`; Flask-Login's context processor would look the
+    # user up again and turn a database outage into an unstyled error page.
+    manager.init_app(app, add_context_processor=False)
     return manager
