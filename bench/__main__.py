@@ -22,13 +22,14 @@ from typing import Any
 import psycopg
 
 from bench import bulk, profile, seed
-from bench.load import BenchError, get, lua_script, python_argv, run_wrk, served
+from bench.load import BenchError, get, lua_script, python_argv, run_wrk, served, statuses_in_log
 from bench.postgres import Cluster, start_cluster
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
+from hub.sessions.cookies import session_cookie_name
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-TARGETS = {"case_read_ratio": 0.30, "audit_verify_rows_per_second": 200_000,
+TARGETS = {"case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,
            "keys_rotate_keys_per_second": 20_000}
 WORKERS = 2
 CONNECTIONS = 32
@@ -99,6 +100,8 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     baseline_script = lua_script(workdir / f"{kind}-baseline.lua", [f"/rows/{i}" for i in ids], {})
     auth = {"Authorization": f"Bearer {data.token}"}
     hub_script = lua_script(workdir / f"{kind}-hub.lua", [f"/api/v1/cases/{i}" for i in ids], auth)
+    cookie = {"Cookie": f"{session_cookie_name(secure=False)}={data.session_cookie}"}
+    dashboard_script = lua_script(workdir / f"{kind}-dashboard.lua", ["/"], cookie)
     hub_env = {"HUB_DATABASE_URL": hub_url, "HUB_KEYRING": str(keyring_path),
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
@@ -113,9 +116,18 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
             status, body = get(f"{hub.base_url}/api/v1/cases/{case_id}", auth)
             if status != 200 or name not in body.decode():
                 raise BenchError(f"hub answered {status}: {body[:300]!r}")
+        status, body = get(f"{hub.base_url}/", cookie)
+        if status != 200 or b"Sign out" not in body:
+            raise BenchError(f"hub dashboard answered {status} without a signed-in page")
         before = _load("bare Flask baseline, GET /rows/{id}", base.base_url, baseline_script, seconds)
         out["case_read"] = _load("hub, GET /api/v1/cases/{id}", hub.base_url, hub_script, seconds)
+        out["dashboard"] = _load("hub, GET / signed in (session, access, 50 cases, template)",
+                                 hub.base_url, dashboard_script, seconds)
         after = _load("bare Flask baseline again", base.base_url, baseline_script, seconds)
+        for log_path in (base.log_path, hub.log_path):
+            bad = {k: v for k, v in statuses_in_log(log_path).items() if k != "200"}
+            if bad:
+                raise BenchError(f"{log_path.name}: responses other than 200 under load: {bad}")
         if os.environ.get("BENCH_PROFILE"):
             out["case_read"]["profile"] = _profile(kind, hub.process.pid, hub.base_url, hub_script,
                                                    seconds, workdir)
@@ -127,6 +139,11 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     out["case_read"]["target_met"] = ratio >= TARGETS["case_read_ratio"]
     log(f"  hub / baseline (mean of before and after, {mean:,.0f} requests/s) = {ratio:.1%} "
         f"(target >= {TARGETS['case_read_ratio']:.0%})")
+    dashboard_ratio = out["dashboard"]["requests_per_second"] / mean
+    out["dashboard"]["ratio_to_baseline"] = round(dashboard_ratio, 3)
+    out["dashboard"]["target_ratio"] = TARGETS["dashboard_ratio"]
+    out["dashboard"]["target_met"] = dashboard_ratio >= TARGETS["dashboard_ratio"]
+    log(f"  dashboard / baseline = {dashboard_ratio:.1%} (target >= {TARGETS['dashboard_ratio']:.0%})")
 
 
 def bench_audit_verify(kind: str, bulk_url: str, env: dict[str, str], sizes: dict[str, int],

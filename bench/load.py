@@ -76,7 +76,7 @@ class LoadResult:
 
 def lua_script(path: Path, paths: Sequence[str], headers: dict[str, str]) -> Path:
     def quote(value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9_./: -]*", value):
+        if not re.fullmatch(r"[A-Za-z0-9_./:= -]*", value):
             raise ValueError(f"refusing to embed {value!r} in Lua")
         return f'"{value}"'
 
@@ -170,3 +170,17 @@ def served(argv: list[str], env: dict[str, str], log_path: Path, *,
 
 def python_argv(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+_STATUS = re.compile(r'" (\d{3}) ')
+
+
+def statuses_in_log(log_path: Path) -> dict[str, int]:
+    """Count the HTTP statuses in a gunicorn access log (the hub's format: '"GET /path" 200 ...').
+
+    wrk counts 3xx as success; a redirect to the sign-in page must not pass for a dashboard.
+    """
+    counts: dict[str, int] = {}
+    for match in _STATUS.finditer(log_path.read_text(errors="replace")):
+        counts[match[1]] = counts.get(match[1], 0) + 1
+    return counts

@@ -29,6 +29,7 @@ from hub.crypto.envelope import Envelope, wrap_key
 from hub.crypto.keyring import Keyring
 from hub.crypto.models import DataKey
 from hub.db import Database, utcnow
+from hub.sessions.services import start_session
 
 LEAD_AGENCY = "BENCH-POL"
 PARTNER_AGENCY = "BENCH-NHS"
@@ -39,6 +40,7 @@ KINDS = (CaseKind.ADULT, CaseKind.CHILD, CaseKind.MAPPA, CaseKind.MARAC)
 class HubData:
     case_ids: list[uuid.UUID]
     token: str
+    session_cookie: str
     first_subject_name: str
     last_subject_name: str
     seconds: float
@@ -74,6 +76,9 @@ def seed_hub(url: str, keyring: Keyring, *, cases: int, through_services: int = 
                                         email="practitioner@bench.example", name="Bench Practitioner",
                                         roles=["practitioner"], now=now)
         _token, secret = agency_services.create_token(session, system, user=user, days=7, now=now)
+        _session, cookie = start_session(session, user, issuer="https://idp.bench.example",
+                                         provider="bench", subject="bench-practitioner", sid=None,
+                                         auth_time=now, policy=Policy(), now=now)
         user_id = user.id
     ids: list[uuid.UUID] = []
     policy = Policy()
@@ -98,8 +103,8 @@ def seed_hub(url: str, keyring: Keyring, *, cases: int, through_services: int = 
             ids += _bulk_cases(session, Actor(creator, "hub:bench"), envelope,
                                range(start, min(start + batch, cases)), now)
     database.engine.dispose()
-    return HubData(ids, secret, subject_name(0), subject_name(cases - 1), time.perf_counter() - started,
-                   min(cases, through_services), service_seconds)
+    return HubData(ids, secret, cookie, subject_name(0), subject_name(cases - 1),
+                   time.perf_counter() - started, min(cases, through_services), service_seconds)
 
 
 def _dob(n: int) -> date:
