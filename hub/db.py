@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,40 +74,14 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class _SqliteWriteQueue:
-    """Threads of one process queue for SQLite's write lock here, woken as soon as it is free.
-
-    SQLite's own busy handler polls with growing sleeps (1, 2, 5, 10 ... ms), so threads waiting
-    inside it leave the lock idle; `make bench` measured about a third more case reads per second
-    with this queue in front. Only a wait bound: after the busy timeout a thread goes on to SQLite
-    (which then answers as before), so a connection held elsewhere can never hang a worker.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def begin(self, conn: Any) -> None:
-        conn.info["hub_sqlite_writer"] = self._lock.acquire(timeout=SQLITE_BUSY_SECONDS)
-        try:
-            _sqlite_begin(conn)
-        except BaseException:
-            self.end(conn)
-            raise
-
-    def end(self, conn: Any) -> None:
-        if conn.info.pop("hub_sqlite_writer", False):
-            self._lock.release()
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and proper transactional BEGIN."""
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        queue = _SqliteWriteQueue()
-        event.listen(engine, "begin", queue.begin)
-        event.listen(engine, "commit", queue.end)
-        event.listen(engine, "rollback", queue.end)
+        # No in-process queue in front of the lock: threads of one worker handing it to each other
+        # starved the other worker's (sleeping) busy handler past the timeout under `make bench`.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
