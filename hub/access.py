@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hub.agencies.models import Role, User
 from hub.cases.models import Case, CaseMembership
@@ -123,15 +123,21 @@ def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: P
         raise ValueError(f"{permission} is not case-scoped")
     if not has_permission(user, permission):
         raise NotFound("No such case")
-    row = session.execute(
-        select(Case, CaseMembership.is_lead)
-        .join(CaseMembership, CaseMembership.case_id == Case.id)
-        .where(
-            Case.id == case_id,
-            CaseMembership.agency_id == user.agency_id,
-            CaseMembership.removed_at.is_(None),
+    row = (
+        session.execute(
+            select(Case, CaseMembership.is_lead)
+            .join(CaseMembership, CaseMembership.case_id == Case.id)
+            .where(
+                Case.id == case_id,
+                CaseMembership.agency_id == user.agency_id,
+                CaseMembership.removed_at.is_(None),
+            )
+            # Every case page shows the members: load them in the same round trip.
+            .options(joinedload(Case.memberships))
         )
-    ).first()
+        .unique()
+        .first()
+    )
     if row is None:
         raise NotFound("No such case")
     case, is_lead = row
