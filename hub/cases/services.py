@@ -123,24 +123,27 @@ def create_case(
     return case
 
 
-def list_cases(session: Session, user: User, *, limit: int = 200, offset: int = 0) -> list[Case]:
+def list_cases(
+    session: Session, user: User, *, limit: int = 200, offset: int = 0, with_members: bool = True
+) -> list[Case]:
     """Cases the user's agency is currently a member of, newest first (need to know).
 
     Roles without the case-list permission (administrators, auditors) get none (invariant 2).
+    ``with_members`` loads every case's memberships in one extra query (lists that show them).
     """
     if not has_permission(user, Permission.CASE_LIST):
         return []
-    return list(
-        session.scalars(
-            select(Case)
-            .join(CaseMembership, CaseMembership.case_id == Case.id)
-            .where(CaseMembership.agency_id == user.agency_id, CaseMembership.removed_at.is_(None))
-            .options(selectinload(Case.memberships))
-            .order_by(Case.created_at.desc(), Case.ref.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+    stmt = (
+        select(Case)
+        .join(CaseMembership, CaseMembership.case_id == Case.id)
+        .where(CaseMembership.agency_id == user.agency_id, CaseMembership.removed_at.is_(None))
+        .order_by(Case.created_at.desc(), Case.ref.desc())
+        .limit(limit)
+        .offset(offset)
     )
+    if with_members:
+        stmt = stmt.options(selectinload(Case.memberships))
+    return list(session.scalars(stmt))
 
 
 def read_subject(session: Session, case: Case, envelope: Envelope) -> Subject:

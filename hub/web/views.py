@@ -42,7 +42,7 @@ def sign_in() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     user = context.user()
     assert user is not None
-    cases = case_services.list_cases(context.db(), user, limit=50)
+    cases = case_services.list_cases(context.db(), user, limit=50, with_members=False)
     return render_template("web/dashboard.html", user=user, cases=cases)
 
 
