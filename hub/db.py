@@ -51,7 +51,8 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-SQLITE_BUSY_SECONDS = 10
+# Generous: under load the busy handler is not fair, and a waiter that gives up becomes a 500.
+SQLITE_BUSY_SECONDS = 30
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
