@@ -23,10 +23,11 @@ import psycopg
 
 from bench import bulk, profile, seed
 from bench.load import BenchError, get, lua_script, python_argv, run_wrk, served, statuses_in_log
-from bench.postgres import Cluster, start_cluster
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
 from hub.sessions.cookies import session_cookie_name
+from tests.support.postgres import PostgresCluster as Cluster
+from tests.support.postgres import start_cluster
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {"case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,

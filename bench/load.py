@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.postgres import free_port
+from tests.support.postgres import free_port
 
 HOST = "127.0.0.1"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from hub.agencies.models import Role
@@ -171,3 +171,26 @@ def check_logout_token(
     for name, value in (("sub", sub), ("sid", sid)):
         if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 255):
             raise TokenRejected(f"{name}_invalid", f"the token has an invalid `{name}`")
+
+
+def authenticated_at(claims: Mapping[str, Any], now: datetime) -> datetime:
+    """When the person last authenticated (`auth_time`), or now when the provider does not say;
+    an out-of-range value counts as now (OpenID Connect Core §2)."""
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, int | float) and not isinstance(auth_time, bool) and 0 < auth_time < 2**32:
+        return datetime.fromtimestamp(auth_time, tz=UTC)
+    return now
+
+
+def optional_text(value: object) -> str | None:
+    """A short string claim (`sid`, `sub` of a logout token) or None."""
+    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
+
+
+def check_response_issuer(iss: str | None, *, issuer: str, iss_parameter_supported: bool) -> None:
+    """RFC 9207: the `iss` authorization-response parameter, required when the provider advertises
+    it, must name the provider the sign-in was started with (mix-up defence)."""
+    if iss is None and iss_parameter_supported:
+        raise TokenRejected("iss_missing", "The sign-in response did not say which provider sent it.")
+    if iss is not None and iss != issuer:
+        raise TokenRejected("iss_mismatch", "The sign-in response came from a different provider.")

@@ -21,7 +21,9 @@ from hub.actor import Actor
 from hub.agencies.models import Agency, ExternalIdentity, User
 from hub.agencies.services import EMAIL
 from hub.audit.services import record
-from hub.config import ProviderConfig
+from hub.config import Policy, ProviderConfig
+from hub.sessions.models import UserSession
+from hub.sessions.services import EndReason, end_session, end_sessions, start_session
 from hub.signin import rules
 from hub.signin.models import SeenLogoutToken, SignInAttempt
 
@@ -166,3 +168,46 @@ def remember_logout_token(db: Session, issuer: str, jti: str, *, now: datetime) 
             db.add(SeenLogoutToken(issuer=issuer, jti=jti, seen_at=now))
     except IntegrityError as exc:
         raise rules.TokenRejected("jti_replayed", "this logout token has already been used") from exc
+
+
+def complete_sign_in(
+    db: Session,
+    provider: ProviderConfig,
+    claims: dict[str, Any],
+    *,
+    policy: Policy,
+    now: datetime,
+    request_id: str | None,
+) -> tuple[User, str]:
+    """After a verified ID token: map the person, start their server-side session, audit the sign-in.
+
+    Returns the person and the new session's cookie token.
+    """
+    user = person_for_identity(db, Actor(None, provider.issuer, request_id), provider, claims, now=now)
+    user_session, token = start_session(
+        db, user, issuer=provider.issuer, provider=provider.name, subject=str(claims["sub"]),
+        sid=rules.optional_text(claims.get("sid")), auth_time=rules.authenticated_at(claims, now),
+        policy=policy, now=now, request_id=request_id)
+    record(db, Actor(user, provider.issuer, request_id), "signin.success", now=now, object_type="user",
+           object_id=user.id, details={"provider": provider.name, "session": user_session.id})
+    return user, token
+
+
+def log_out_from_provider(
+    db: Session, provider: ProviderConfig, claims: dict[str, Any], *, now: datetime, request_id: str | None
+) -> int:
+    """Back-Channel Logout 1.0: end the sessions a verified logout token names, and audit it."""
+    actor = Actor(None, provider.issuer, request_id)
+    ended = end_sessions(db, actor, issuer=provider.issuer, subject=rules.optional_text(claims.get("sub")),
+                         sid=rules.optional_text(claims.get("sid")), reason=EndReason.BACKCHANNEL_LOGOUT,
+                         now=now)
+    record(db, actor, "signin.backchannel_logout", now=now,
+           details={"provider": provider.name, "sessions_ended": ended})
+    return ended
+
+
+def sign_out(db: Session, actor: Actor, user_session: UserSession, *, now: datetime) -> None:
+    """The person signs out: their server-side session ends at once, audited."""
+    end_session(db, actor, user_session, reason=EndReason.SIGN_OUT, now=now)
+    record(db, actor, "signout", now=now, object_type="user_session", object_id=user_session.id,
+           details={"provider": user_session.provider})

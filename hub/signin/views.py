@@ -7,7 +7,7 @@ Every sign-in, refusal and sign-out is audited with a reason code and no persona
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -19,20 +19,15 @@ from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, requires
-from hub.actor import Actor
-from hub.audit.services import Outcome, record
+from hub.audit.services import Outcome
 from hub.auth import is_https
 from hub.config import ProviderConfig
 from hub.errors import NotFound
 from hub.security import csrf_exempt
 from hub.sessions.ratelimit import rate_limited
 from hub.sessions.services import (
-    EndReason,
     clear_session_cookie,
-    end_session,
-    end_sessions,
     set_session_cookie,
-    start_session,
 )
 from hub.signin import rules, services
 from hub.signin.providers import HTTP_TIMEOUT_SECONDS, ProviderMetadata, ProviderRegistry, ProviderUnavailable
@@ -145,10 +140,6 @@ def _verify(provider: ProviderConfig, metadata: ProviderMetadata, token: object,
         key_for=lambda kid: registry().signing_key(provider, kid, now=now))
 
 
-def _optional_text(value: object) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
-
-
 @signin.get("/auth/<name>/callback")
 @requires(Permission.PUBLIC)
 @rate_limited("signin.callback", 30, 60)
@@ -163,11 +154,11 @@ def callback(name: str) -> ResponseReturnValue:
     with context.state().database.transaction() as own:
         attempt = services.claim_attempt(own, provider, state=args.get("state", ""), now=now)
     metadata = registry().metadata(provider, now=now)
-    iss = args.get("iss")
-    if iss is None and metadata.iss_parameter_supported:
-        raise SignInRefused("iss_missing", "The sign-in response did not say which provider sent it.")
-    if iss is not None and iss != provider.issuer:
-        raise SignInRefused("iss_mismatch", "The sign-in response came from a different provider.")
+    try:
+        rules.check_response_issuer(args.get("iss"), issuer=provider.issuer,
+                                    iss_parameter_supported=metadata.iss_parameter_supported)
+    except TokenRejected as exc:
+        raise SignInRefused(exc.code, exc.detail) from exc
     if "error" in args:
         raise SignInRefused("provider_error", f"{provider.title} did not sign you in.")
     code = args.get("code", "")
@@ -182,19 +173,9 @@ def callback(name: str) -> ResponseReturnValue:
                                     nonce=attempt.nonce, max_age=attempt.max_age, now=now)
     except TokenRejected as exc:
         raise SignInRefused(exc.code, f"The provider's answer could not be trusted: {exc.detail}.") from exc
-    claims = verified.claims
-    rid = context.request_id()
-    user = services.person_for_identity(db, Actor(None, provider.issuer, rid), provider, claims, now=now)
-    auth_time = claims.get("auth_time")
-    authenticated_at = (datetime.fromtimestamp(auth_time, tz=UTC)
-                        if isinstance(auth_time, int | float) and not isinstance(auth_time, bool)
-                        and 0 < auth_time < 2**32 else now)
-    user_session, token = start_session(
-        db, user, issuer=provider.issuer, provider=provider.name, subject=claims["sub"],
-        sid=_optional_text(claims.get("sid")), auth_time=authenticated_at,
-        policy=context.state().settings.policy, now=now, request_id=rid)
-    record(db, Actor(user, provider.issuer, rid), "signin.success", now=now, object_type="user",
-           object_id=user.id, details={"provider": provider.name, "session": user_session.id})
+    _user, token = services.complete_sign_in(db, provider, verified.claims,
+                                             policy=context.state().settings.policy, now=now,
+                                             request_id=context.request_id())
     response = redirect(attempt.next_path or "/")
     set_session_cookie(response, token, secure=is_https())
     return response
@@ -230,12 +211,7 @@ def backchannel_logout(name: str) -> ResponseReturnValue:
         context.defer_audit(action="signin.backchannel_logout", outcome=Outcome.FAILED, reason=exc.code,
                             details={"provider": provider.name})
         return _logout_error(503, "temporarily_unavailable", "the provider's keys could not be read")
-    actor = Actor(None, provider.issuer, context.request_id())
-    claims = verified.claims
-    ended = end_sessions(db, actor, issuer=provider.issuer, subject=_optional_text(claims.get("sub")),
-                         sid=_optional_text(claims.get("sid")), reason=EndReason.BACKCHANNEL_LOGOUT, now=now)
-    record(db, actor, "signin.backchannel_logout", now=now,
-           details={"provider": provider.name, "sessions_ended": ended})
+    services.log_out_from_provider(db, provider, verified.claims, now=now, request_id=context.request_id())
     return jsonify({})
 
 
@@ -247,10 +223,7 @@ def sign_out() -> ResponseReturnValue:
     user_session = g.get("user_session")
     if user_session is not None:
         now = context.now()
-        actor = context.actor()
-        end_session(context.db(), actor, user_session, reason=EndReason.SIGN_OUT, now=now)
-        record(context.db(), actor, "signout", now=now, object_type="user_session",
-               object_id=user_session.id, details={"provider": user_session.provider})
+        services.sign_out(context.db(), context.actor(), user_session, now=now)
         provider = registry().get(user_session.provider)
         try:
             metadata = registry().metadata(provider, now=now) if provider else None

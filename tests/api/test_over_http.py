@@ -10,7 +10,6 @@ import http.client
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from hub.db import make_engine
 from hub.models import metadata
 from tests.cli.support import hub_env, run_hub
 from tests.support.postgres import free_port
+from tests.support.serve import wait_until_healthy
 
 VALID_CASE = {"kind": "adult", "subject": {"name": "Hayden Overhttp", "date_of_birth": "1970-03-04"}}
 
@@ -64,18 +64,7 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     engine = make_engine(fresh_database_url)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"hub serve exited with {process.returncode}: {log_path.read_text()}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("hub serve did not become healthy")
-            time.sleep(0.2)
+        wait_until_healthy(base, process, output=log_path.read_text)
         yield Server(base, port, {"Authorization": f"Bearer {minted.stdout.strip()}"}, engine)
         assert "Traceback" not in log_path.read_text()
     finally:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import requests
 from hub.crypto.keyring import Keyring
 from tests.cli.support import assert_refused, hub_env, run_hub
 from tests.support.postgres import free_port
+from tests.support.serve import stop, wait_until_healthy
 
 
 @pytest.fixture
@@ -22,20 +21,6 @@ def keyring_path(tmp_path: Path) -> Path:
     path = tmp_path / "keyring.json"
     Keyring.generate().save(path)
     return path
-
-
-def wait_until_healthy(base: str, server: subprocess.Popen[str], timeout: float = 60) -> requests.Response:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            out, err = server.communicate()
-            pytest.fail(f"hub serve exited with {server.returncode}: {out}\n{err}")
-        try:
-            return requests.get(f"{base}/healthz", timeout=2)
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                pytest.fail("hub serve did not answer within the timeout")
-            time.sleep(0.2)
 
 
 def test_serve_answers_health_checks_and_the_cli_token_works_until_the_person_is_deactivated(
@@ -75,12 +60,7 @@ def test_serve_answers_health_checks_and_the_cli_token_works_until_the_person_is
         assert after.status_code == 401
         assert after.headers["Content-Type"].startswith("application/problem+json")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            out, err = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            out, err = server.communicate()
+        out, err = stop(server)
     assert server.returncode == 0, err
     assert "Traceback" not in out + err
     # The access log never carries the bearer token.

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +31,7 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, make_engine, utcnow
 from tests.crypto.cli import hub_command, hub_env
 from tests.support.postgres import PostgresCluster, free_port
+from tests.support.serve import stop, wait_until_healthy
 
 
 def unusual_name() -> str:
@@ -163,22 +162,6 @@ def test_the_name_is_in_no_log_line_even_with_sql_echo_at_debug(
     assert_absent(name, (text + captured.out + captured.err).encode(), "log output")
 
 
-def _wait_until_healthy(base: str, server: subprocess.Popen[str], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            out, err = server.communicate()
-            pytest.fail(f"hub serve exited with {server.returncode}: {out}\n{err}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("hub serve did not answer within the timeout")
-        time.sleep(0.2)
-
-
 def test_the_name_is_in_no_server_log_even_when_a_tampered_case_fails(
     fresh_database_url, keyring_file, tmp_path
 ):
@@ -193,7 +176,7 @@ def test_the_name_is_in_no_server_log_even_when_a_tampered_case_fails(
     server = subprocess.Popen(hub_command("serve", "--port", str(port), "--workers", "1"), env=env,
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_until_healthy(base, server)
+        wait_until_healthy(base, server, timeout=90)
         created = requests.post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={
             "kind": "adult", "subject": {"name": name, "date_of_birth": "1961-04-12"}})
         assert created.status_code == 201, created.text
@@ -211,12 +194,7 @@ def test_the_name_is_in_no_server_log_even_when_a_tampered_case_fails(
         assert "subject" not in tampered.json()
         assert_absent(name, tampered.content, "the 500 response")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            out, err = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            out, err = server.communicate()
+        out, err = stop(server)
         database.engine.dispose()
     logs = out + err
     assert '"POST /api/v1/cases" 201' in logs  # the access log really was captured

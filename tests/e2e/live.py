@@ -14,6 +14,8 @@ from typing import IO, Any
 import requests
 from werkzeug.serving import make_server
 
+from tests.support.postgres import free_port
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,14 +49,6 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
-
-
-def free_port() -> int:
-    """A port the kernel just handed out and released (the subprocess binds it a moment later)."""
-    server = make_server("127.0.0.1", 0, _LateApp())
-    port = server.server_port
-    server.server_close()
-    return port
 
 
 HUB = str(Path(sys.executable).with_name("hub"))  # the console script installed beside this Python

@@ -4,7 +4,6 @@ one, shared by both workers, because the counter lives in the database."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +11,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -22,22 +20,7 @@ from hub.sessions.models import RateLimitBucket
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR, RateLimit
 from hub.signin.views import login
 from tests.support.postgres import free_port
-
-
-def wait_until_healthy(base: str, server: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            out, err = server.communicate()
-            pytest.fail(f"hub serve exited with {server.returncode}: {out}\n{err}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("hub serve did not answer within the timeout")
-        time.sleep(0.2)
+from tests.support.serve import stop, wait_until_healthy
 
 
 def test_the_sign_in_limit_holds_across_two_gunicorn_worker_processes(fresh_database_url, tmp_path: Path):
@@ -82,11 +65,6 @@ def test_the_sign_in_limit_holds_across_two_gunicorn_worker_processes(fresh_data
             database.engine.dispose()
         assert counted == declared.limit + extra
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            out, err = server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            out, err = server.communicate()
+        out, err = stop(server)
     assert "Traceback" not in out + err
     assert (out + err).count("Booting worker") >= 2  # two worker processes really served

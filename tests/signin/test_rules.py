@@ -138,3 +138,33 @@ def test_logout_token_checks():
         with pytest.raises(TokenRejected) as refused:
             logout(header, **changes)
         assert refused.value.code == code
+
+
+ISSUER = "https://idp.police.example"
+
+
+@pytest.mark.parametrize(
+    ("iss", "supported", "code"),
+    [(None, True, "iss_missing"), ("https://idp.other.example", False, "iss_mismatch"),
+     ("https://idp.other.example", True, "iss_mismatch"), (ISSUER + "/", True, "iss_mismatch")],
+)
+def test_authorization_response_from_another_issuer_is_refused(iss, supported, code):
+    with pytest.raises(TokenRejected) as refused:
+        rules.check_response_issuer(iss, issuer=ISSUER, iss_parameter_supported=supported)
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize(("iss", "supported"), [(ISSUER, True), (ISSUER, False), (None, False)])
+def test_authorization_response_naming_its_issuer_or_silent_where_allowed_passes(iss, supported):
+    assert rules.check_response_issuer(iss, issuer=ISSUER, iss_parameter_supported=supported) is None
+
+
+def test_auth_time_from_the_token_is_when_the_person_authenticated():
+    stamp = int(datetime(2026, 11, 23, 11, 50, tzinfo=UTC).timestamp())
+    assert rules.authenticated_at({"auth_time": stamp}, NOW) == datetime(2026, 11, 23, 11, 50, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [None, True, "1700000000", -5, 0, 2**40, [1]])
+def test_missing_or_nonsense_auth_time_counts_as_now(value):
+    claims = {} if value is None else {"auth_time": value}
+    assert rules.authenticated_at(claims, NOW) == NOW

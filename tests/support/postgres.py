@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL cluster on loopback, started with the machine's initdb and pg_ctl.
 
+Used by the test fixtures and by the benchmarks (`bench/`): no fsync, since neither measures the disk.
+
 PostgreSQL refuses to run as root, so when the tests run as root (CI) the cluster belongs to
 the ``postgres`` system user and is driven through ``runuser``.
 """
@@ -97,5 +99,6 @@ def start_cluster() -> PostgresCluster:
             return cluster
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
+                cluster.stop()
                 raise
             time.sleep(0.2)
