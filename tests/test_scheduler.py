@@ -71,7 +71,9 @@ def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, ca
         runner = threading.Thread(target=lambda: exit_codes.append(process.run()))
         runner.start()
         try:
-            wait_for(lambda: len(calls) >= 2, 30, "the broken job to run twice")
+            # Its second failure must be logged, not merely started, before we go on.
+            wait_for(lambda: caplog.text.count("job broken failed") >= 2 and len(calls) >= 2, 30,
+                     "the broken job to fail twice")
             with database.transaction() as s:
                 add_events(s, 3)
             wait_for(lambda: count(database, AuditSeal) == 3, 30, "the events to be sealed")
