@@ -21,6 +21,7 @@ from hub.crypto.envelope import Envelope
 from hub.db import Database, utcnow
 
 EXTENSION = "hub"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -56,7 +57,9 @@ def db() -> Session:
     """The request's one session: committed by the app after a successful response (invariant 1)."""
     session = g.get("db_session")
     if session is None:
-        session = state().database.session()
+        # Safe methods mostly read (plus audit rows): on SQLite they take the write lock only
+        # for their writes, so readers do not queue behind each other (hub.db._sqlite_begin).
+        session = state().database.session(read_first=request.method in SAFE_METHODS)
         g.db_session = session
     return cast(Session, session)
 

@@ -67,12 +67,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option asking for a read-first transaction (see _sqlite_begin); ignored elsewhere.
+READ_FIRST = "hub_read_first"
+_DEFERRED = "hub_read_first_pending"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock up front. A deferred transaction that has read and then
-    # writes (every audited read does) fails at once with "database is locked" whenever another
-    # worker committed in between (WAL snapshot too old; busy_timeout cannot help): seen as 500s
-    # under `make bench`. Waiting for the lock at BEGIN is the only safe order on SQLite.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE by default; BEGIN (deferred) for a read-first transaction.
+
+    IMMEDIATE takes the write lock up front. A deferred transaction that has read and then
+    writes fails at once with "database is locked" whenever another connection committed in
+    between (its WAL snapshot is too old, and busy_timeout cannot help), so writers must wait
+    for the lock at BEGIN. But holding the lock for a whole request serialises every reader
+    behind every other: a request that mostly reads (a case page: a few SELECTs and one audit
+    row) asks for a read-first transaction instead. It reads without the lock, and its first
+    statement that writes or locks rows takes the lock then, with a fresh snapshot
+    (_sqlite_take_write_lock). Reads before that point may be older than the write: that is
+    PostgreSQL's READ COMMITTED, which the hub's code already has to be correct under, and a
+    read that decides a write asks for a row lock (``with_for_update``), which counts as a write.
+    """
+    read_first = bool(conn.get_execution_options().get(READ_FIRST))
+    _transaction_ended(conn)
+    conn.exec_driver_sql("BEGIN" if read_first else "BEGIN IMMEDIATE")
+    conn.info[_DEFERRED] = read_first
+
+
+def _transaction_ended(conn: Any) -> None:
+    # conn.info belongs to the pooled DBAPI connection, which outlives the transaction.
+    conn.info[_DEFERRED] = False
+
+
+def _writes_or_locks(statement: str, context: Any) -> bool:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return True  # INSERT, UPDATE, DELETE, SAVEPOINT, WITH …: take the lock first
+    compiled = getattr(context, "compiled", None)
+    return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is not None
+
+
+def _sqlite_take_write_lock(conn: Any, _cursor: Any, statement: str, _parameters: Any,
+                            context: Any, _executemany: bool) -> None:
+    """The first write (or locking read) of a read-first transaction: end the read snapshot,
+    which has written nothing, and wait for the write lock with a fresh one."""
+    if not conn.info.get(_DEFERRED) or not _writes_or_locks(statement, context):
+        return
+    conn.info[_DEFERRED] = False
+    dbapi_connection = conn.connection.dbapi_connection
+    dbapi_connection.execute("COMMIT")
+    dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -83,6 +124,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # No in-process queue in front of the lock: threads of one worker handing it to each other
         # starved the other worker's (sleeping) busy handler past the timeout under `make bench`.
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_take_write_lock)
+        event.listen(engine, "commit", _transaction_ended)
+        event.listen(engine, "rollback", _transaction_ended)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
@@ -102,14 +146,23 @@ class Database:
         self.url = url
         self.engine = engine or make_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._bound_to_connection = False
+        self._read_first_engine: Engine | None = None
 
     def bind_to_connection(self, connection: Any) -> None:
         """Route every session through one connection, each commit becoming a savepoint release."""
         self.sessionmaker = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._bound_to_connection = True
 
-    def session(self) -> Session:
+    def session(self, *, read_first: bool = False) -> Session:
+        """A new session; ``read_first`` (SQLite) reads without the write lock until it writes."""
+        if read_first and not self._bound_to_connection and self.engine.dialect.name == "sqlite":
+            # Same pool and events; the option reaches _sqlite_begin when the session connects.
+            if self._read_first_engine is None:
+                self._read_first_engine = self.engine.execution_options(**{READ_FIRST: True})
+            return self.sessionmaker(bind=self._read_first_engine)
         return self.sessionmaker()
 
     @contextmanager
