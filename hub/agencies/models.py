@@ -59,7 +59,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin="unnested")
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -109,4 +109,4 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

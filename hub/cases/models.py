@@ -60,7 +60,7 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
-    lead_agency: Mapped[Agency] = relationship(lazy="joined", innerjoin="unnested")
+    lead_agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
     memberships: Mapped[list[CaseMembership]] = relationship(
         back_populates="case", order_by="CaseMembership.id"
     )
@@ -98,7 +98,8 @@ class CaseMembership(Base):
     case: Mapped[Case] = relationship(back_populates="memberships")
     # "unnested": under the case's LEFT JOIN of its memberships this joins agencies as a chain,
     # not as a nested (memberships JOIN agencies) that SQLite materialises by scanning every row.
-    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin="unnested")
+    # (SQLAlchemy documents "unnested"; its type hints only admit a bool.)
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin="unnested")  # type: ignore[arg-type]
 
 
 class CaseReferenceCounter(Base):

@@ -31,7 +31,7 @@ class UserSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin="unnested")
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
 class RateLimitBucket(Base):
