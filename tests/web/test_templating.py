@@ -1,0 +1,29 @@
+"""govuk_static: GOV.UK Frontend components rendered once by their own macros, escaped, then reused."""
+
+from __future__ import annotations
+
+
+def test_a_static_component_is_the_macros_own_markup_escaped_and_reused(app):
+    env = app.jinja_env
+    params = {"text": "Sign <out> & \"leave\"", "classes": "govuk-button--secondary"}
+    with app.test_request_context("/"):
+        direct = env.from_string(
+            '{% from "govuk_frontend_jinja/components/button/macro.html" import govukButton %}'
+            "{{ govukButton(params) }}").render(params=params)
+        cached = env.from_string('{{ govuk_static("button", params) }}')
+        first, second = cached.render(params=params), cached.render(params=params)
+    assert first == direct == second
+    assert "Sign &lt;out&gt; &amp;" in first
+    assert "<out>" not in first
+    assert 'class="govuk-button govuk-button--secondary"' in first
+
+
+def test_different_parameters_are_different_variants(app):
+    template = app.jinja_env.from_string(
+        '{{ govuk_static("service-navigation", {"serviceName": "Hub", "serviceUrl": url, '
+        '"navigation": [{"href": url, "text": "My cases", "active": active}]}) }}')
+    with app.test_request_context("/"):
+        current = template.render(url="/", active=True)
+        other = template.render(url="/", active=False)
+    assert "govuk-service-navigation__item--active" in current
+    assert "govuk-service-navigation__item--active" not in other
