@@ -13,20 +13,19 @@ quoting makes it unambiguous: no text can move from one column into the next unn
 database renders it itself (:func:`canonical_sql`), for sealing and for verification alike, so the
 two cannot drift apart and verification does no per-row type conversion in Python;
 :func:`canonical_event` is the same definition in Python, which the tests hold the database to.
+Verification on PostgreSQL goes one step further: the server hashes every canonical row and checks
+every link itself, in parallel chunks, and returns only the first break; on SQLite the canonical
+rows are hashed here, in order.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
-import queue
 import re
-import threading
-from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,15 +47,16 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 # The event's columns in canonical order, each as the database renders it as text.
 _POSTGRES_COLUMNS = (
     "e.id::text",
-    "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "pg_catalog.to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
     "e.request_id",
-    "replace(e.user_id::text, '-', '')",
+    # The 16 bytes of the UUID in hex: what replace(e.user_id::text, '-', '') gives, only cheaper.
+    "pg_catalog.encode(pg_catalog.uuid_send(e.user_id), 'hex')",
     "e.agency_code",
     "e.issuer",
     "e.action",
     "e.object_type",
     "e.object_id",
-    "replace(e.case_id::text, '-', '')",
+    "pg_catalog.encode(pg_catalog.uuid_send(e.case_id), 'hex')",
     "e.outcome",
     "e.reason",
     "e.details::text",
@@ -83,7 +83,7 @@ _SQLITE_COLUMNS = (
 def canonical_sql(postgres: bool) -> str:
     """The SQL expression rendering the canonical row of ``audit_events e`` as JSON text."""
     if postgres:
-        return f"array_to_json(ARRAY[{', '.join(_POSTGRES_COLUMNS)}]::text[])::text"
+        return f"pg_catalog.array_to_json(ARRAY[{', '.join(_POSTGRES_COLUMNS)}]::text[])::text"
     return f"json_array({', '.join(_SQLITE_COLUMNS)})"
 
 
@@ -209,159 +209,203 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> Verification:
     return Verification(expected - 1, None)
 
 
-def _verify_sql(postgres: bool, where: str = "") -> str:
+def _verify_sql(postgres: bool) -> str:
     return (
         "SELECT s.position, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE "  # noqa: S608 - constants
         f"{canonical_sql(postgres)} "
-        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id "
-        f"{where}ORDER BY s.position"
+        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.position"
     )
 
 
-_CHUNK_SQL = _verify_sql(True, "WHERE s.position BETWEEN %(low)s AND %(high)s ")
-# The first chunk starts below 1 so that a forged position 0 or below is seen (and reported).
-_LOWEST_POSITION = -(2**63)
+# PostgreSQL checks every link itself: a seal holds when its stored hash is the SHA-256 of its
+# predecessor's stored hash (the genesis value before position 1) followed by its event's canonical
+# row. Every link holding is the same as the recomputed chain matching the stored one, so chunks of
+# positions can be checked independently and only the first problem of each comes back. Functions
+# and the comparison are schema-qualified, so that nothing in another schema can stand in for them.
+_LINK_HOLDS = (
+    "s.hash::text COLLATE pg_catalog.\"C\" OPERATOR(pg_catalog.=) pg_catalog.encode(pg_catalog.sha256("
+    "pg_catalog.convert_to(pg_catalog.textcat(s.previous::text, e.canonical), 'UTF8')), 'hex')"
+)
+# Per chunk of positions low..high, in one statement: how many are present and the highest; the
+# lowest missing position that a present one reveals (one after the position before a gap, or the
+# start of the scan when the gap reaches back to it); the first seal whose event is gone; and the
+# first seal that does not follow from its predecessor and its event. The scan starts one position
+# early, so that the first seal of the chunk has its predecessor; a seal after a missing position
+# has none, and the missing position, lower, is the break. Each seal looks up its own event (a
+# lateral subquery), so a chunk costs the same however large the tables are.
+_CHUNK_SQL = (
+    "SELECT pg_catalog.count(*), pg_catalog.max(s.position), pg_catalog.min(s.gap), "  # noqa: S608
+    "pg_catalog.min(s.position) FILTER (WHERE e.id IS NULL), "
+    "pg_catalog.min(s.position) FILTER (WHERE e.id IS NOT NULL AND s.gap IS NULL "
+    f"AND NOT coalesce({_LINK_HOLDS}, false)) "
+    "FROM (SELECT s.position, s.hash, s.event_id, "
+    f"CASE WHEN s.position = 1 THEN '{GENESIS}' ELSE s.prior_hash END AS previous, "
+    "CASE WHEN s.position = 1 OR s.prior = s.position - 1 THEN NULL "
+    "ELSE coalesce(s.prior + 1, %(before)s) END AS gap "
+    "FROM (SELECT s.position, s.hash, s.event_id, pg_catalog.lag(s.position) OVER w AS prior, "
+    "pg_catalog.lag(s.hash) OVER w AS prior_hash "
+    "FROM audit_seals s WHERE s.position BETWEEN %(before)s AND %(high)s "
+    "WINDOW w AS (ORDER BY s.position)) s) s "
+    f"LEFT JOIN LATERAL (SELECT e.id, {canonical_sql(True)} AS canonical "
+    "FROM audit_events e WHERE e.id = s.event_id OFFSET 0) e ON true "
+    "WHERE s.position >= %(low)s"
+)
 _SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class _Break:
+    position: int
+    problem: str
+
+
+def _check_chunk(cursor: Any, low: int, high: int) -> _Break | None:
+    """The first break among positions ``low``..``high`` (all of them at least 1), if any.
+
+    A missing position reported here may lie just before ``low``; it is missing all the same.
+    """
+    cursor.execute(_CHUNK_SQL, {"before": max(low - 1, 1), "low": low, "high": high})
+    present, highest, gap, gone, unlinked = cursor.fetchone()
+    missing = [int(gap)] if gap is not None else []
+    if not present:
+        missing.append(low)
+    elif highest < high:
+        missing.append(int(highest) + 1)
+    breaks = [_Break(position, f"position {position} is missing") for position in missing]
+    if gone is not None:
+        breaks.append(_Break(int(gone), f"the event sealed at position {gone} is missing"))
+    if unlinked is not None:
+        breaks.append(_Break(int(unlinked),
+                             f"position {unlinked} does not match its event or predecessor"))
+    return min(breaks, key=lambda b: b.position, default=None)
 
 
 def _import_snapshot(connection: Connection, snapshot: str) -> None:
     if not _SNAPSHOT_ID.match(snapshot):
         raise ValueError("unexpected snapshot id from PostgreSQL")
     connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    _tune_for_checking(connection)
+    # The chunks are checked in parallel already, one connection each.
+    connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _tune_for_checking(connection: Connection) -> None:
+    # Compiling the expressions just in time costs more than it saves here.
     connection.exec_driver_sql("SET LOCAL jit = off")
 
 
-def _fetch_chunk(engine: Engine, snapshot: str, low: int, high: int) -> list[Any]:
-    """Positions ``low``..``high`` with their canonical rows, as of ``snapshot``."""
+def _check_chunk_in_snapshot(engine: Engine, snapshot: str, low: int, high: int) -> _Break | None:
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
             _import_snapshot(connection, snapshot)
             raw: Any = connection.connection.dbapi_connection
             with raw.cursor() as cursor:
-                cursor.execute(_CHUNK_SQL, {"low": low, "high": high})
-                return list(cursor.fetchall())
+                return _check_chunk(cursor, low, high)
+
+
+def _top(cursor: Any) -> int | Verification:
+    """The chain's last position, or the verdict when that is all there is to know."""
+    cursor.execute("SELECT pg_catalog.min(position), pg_catalog.max(position) FROM audit_seals")
+    lowest, top = cursor.fetchone()
+    if top is None:
+        return Verification(0, None)
+    if lowest < 1:
+        # A seal before position 1 comes first in position order, where position 1 belongs.
+        return Verification(0, 1, "position 1 is missing")
+    return int(top)
+
+
+def _chunks(top: int, size: int) -> list[tuple[int, int]]:
+    return [(low, min(low + size - 1, top)) for low in range(1, top + 1, size)]
+
+
+def _verdict(first_break: _Break | None, top: int) -> Verification:
+    if first_break is None:
+        return Verification(top, None)
+    return Verification(first_break.position - 1, first_break.position, first_break.problem)
+
+
+def _verify_postgres(connection: Connection, cursor: Any, *, chunk_size: int) -> Verification:
+    """PostgreSQL, in this transaction: check the chain a chunk at a time, in order."""
+    _tune_for_checking(connection)
+    top = _top(cursor)
+    if isinstance(top, Verification):
+        return top
+    for low, high in _chunks(top, chunk_size):
+        first_break = _check_chunk(cursor, low, high)
+        if first_break is not None:
+            return _verdict(first_break, top)
+    return _verdict(None, top)
 
 
 def _verify_in_parallel(engine: Engine, *, chunk_size: int, workers: int) -> Verification:
-    """PostgreSQL: render canonical rows in several server processes at once, hash in order.
+    """PostgreSQL: check chunks of the chain in several server processes at once.
 
-    Every connection reads the same exported snapshot, so the chunks form one consistent chain;
-    the hashing itself stays sequential in this process.
+    Every connection reads the same exported snapshot, so the chunks are parts of one consistent
+    chain. A chunk reports only breaks that are real (a missing position it reports may lie just
+    before it), so the first break of the chain is the lowest break of the first chunk that has
+    one.
     """
     with engine.connect() as coordinator:
         coordinator = coordinator.execution_options(isolation_level="REPEATABLE READ")
         with coordinator.begin():
-            snapshot = str(coordinator.exec_driver_sql("SELECT pg_export_snapshot()").scalar())
-            top = coordinator.exec_driver_sql("SELECT max(position) FROM audit_seals").scalar()
-            if top is None:
-                return verify_rows(coordinator.exec_driver_sql(_verify_sql(True)))
-            bounds = [(_LOWEST_POSITION if low == 1 else low, min(low + chunk_size - 1, int(top)))
-                      for low in range(1, int(top) + 1, chunk_size)]
+            snapshot = str(coordinator.exec_driver_sql("SELECT pg_catalog.pg_export_snapshot()")
+                           .scalar())
+            raw: Any = coordinator.connection.dbapi_connection
+            with raw.cursor() as cursor:
+                top = _top(cursor)
+            if isinstance(top, Verification):
+                return top
+            chunks = _chunks(top, min(chunk_size, -(-top // workers)))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audit-verify") as pool:
-                pending: deque[Future[list[Any]]] = deque()
-                upcoming = iter(bounds)
-
-                def rows() -> Iterator[Any]:
-                    for low, high in itertools.islice(upcoming, workers + 1):
-                        pending.append(pool.submit(_fetch_chunk, engine, snapshot, low, high))
-                    while pending:
-                        chunk = pending.popleft().result()
-                        for low, high in itertools.islice(upcoming, 1):
-                            pending.append(pool.submit(_fetch_chunk, engine, snapshot, low, high))
-                        yield from chunk
-
+                results = [pool.submit(_check_chunk_in_snapshot, engine, snapshot, low, high)
+                           for low, high in chunks]
                 try:
-                    return verify_rows(rows())
+                    for result in results:
+                        first_break = result.result()
+                        if first_break is not None:
+                            return _verdict(first_break, top)
+                    return _verdict(None, top)
                 finally:
-                    for future in pending:
-                        future.cancel()
-
-
-class _Prefetcher:
-    """Fetches the next batches of a cursor in a thread while the caller hashes the current one.
-
-    On PostgreSQL the rendering of canonical rows happens in the server process, so fetching
-    ahead lets the server and the hashing run at the same time instead of taking turns.
-    """
-
-    def __init__(self, cursor: Any, batch_size: int) -> None:
-        self._cursor = cursor
-        self._batch_size = batch_size
-        self._batches: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=3)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fetch, name="audit-verify-fetch", daemon=True)
-
-    def _fetch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                rows = self._cursor.fetchmany(self._batch_size)
-                self._put(rows)
-                if not rows:
-                    return
-        except BaseException as exc:  # handed to the consuming thread, which raises it
-            self._put(exc)
-
-    def _put(self, item: list[Any] | BaseException) -> None:
-        while not self._stop.is_set():
-            try:
-                self._batches.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def __iter__(self) -> Iterator[Any]:
-        self._thread.start()
-        try:
-            while True:
-                item = self._batches.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if not item:
-                    return
-                yield from item
-        finally:
-            self._stop.set()
-            self._thread.join()
+                    for result in results:
+                        result.cancel()
 
 
 def verify_chain(session: Session, *, batch_size: int = 20000, chunk_size: int = 50000,
                  workers: int | None = None) -> Verification:
     """Recompute the whole chain from the stored events (``hub audit verify``).
 
-    Reads through raw driver cursors, with no per-row type processing. On PostgreSQL, when this
-    transaction has written nothing (so other connections see the same rows), chunks of the chain
-    are rendered by ``workers`` connections in parallel; otherwise one server-side cursor is read
-    ahead in a thread while this one hashes.
+    On PostgreSQL the server checks every link itself and returns only the first break; when this
+    transaction has written nothing (so other connections see the same rows), chunks of at most
+    ``chunk_size`` positions are checked by ``workers`` connections in parallel, otherwise by this
+    transaction one after another. On SQLite the canonical rows are read through
+    a raw driver cursor and hashed here. ``batch_size`` is accepted for existing callers and no
+    longer used.
     """
+    del batch_size
     connection: Connection = session.connection()
     dbapi: Any = connection.dialect.loaded_dbapi
     try:
-        return _verify(session, connection, batch_size=batch_size, chunk_size=chunk_size,
-                       workers=workers)
+        return _verify(session, connection, chunk_size=chunk_size, workers=workers)
     except dbapi.Error as exc:
         # Raw cursors bypass SQLAlchemy's wrapping; callers handle SQLAlchemy's errors.
         raise DBAPIError.instance("audit chain verification", None, exc, dbapi.Error) from exc
 
 
-def _verify(session: Session, connection: Connection, *, batch_size: int, chunk_size: int,
+def _verify(session: Session, connection: Connection, *, chunk_size: int,
             workers: int | None) -> Verification:
     raw: Any = connection.connection.dbapi_connection
-    postgres = is_postgres(session)
-    if postgres:
+    if is_postgres(session):
         workers = workers or min(4, os.cpu_count() or 2)
-        wrote = connection.exec_driver_sql("SELECT txid_current_if_assigned()").scalar()
+        wrote = connection.exec_driver_sql("SELECT pg_catalog.txid_current_if_assigned()").scalar()
         if workers > 1 and wrote is None:
             return _verify_in_parallel(connection.engine, chunk_size=chunk_size, workers=workers)
-        # A server-side cursor is planned for the first rows by default; we read them all, and
-        # compiling the expressions just in time costs more than it saves here.
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-        connection.exec_driver_sql("SET LOCAL jit = off")
-        cursor = raw.cursor(name="hub_audit_verify")
-    else:
-        cursor = raw.cursor()
+        with raw.cursor() as cursor:
+            return _verify_postgres(connection, cursor, chunk_size=chunk_size)
+    cursor = raw.cursor()
     try:
-        cursor.execute(_verify_sql(postgres))
-        return verify_rows(_Prefetcher(cursor, batch_size) if postgres else cursor)
+        cursor.execute(_verify_sql(False))
+        return verify_rows(cursor)
     finally:
         cursor.close()

@@ -6,13 +6,21 @@ import hashlib
 import threading
 import uuid
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from hub.actor import Actor
-from hub.audit.chain import GENESIS, canonical, canonical_event, seal_pending, verify_chain, verify_rows
+from hub.audit.chain import (
+    GENESIS,
+    canonical,
+    canonical_event,
+    canonical_sql,
+    seal_pending,
+    verify_chain,
+    verify_rows,
+)
 from hub.audit.models import AuditEvent, AuditSeal
 from hub.audit.services import record
-from hub.db import Database
+from hub.db import Database, is_postgres
 from tests.audit.helpers import NOW, add_events, bulk_events, chain, expected_hashes
 
 
@@ -175,3 +183,20 @@ def test_two_concurrent_sealers_never_duplicate_or_skip_a_position(fresh_databas
         assert distinct_events == 6020
         assert verify_chain(s).checked == 6020
     database.engine.dispose()
+
+
+def test_the_database_renders_uuids_as_32_lowercase_hex_digits(session):
+    ids = [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID("0123ABCD-EF01-4567-89AB-CDEF01234567")]
+    events = [AuditEvent(occurred_at=NOW, action="case.read", outcome="success", user_id=user_id,
+                         case_id=case_id, details={"n": n})
+              for n, (user_id, case_id) in enumerate([(ids[0], ids[1]), (ids[2], None), (None, ids[0])])]
+    session.add_all(events)
+    session.flush()
+    postgres = is_postgres(session)
+    for event in events:
+        rendered = session.execute(text(f"SELECT {canonical_sql(postgres)} FROM audit_events e "  # noqa: S608
+                                        "WHERE e.id = :id"), {"id": event.id}).scalar_one()
+        assert rendered.encode() == canonical_event(event)
+    assert canonical_event(events[0]).count(b'"ffffffffffffffffffffffffffffffff"') == 1
+    assert seal_pending(session, now=NOW) == 3
+    assert verify_chain(session).ok
