@@ -22,7 +22,17 @@ from typing import Any
 import psycopg
 
 from bench import bulk, profile, seed
-from bench.load import BenchError, get, lua_script, python_argv, run_wrk, served, statuses_in_log
+from bench.load import (
+    BenchError,
+    Server,
+    get,
+    lua_script,
+    process_tree_cpu_seconds,
+    python_argv,
+    run_wrk,
+    served,
+    statuses_in_log,
+)
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
 from hub.sessions.cookies import session_cookie_name
@@ -53,13 +63,22 @@ def log(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
-def _load(label: str, base_url: str, script: Path, seconds: int) -> dict[str, Any]:
-    run_wrk(base_url, script, seconds=WARMUP_SECONDS, connections=CONNECTIONS, threads=WRK_THREADS)
-    result = run_wrk(base_url, script, seconds=seconds, connections=CONNECTIONS, threads=WRK_THREADS)
+def _load(label: str, server: Server, script: Path, seconds: int,
+          database_pid: int | None) -> dict[str, Any]:
+    run_wrk(server.base_url, script, seconds=WARMUP_SECONDS, connections=CONNECTIONS,
+            threads=WRK_THREADS)
+    pids = {"server": server.process.pid}
+    if database_pid is not None:
+        pids["database"] = database_pid
+    before = {k: process_tree_cpu_seconds(p) for k, p in pids.items()}
+    result = run_wrk(server.base_url, script, seconds=seconds, connections=CONNECTIONS,
+                     threads=WRK_THREADS)
+    cpu = {f"{k}_cpu_ms_per_request": round((process_tree_cpu_seconds(pids[k]) - v) * 1000
+                                            / result.requests, 3) for k, v in before.items()}
     log(f"  {label}: {result.requests_per_second:,.0f} requests/s "
         f"(p50 {result.latency_p50_ms} ms, p99 {result.latency_p99_ms} ms, {result.requests} requests, "
-        "0 errors)")
-    return result.as_dict()
+        f"0 errors; CPU per request: {', '.join(f'{k} {v} ms' for k, v in cpu.items())})")
+    return {**result.as_dict(), **cpu}
 
 
 def _profile(kind: str, pid: int, base_url: str, script: Path, seconds: int,
@@ -84,7 +103,8 @@ def _profile(kind: str, pid: int, base_url: str, script: Path, seconds: int,
 
 
 def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring_path: Path,
-               sizes: dict[str, int], seconds: int, out: dict[str, Any]) -> None:
+               sizes: dict[str, int], seconds: int, out: dict[str, Any],
+               database_pid: int | None = None) -> None:
     """Seed the cases, then baseline, hub, baseline again under wrk (the baseline's figure is the
     mean of the two runs around the hub's, so a neighbour's load drifting in or out biases neither)."""
     log(f"{kind}: seeding {sizes['cases']:,} cases")
@@ -120,11 +140,12 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
         status, body = get(f"{hub.base_url}/", cookie)
         if status != 200 or b"Sign out" not in body:
             raise BenchError(f"hub dashboard answered {status} without a signed-in page")
-        before = _load("bare Flask baseline, GET /rows/{id}", base.base_url, baseline_script, seconds)
-        out["case_read"] = _load("hub, GET /api/v1/cases/{id}", hub.base_url, hub_script, seconds)
+        before = _load("bare Flask baseline, GET /rows/{id}", base, baseline_script, seconds,
+                       database_pid)
+        out["case_read"] = _load("hub, GET /api/v1/cases/{id}", hub, hub_script, seconds, database_pid)
         out["dashboard"] = _load("hub, GET / signed in (session, access, 50 cases, template)",
-                                 hub.base_url, dashboard_script, seconds)
-        after = _load("bare Flask baseline again", base.base_url, baseline_script, seconds)
+                                 hub, dashboard_script, seconds, database_pid)
+        after = _load("bare Flask baseline again", base, baseline_script, seconds, database_pid)
         for log_path in (base.log_path, hub.log_path):
             bad = {k: v for k, v in statuses_in_log(log_path).items() if k != "200"}
             if bad:
@@ -175,8 +196,18 @@ def bench_keys_rotate(kind: str, bulk_url: str, keyring: Keyring, keyring_path: 
         f"({rotate['cli_seconds']} s), rewrap_all {rotate['library_keys_per_second']:,} keys/s")
 
 
+def _postmaster_pid(cluster: Cluster | None) -> int | None:
+    """The PostgreSQL server's main process, whose children are the backends serving the runs."""
+    if cluster is None:
+        return None
+    try:
+        return int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int],
-                   seconds: int) -> dict[str, Any]:
+                   seconds: int, database_pid: int | None = None) -> dict[str, Any]:
     """Everything for one database kind; a failed step is recorded loudly and the others still run."""
     out: dict[str, Any] = {"errors": []}
     keyring_path = workdir / f"{kind}-keyring.json"
@@ -186,7 +217,7 @@ def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int]
     bulk_url = url_for("bench_bulk")
     steps = [
         ("case read", lambda: bench_http(kind, url_for, workdir, keyring, keyring_path, sizes, seconds,
-                                         out)),
+                                         out, database_pid)),
         ("audit verify", lambda: bench_audit_verify(kind, seed.migrated(bulk_url), env, sizes, out)),
         ("keys rotate", lambda: bench_keys_rotate(kind, bulk_url, keyring, keyring_path, env, sizes,
                                                   out)),
@@ -248,7 +279,8 @@ def main() -> int:
             else:
                 assert cluster is not None
                 url_for = cluster.create_database
-            results[kind] = bench_database(kind, url_for, workdir, sizes, seconds)
+            results[kind] = bench_database(kind, url_for, workdir, sizes, seconds,
+                                           _postmaster_pid(cluster) if kind == "postgresql" else None)
     except BenchError as exc:
         print(f"\nBENCHMARK FAILED: {exc}\n(logs kept in {workdir})", file=sys.stderr)
         return 1

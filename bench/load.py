@@ -168,6 +168,31 @@ def served(argv: list[str], env: dict[str, str], log_path: Path, *,
                 process.wait(timeout=10)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its living descendants (Linux /proc).
+
+    Throughput moves with whatever else the machine runs; the CPU a server spends per request
+    moves much less, so it is reported beside the ratios.
+    """
+    total, pending, seen = 0.0, [pid], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def python_argv(*args: str) -> list[str]:
     return [sys.executable, *args]
 

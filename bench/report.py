@@ -14,6 +14,16 @@ def _mark(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
+def _cpu(run: dict[str, Any]) -> str:
+    """"; server CPU 4.20 ms/request + PostgreSQL 1.10" when the run recorded it."""
+    if "server_cpu_ms_per_request" not in run:
+        return ""
+    text = f"; server CPU {run['server_cpu_ms_per_request']:.2f} ms/request"
+    if "database_cpu_ms_per_request" in run:
+        text += f" + PostgreSQL {run['database_cpu_ms_per_request']:.2f}"
+    return text
+
+
 def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
     table: list[tuple[str, ...]] = []
     for kind in kinds:
@@ -26,16 +36,17 @@ def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
         verify, rotate = r["audit_verify"], r["keys_rotate"]
         table += [
             (name, "bare Flask baseline: one row by primary key", f"{base['requests_per_second']:,.0f} req/s",
-             "mean of the runs before and after the hub's", ""),
+             "mean of the runs before and after the hub's" + _cpu(base["before_hub"]), ""),
             (name, "hub `GET /api/v1/cases/{id}` (token, access, decrypt, audit)",
-             f"{read['requests_per_second']:,.0f} req/s", f"{read['ratio_to_baseline']:.0%} of baseline",
+             f"{read['requests_per_second']:,.0f} req/s",
+             f"{read['ratio_to_baseline']:.0%} of baseline" + _cpu(read),
              f"≥ 30%: {_mark(read['target_met'])}"),
         ]
         if "dashboard" in r:
             dash = r["dashboard"]
             table.append((name, "hub `GET /` signed in (session, access, 50 cases, template)",
                           f"{dash['requests_per_second']:,.0f} req/s",
-                          f"{dash['ratio_to_baseline']:.0%} of baseline",
+                          f"{dash['ratio_to_baseline']:.0%} of baseline" + _cpu(dash),
                           f"≥ 25%: {_mark(dash['target_met'])}"))
         table += [
             (name, f"`hub audit verify`, {verify['events']:,} sealed events",

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from hub.agencies.models import Role, User
@@ -113,6 +113,20 @@ def current_membership(session: Session, case_id: uuid.UUID, agency_id: int) -> 
     ).first()
 
 
+# Built once: composing a statement costs more than running it on SQLite (hot paths reuse theirs).
+_VISIBLE_CASE = (
+    select(Case, CaseMembership.is_lead)
+    .join(CaseMembership, CaseMembership.case_id == Case.id)
+    .where(
+        Case.id == bindparam("case_id"),
+        CaseMembership.agency_id == bindparam("agency_id"),
+        CaseMembership.removed_at.is_(None),
+    )
+    # Every case page shows the members: load them in the same round trip.
+    .options(joinedload(Case.memberships))
+)
+
+
 def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: Permission) -> Case:
     """Fetch a case the user may act on, or raise NotFound: existence is never disclosed.
 
@@ -124,17 +138,7 @@ def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: P
     if not has_permission(user, permission):
         raise NotFound("No such case")
     row = (
-        session.execute(
-            select(Case, CaseMembership.is_lead)
-            .join(CaseMembership, CaseMembership.case_id == Case.id)
-            .where(
-                Case.id == case_id,
-                CaseMembership.agency_id == user.agency_id,
-                CaseMembership.removed_at.is_(None),
-            )
-            # Every case page shows the members: load them in the same round trip.
-            .options(joinedload(Case.memberships))
-        )
+        session.execute(_VISIBLE_CASE, {"case_id": case_id, "agency_id": user.agency_id})
         .unique()
         .first()
     )

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
@@ -103,11 +103,14 @@ def create_token(
     return token, secret
 
 
+_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def user_for_token(session: Session, secret: str, *, now: datetime) -> User | None:
     """The active user a live, unrevoked token belongs to, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     if not token.user.active:

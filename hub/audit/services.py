@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.access import may_read_case_audit
@@ -24,6 +24,10 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
 
 
+# One prepared INSERT: the ORM's unit of work costs about twice as much for a row nobody reads back.
+_INSERT_EVENT = insert(AuditEvent)
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -36,27 +40,26 @@ def record(
     outcome: Outcome = Outcome.SUCCESS,
     reason: str | None = None,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one audit event to the session; it commits or rolls back with the change itself.
+) -> None:
+    """Append one audit event in the session's transaction: it commits or rolls back with the
+    change itself. The row is written at once (no foreign keys depend on the order).
 
     ``details`` must hold identifiers and codes only, never personal data (invariant 5).
     """
-    event = AuditEvent(
-        occurred_at=now,
-        request_id=actor.request_id,
-        user_id=actor.user_id,
-        agency_code=actor.agency_code,
-        issuer=actor.issuer,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        case_id=case_id,
-        outcome=str(outcome),
-        reason=reason,
-        details=details or {},
-    )
-    session.add(event)
-    return event
+    session.execute(_INSERT_EVENT, {
+        "occurred_at": now,
+        "request_id": actor.request_id,
+        "user_id": actor.user_id,
+        "agency_code": actor.agency_code,
+        "issuer": actor.issuer,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "case_id": case_id,
+        "outcome": str(outcome),
+        "reason": reason,
+        "details": details or {},
+    })
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hub.access import Permission, has_permission, visible_case
@@ -168,6 +168,21 @@ class CaseLine:
     created_at: datetime
 
 
+_CASE_LINES = (
+    select(Case.id, Case.ref, Case.kind, Agency.name, Case.created_at)
+    .join(Agency, Agency.id == Case.lead_agency_id)
+    .where(
+        select(CaseMembership.id)
+        .where(CaseMembership.case_id == Case.id,
+               CaseMembership.agency_id == bindparam("agency_id"),
+               CaseMembership.removed_at.is_(None))
+        .exists()
+    )
+    .order_by(Case.created_at.desc(), Case.ref.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def case_lines(session: Session, user: User, *, limit: int = 50) -> list[CaseLine]:
     """The newest ``limit`` cases of ``list_cases``, as plain lines (the dashboard's list).
 
@@ -175,14 +190,8 @@ def case_lines(session: Session, user: User, *, limit: int = 50) -> list[CaseLin
     """
     if not has_permission(user, Permission.CASE_LIST):
         return []
-    stmt = (
-        select(Case.id, Case.ref, Case.kind, Agency.name, Case.created_at)
-        .join(Agency, Agency.id == Case.lead_agency_id)
-        .where(_my_agency_is_member(user))
-        .order_by(Case.created_at.desc(), Case.ref.desc())
-        .limit(limit)
-    )
-    return [CaseLine(*row) for row in session.execute(stmt)]
+    rows = session.execute(_CASE_LINES, {"agency_id": user.agency_id, "limit": limit})
+    return [CaseLine(*row) for row in rows]
 
 
 def read_subject(session: Session, case: Case, envelope: Envelope) -> Subject:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from hub.crypto.keyring import Keyring, KeyringError
@@ -101,6 +101,11 @@ def unwrap_key(
     return open_key(AESGCM(kek), wrapped, data_key_id, case_id)
 
 
+_DATA_KEY = select(DataKey.kek_id, DataKey.wrapped_key, DataKey.case_id).where(
+    DataKey.id == bindparam("data_key_id")
+)
+
+
 class Envelope:
     """Encrypts and decrypts values; data keys are rows in the same transaction as the value.
 
@@ -179,11 +184,7 @@ class Envelope:
         data_key_id = uuid.UUID(bytes=blob[1:17])
         nonce = blob[17:HEADER_BYTES]
         # The ORM session must not keep the wrapped key around in its identity map.
-        row = session.execute(
-            select(DataKey.kek_id, DataKey.wrapped_key, DataKey.case_id).where(
-                DataKey.id == data_key_id
-            )
-        ).first()
+        row = session.execute(_DATA_KEY, {"data_key_id": data_key_id}).first()
         if row is None:
             raise DecryptionError(
                 f"data key of {binding.table}.{binding.column} destroyed or missing"

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.actor import Actor
@@ -116,6 +116,9 @@ def _expiry_reason(user_session: UserSession, *, policy: Policy, now: datetime) 
     return None
 
 
+_SESSION_BY_HASH = select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
+
+
 def session_for_token(
     db: Session, token: str, *, policy: Policy, now: datetime
 ) -> UserSession | None:
@@ -127,9 +130,7 @@ def session_for_token(
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    user_session = db.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_session_token(token))
-    )
+    user_session = db.scalar(_SESSION_BY_HASH, {"token_hash": hash_session_token(token)})
     if user_session is None or user_session.ended_at is not None:
         return None
     reason = _expiry_reason(user_session, policy=policy, now=now)
