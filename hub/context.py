@@ -21,7 +21,8 @@ from hub.crypto.envelope import Envelope
 from hub.db import Database, utcnow
 
 EXTENSION = "hub"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Methods that change nothing by HTTP's rules: no CSRF token, and a read-first transaction.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 

@@ -36,7 +36,6 @@ from hub.sessions.services import needs_recent_sign_in
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 CSRF_EXEMPT_ATTR = "_hub_csrf_exempt"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 HSTS = "max-age=63072000; includeSubDomains"
 FLASK_SESSION_COOKIE = "hub_state"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,7 +109,7 @@ def _refuse_csrf() -> Response:
 
 def check_csrf() -> ResponseReturnValue | None:
     """Request hook: refuse an unsafe, session-authenticated request without the right token."""
-    if request.method in SAFE_METHODS:
+    if request.method in context.SAFE_METHODS:
         return None
     view = _view()
     if view is None or getattr(view, CSRF_EXEMPT_ATTR, False):

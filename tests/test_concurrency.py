@@ -8,8 +8,6 @@ audited read answered and audited, no "database is locked", a row lock that stil
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -23,11 +21,8 @@ from sqlalchemy import func, select, text
 from hub import migrate
 from hub.audit.models import AuditEvent
 from hub.cases.models import CaseReferenceCounter
-from hub.crypto.keyring import Keyring
 from hub.db import Database
-from tests.cli.support import hub_env, run_hub
-from tests.support.postgres import free_port
-from tests.support.serve import stop, wait_until_healthy
+from tests.support.serve import hub_with_a_token
 
 
 @pytest.fixture
@@ -126,30 +121,9 @@ def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_pat
 
 @pytest.fixture
 def served_hub(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    keyring = tmp_path / "keyring.json"
-    Keyring.generate().save(keyring)
-    env = hub_env(fresh_database_url, keyring)
-    for args in (["agency", "add", "POL-CC", "--name", "Concurrent Police", "--kind", "police"],
-                 ["user", "add", "--agency", "POL-CC", "--email", "svc@cc.example",
-                  "--name", "Records system", "--role", "practitioner"]):
-        done = run_hub(*args, env=env, cwd=tmp_path)
-        assert done.code == 0, done
-    minted = run_hub("token", "create", "--user", "svc@cc.example", env=env, cwd=tmp_path)
-    assert minted.code == 0, minted
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "2"],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, process, output=log_path.read_text)
-        yield base, {"Authorization": f"Bearer {minted.stdout.strip()}"}
-    finally:
-        stop(process)
-    logged = log_path.read_text()
+    with hub_with_a_token(fresh_database_url, tmp_path, agency="POL-CC", workers=2) as hub:
+        yield hub.base, hub.headers
+    logged = hub.log_path.read_text()
     assert "Traceback" not in logged, logged[-3000:]
     assert "database is locked" not in logged, logged[-3000:]
 

@@ -209,12 +209,12 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> Verification:
     return Verification(expected - 1, None)
 
 
-def _verify_sql(postgres: bool) -> str:
-    return (
-        "SELECT s.position, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE "  # noqa: S608 - constants
-        f"{canonical_sql(postgres)} "
-        "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.position"
-    )
+# SQLite: every seal with its event's canonical row (NULL when the event is gone), hashed in Python.
+_SQLITE_VERIFY_SQL = (
+    "SELECT s.position, s.hash, CASE WHEN e.id IS NULL THEN NULL ELSE "  # noqa: S608 - constants
+    f"{canonical_sql(False)} "
+    "END FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id ORDER BY s.position"
+)
 
 
 # PostgreSQL checks every link itself: a seal holds when its stored hash is the SHA-256 of its
@@ -372,7 +372,7 @@ def _verify_in_parallel(engine: Engine, *, chunk_size: int, workers: int) -> Ver
                         result.cancel()
 
 
-def verify_chain(session: Session, *, batch_size: int = 20000, chunk_size: int = 50000,
+def verify_chain(session: Session, *, chunk_size: int = 50000,
                  workers: int | None = None) -> Verification:
     """Recompute the whole chain from the stored events (``hub audit verify``).
 
@@ -380,10 +380,8 @@ def verify_chain(session: Session, *, batch_size: int = 20000, chunk_size: int =
     transaction has written nothing (so other connections see the same rows), chunks of at most
     ``chunk_size`` positions are checked by ``workers`` connections in parallel, otherwise by this
     transaction one after another. On SQLite the canonical rows are read through
-    a raw driver cursor and hashed here. ``batch_size`` is accepted for existing callers and no
-    longer used.
+    a raw driver cursor and hashed here.
     """
-    del batch_size
     connection: Connection = session.connection()
     dbapi: Any = connection.dialect.loaded_dbapi
     try:
@@ -405,7 +403,7 @@ def _verify(session: Session, connection: Connection, *, chunk_size: int,
             return _verify_postgres(connection, cursor, chunk_size=chunk_size)
     cursor = raw.cursor()
     try:
-        cursor.execute(_verify_sql(False))
+        cursor.execute(_SQLITE_VERIFY_SQL)
         return verify_rows(cursor)
     finally:
         cursor.close()

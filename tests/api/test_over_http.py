@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +17,9 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from hub.crypto.keyring import Keyring
 from hub.db import make_engine
 from hub.models import metadata
-from tests.cli.support import hub_env, run_hub
-from tests.support.postgres import free_port
-from tests.support.serve import wait_until_healthy
+from tests.support.serve import hub_with_a_token
 
 VALID_CASE = {"kind": "adult", "subject": {"name": "Hayden Overhttp", "date_of_birth": "1970-03-04"}}
 
@@ -44,36 +39,12 @@ class Server:
 
 @pytest.fixture
 def server(fresh_database_url: str, tmp_path: Path) -> Iterator[Server]:
-    keyring = tmp_path / "keyring.json"
-    Keyring.generate().save(keyring)
-    env = hub_env(fresh_database_url, keyring)
-    for args in (["agency", "add", "POL-HT", "--name", "Http Police", "--kind", "police"],
-                 ["user", "add", "--agency", "POL-HT", "--email", "svc@http.example",
-                  "--name", "Records system", "--role", "practitioner"]):
-        done = run_hub(*args, env=env, cwd=tmp_path)
-        assert done.code == 0, done
-    minted = run_hub("token", "create", "--user", "svc@http.example", env=env, cwd=tmp_path)
-    assert minted.code == 0, minted
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--workers", "1"],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
     engine = make_engine(fresh_database_url)
     try:
-        wait_until_healthy(base, process, output=log_path.read_text)
-        yield Server(base, port, {"Authorization": f"Bearer {minted.stdout.strip()}"}, engine)
-        assert "Traceback" not in log_path.read_text()
+        with hub_with_a_token(fresh_database_url, tmp_path, agency="POL-HT") as hub:
+            yield Server(hub.base, hub.port, hub.headers, engine)
+        assert "Traceback" not in hub.log_path.read_text()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         engine.dispose()
 
 
