@@ -35,6 +35,7 @@ from bench.load import (
 )
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
+from hub.serve import default_threads
 from hub.sessions.cookies import session_cookie_name
 from tests.support.postgres import PostgresCluster as Cluster
 from tests.support.postgres import start_cluster
@@ -126,9 +127,13 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     hub_env = {"HUB_DATABASE_URL": hub_url, "HUB_KEYRING": str(keyring_path),
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
-    with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS)),
+    # Both servers get the threads `hub serve` picks for this database by default.
+    threads = str(default_threads(hub_url))
+    out["threads_per_worker"] = int(threads)
+    with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS), "--threads", threads),
                 {"BENCH_DATABASE_URL": hub_url}, workdir / f"{kind}-baseline.log") as base, \
-            served(python_argv("-m", "hub.cli", "serve", "--workers", str(WORKERS)), hub_env,
+            served(python_argv("-m", "hub.cli", "serve", "--workers", str(WORKERS), "--threads", threads),
+                   hub_env,
                    workdir / f"{kind}-hub.log") as hub:
         status, body = get(f"{base.base_url}/rows/{ids[0]}")
         if status != 200 or ids[0] not in body.decode():
@@ -263,7 +268,8 @@ def main() -> int:
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"wrk_seconds": seconds, "wrk_threads": WRK_THREADS, "connections": CONNECTIONS,
-                     "gunicorn_workers": WORKERS, "worker_class": "gthread", "threads_per_worker": 4,
+                     "gunicorn_workers": WORKERS, "worker_class": "gthread",
+                     "threads_per_worker": {k: default_threads(k) for k in ("sqlite", "postgresql")},
                      **sizes},
         "targets": TARGETS,
     }

@@ -103,19 +103,24 @@ def create_token(
     return token, secret
 
 
-_TOKEN_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+# One round trip: the token's checks are in the query, and the person comes with their agency.
+_USER_BY_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > bindparam("now"),
+        User.active.is_(True),
+    )
+)
 
 
 def user_for_token(session: Session, secret: str, *, now: datetime) -> User | None:
     """The active user a live, unrevoked token belongs to, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)})
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
-        return None
-    if not token.user.active:
-        return None
-    return token.user
+    return session.scalar(_USER_BY_TOKEN, {"token_hash": hash_token(secret), "now": now})
 
 
 def find_user(session: Session, reference: str) -> User:

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -127,14 +128,17 @@ def create_case(
 # SQLite then walks ix_cases_newest from the newest case and stops once a page is full, where the
 # join sorted every case of the agency (100 ms for 10,000); PostgreSQL plans the semi-join either
 # way from its statistics.
+# Written on the tables, so that a statement made only of them runs as plain Core (the
+# dashboard's lines skip the ORM's loading machinery); ORM statements use them as they are.
+_cases, _memberships, _agencies = Case.__table__, CaseMembership.__table__, Agency.__table__
 _AGENCY_IS_MEMBER = (
-    select(CaseMembership.id)
-    .where(CaseMembership.case_id == Case.id,
-           CaseMembership.agency_id == bindparam("agency_id"),
-           CaseMembership.removed_at.is_(None))
+    select(_memberships.c.id)
+    .where(_memberships.c.case_id == _cases.c.id,
+           _memberships.c.agency_id == bindparam("agency_id"),
+           _memberships.c.removed_at.is_(None))
     .exists()
 )
-_NEWEST_FIRST = (Case.created_at.desc(), Case.ref.desc())
+_NEWEST_FIRST = (_cases.c.created_at.desc(), _cases.c.ref.desc())
 _MY_CASES = (
     select(Case)
     .where(_AGENCY_IS_MEMBER)
@@ -157,8 +161,7 @@ def list_cases(session: Session, user: User, *, limit: int = 200, offset: int = 
     return list(session.scalars(_MY_CASES, params))
 
 
-@dataclass(frozen=True)
-class CaseLine:
+class CaseLine(NamedTuple):
     """One line of a case list: what a list shows, nothing encrypted, no ORM object."""
 
     id: uuid.UUID
@@ -169,8 +172,8 @@ class CaseLine:
 
 
 _CASE_LINES = (
-    select(Case.id, Case.ref, Case.kind, Agency.name, Case.created_at)
-    .join(Agency, Agency.id == Case.lead_agency_id)
+    select(_cases.c.id, _cases.c.ref, _cases.c.kind, _agencies.c.name, _cases.c.created_at)
+    .join(_agencies, _agencies.c.id == _cases.c.lead_agency_id)
     .where(_AGENCY_IS_MEMBER)
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("limit"))
@@ -185,7 +188,7 @@ def case_lines(session: Session, user: User, *, limit: int = 50) -> list[CaseLin
     if not has_permission(user, Permission.CASE_LIST):
         return []
     rows = session.execute(_CASE_LINES, {"agency_id": user.agency_id, "limit": limit})
-    return [CaseLine(*row) for row in rows]
+    return [CaseLine._make(row) for row in rows]
 
 
 def read_subject(session: Session, case: Case, envelope: Envelope) -> Subject:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
+from hub import cli as cli_module
 from hub.crypto.keyring import Keyring
+from hub.serve import default_threads
 from tests.cli.support import assert_refused, hub_env, run_hub
 from tests.support.postgres import free_port
 from tests.support.serve import stop, wait_until_healthy
@@ -100,7 +103,8 @@ def test_serve_on_a_port_already_in_use_is_refused(fresh_database_url, keyring_p
 
 
 @pytest.mark.parametrize("args", [["--port", "0"], ["--port", "70000"], ["--workers", "0"],
-                                  ["--port", "http"]])
+                                  ["--port", "http"], ["--threads", "0"], ["--threads", "65"],
+                                  ["--threads", "many"]])
 def test_serve_refuses_bad_arguments(args, fresh_database_url, keyring_path, tmp_path):
     env = hub_env(fresh_database_url, keyring_path)
     assert_refused(run_hub("serve", *args, env=env, cwd=tmp_path), code=2)
@@ -110,3 +114,23 @@ def test_serve_on_a_database_that_was_never_migrated_says_to_upgrade(keyring_pat
     env = hub_env(f"sqlite:///{tmp_path / 'empty.db'}", keyring_path)
     result = run_hub("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
     assert_refused(result, "the database schema is at nothing", "hub db upgrade")
+
+
+@pytest.mark.parametrize("args", [[], ["--threads", "3"]])
+def test_serve_gives_gunicorn_the_threads_asked_for_or_the_databases_default(
+    args, fresh_database_url, keyring_path, tmp_path, monkeypatch
+):
+    """One thread per worker on SQLite (its writers would only queue in each other's busy
+    handlers), four on PostgreSQL, unless the operator names a number."""
+    started: dict[str, object] = {}
+    monkeypatch.setattr(cli_module, "run_server", lambda **kwargs: started.update(kwargs))
+    env = hub_env(fresh_database_url, keyring_path)
+    result = CliRunner().invoke(cli_module.cli, ["serve", "--port", str(free_port()), *args], env=env)
+    assert result.exit_code == 0, result.output
+    expected = 3 if args else (1 if fresh_database_url.startswith("sqlite") else 4)
+    assert started == {"host": "127.0.0.1", "port": started["port"], "workers": 2, "threads": expected}
+
+
+def test_default_threads_by_database() -> None:
+    assert default_threads("sqlite:///instance/hub.db") == 1
+    assert default_threads("postgresql+psycopg://hub@db.example/hub") == 4
