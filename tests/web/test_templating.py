@@ -27,3 +27,22 @@ def test_different_parameters_are_different_variants(app):
         other = template.render(url="/", active=False)
     assert "govuk-service-navigation__item--active" in current
     assert "govuk-service-navigation__item--active" not in other
+
+
+def test_page_urls_are_url_fors_own_and_follow_the_root_the_hub_is_mounted_at(app):
+    from flask import url_for
+    template = app.jinja_env.from_string(
+        "{{ page_url('static', filename='hub.css') }} {{ page_url('web.dashboard') }}")
+    for root in ("", "/hub", "/other"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            expected = f"{url_for('static', filename='hub.css')} {url_for('web.dashboard')}"
+            assert template.render() == expected
+            assert template.render() == expected
+            assert expected.startswith(f"{root}/static/hub.css")
+
+
+def test_page_url_refuses_what_it_cannot_key_on(app):
+    import pytest
+    template = app.jinja_env.from_string("{{ page_url('web.dashboard', _external=True) }}")
+    with app.test_request_context("/"), pytest.raises(TypeError, match="relative URLs only"):
+        template.render()
