@@ -77,10 +77,11 @@ def _page_urls() -> Any:
     """
 
     @functools.lru_cache(maxsize=256)
-    def build(script_root: str, endpoint: str, values: tuple[tuple[str, str], ...]) -> str:
-        return url_for(endpoint, **dict(values))
+    def build(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+        arguments: dict[str, Any] = dict(values)
+        return url_for(endpoint, **arguments)
 
-    def page_url(endpoint: str, **values: str) -> str:
+    def page_url(endpoint: str, **values: Any) -> str:
         if any(name.startswith("_") for name in values):
             raise TypeError("page_url builds relative URLs only; use url_for for anything else")
         return build(request.script_root, endpoint, tuple(sorted(values.items())))
