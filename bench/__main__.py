@@ -128,8 +128,8 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
     # Both servers get the threads `hub serve` picks for this database by default.
-    threads = str(default_threads(hub_url))
-    out["threads_per_worker"] = int(threads)
+    out["threads_per_worker"] = default_threads(hub_url)
+    threads = str(out["threads_per_worker"])
     with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS), "--threads", threads),
                 {"BENCH_DATABASE_URL": hub_url}, workdir / f"{kind}-baseline.log") as base, \
             served(python_argv("-m", "hub.cli", "serve", "--workers", str(WORKERS), "--threads", threads),
@@ -268,9 +268,7 @@ def main() -> int:
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"wrk_seconds": seconds, "wrk_threads": WRK_THREADS, "connections": CONNECTIONS,
-                     "gunicorn_workers": WORKERS, "worker_class": "gthread",
-                     "threads_per_worker": {k: default_threads(k) for k in ("sqlite", "postgresql")},
-                     **sizes},
+                     "gunicorn_workers": WORKERS, "worker_class": "gthread", **sizes},
         "targets": TARGETS,
     }
     try:

@@ -61,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="serve the bare baseline with the hub's gunicorn settings")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args()
     # The hub's serve() is reused as is, so gunicorn's settings are the hub's by construction;
     # only the application it loads in each worker is replaced by the bare one.

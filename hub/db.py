@@ -116,9 +116,13 @@ def _sqlite_take_write_lock(conn: Any, _cursor: Any, statement: str, _parameters
     dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
+def is_sqlite_url(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and proper transactional BEGIN."""
-    if url.startswith("sqlite"):
+    if is_sqlite_url(url):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # No in-process queue in front of the lock: threads of one worker handing it to each other

@@ -127,9 +127,9 @@ def create_case(
 # The agency (bound as ``agency_id``) is a current member of the case. EXISTS rather than a join:
 # SQLite then walks ix_cases_newest from the newest case and stops once a page is full, where the
 # join sorted every case of the agency (100 ms for 10,000); PostgreSQL plans the semi-join either
-# way from its statistics.
-# Written on the tables, so that a statement made only of them runs as plain Core (the
-# dashboard's lines skip the ORM's loading machinery); ORM statements use them as they are.
+# way from its statistics. Both are written on the tables, so that a statement made only of them
+# runs as plain Core (the dashboard's lines skip the ORM's loading machinery); ORM statements use
+# them as they are.
 _cases, _memberships, _agencies = Case.__table__, CaseMembership.__table__, Agency.__table__
 _AGENCY_IS_MEMBER = (
     select(_memberships.c.id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from flask import url_for
+
 
 def test_a_static_component_is_the_macros_own_markup_escaped_and_reused(app):
     env = app.jinja_env
@@ -30,7 +33,6 @@ def test_different_parameters_are_different_variants(app):
 
 
 def test_page_urls_are_url_fors_own_and_follow_the_root_the_hub_is_mounted_at(app):
-    from flask import url_for
     template = app.jinja_env.from_string(
         "{{ page_url('static', filename='hub.css') }} {{ page_url('web.dashboard') }}")
     for root in ("", "/hub", "/other"):
@@ -42,7 +44,6 @@ def test_page_urls_are_url_fors_own_and_follow_the_root_the_hub_is_mounted_at(ap
 
 
 def test_page_url_refuses_what_it_cannot_key_on(app):
-    import pytest
     template = app.jinja_env.from_string("{{ page_url('web.dashboard', _external=True) }}")
     with app.test_request_context("/"), pytest.raises(TypeError, match="relative URLs only"):
         template.render()
