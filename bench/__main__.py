@@ -35,7 +35,7 @@ from bench.load import (
 )
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
-from hub.serve import default_threads
+from hub.serve import DEFAULT_THREADS
 from hub.sessions.cookies import session_cookie_name
 from tests.support.postgres import PostgresCluster as Cluster
 from tests.support.postgres import start_cluster
@@ -127,9 +127,9 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     hub_env = {"HUB_DATABASE_URL": hub_url, "HUB_KEYRING": str(keyring_path),
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
-    # Both servers get the threads `hub serve` picks for this database by default.
-    out["threads_per_worker"] = default_threads(hub_url)
-    threads = str(out["threads_per_worker"])
+    # Both servers get the threads `hub serve` runs with by default.
+    out["threads_per_worker"] = DEFAULT_THREADS
+    threads = str(DEFAULT_THREADS)
     with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS), "--threads", threads),
                 {"BENCH_DATABASE_URL": hub_url}, workdir / f"{kind}-baseline.log") as base, \
             served(python_argv("-m", "hub.cli", "serve", "--workers", str(WORKERS), "--threads", threads),

@@ -33,7 +33,7 @@ from hub.demo import run_demo
 from hub.errors import HubError, ValidationFailed
 from hub.jobs import run_job
 from hub.scheduler import run_scheduler
-from hub.serve import default_threads
+from hub.serve import DEFAULT_THREADS
 from hub.serve import serve as run_server
 
 log = logging.getLogger("hub.cli")
@@ -284,9 +284,9 @@ def scheduler_command(standby_poll: float) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-@click.option("--threads", default=None, type=click.IntRange(1, 64),
-              help="threads per worker  [default: 1 on SQLite, 4 on PostgreSQL]")
-def serve(host: str, port: int, workers: int, threads: int | None) -> None:
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
+              help="threads per worker (more than one: gunicorn's gthread worker)")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the hub with gunicorn (production)."""
     settings = _settings()
     if not settings.secret_key:
@@ -305,8 +305,7 @@ def serve(host: str, port: int, workers: int, threads: int | None) -> None:
         _fail(f"the database schema is at {current or 'nothing'}, not the newest ({head}): "
               "run `hub db upgrade` first")
     _check_port_free(host, port)
-    run_server(host=host, port=port, workers=workers,
-               threads=threads or default_threads(settings.database_url))
+    run_server(host=host, port=port, workers=workers, threads=threads)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -22,29 +22,37 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def default_threads(database_url: str) -> int:
-    """Threads per worker when the operator names none.
+# Threads per worker when the operator names none. Measured under `make bench` (2 cores, the
+# database on loopback), one thread per worker served more than four on both databases: on SQLite
+# a worker's threads only queue for the single write lock, and on PostgreSQL four threads spent
+# 25-50% more CPU per request on handing the GIL to each other. A deployment whose database is
+# far enough away for workers to wait on the network gives more workers, or `--threads`.
+DEFAULT_THREADS = 1
 
-    SQLite admits one writer at a time, and a thread that finds the lock taken sleeps in SQLite's
-    busy handler (with growing back-off) instead of being woken when it is free: threads of one
-    worker only queue behind each other there, and each extra thread adds GIL switching. Measured
-    under `make bench`, one thread per worker serves audited reads about 40% faster on SQLite.
-    PostgreSQL waits on the network for every statement, which other threads can use.
+
+def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """gunicorn's settings for `hub serve`; the benchmark's baseline is served with the same.
+
+    One thread per worker means gunicorn's sync worker, more means gthread. A sync worker takes a
+    connection only when it is free, so the kernel hands each new connection to an idle worker. A
+    gthread worker goes on accepting while its only thread is busy, and keeps each connection
+    open for the client's next requests: under `make bench`, one of the two workers held all 32
+    connections in about half the runs while the other idled, halving throughput (gunicorn's
+    maintainers advise the sync worker for one thread, benoitc/gunicorn#2191). A sync worker does
+    not keep connections alive and expects a buffering proxy in front, which a deployment has
+    anyway to terminate TLS.
     """
-    return 1 if database_url.startswith("sqlite") else 4
-
-
-def serve(*, host: str, port: int, workers: int, threads: int = 4,
-          extra: dict[str, Any] | None = None) -> None:
-    options = {
+    return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "sync" if threads == 1 else "gthread",
         "threads": threads,
         "accesslog": "-",
         # The access log must not carry query strings (they could hold identifiers).
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         "timeout": 60,
     }
-    options.update(extra or {})
-    HubServer(options).run()
+
+
+def serve(*, host: str, port: int, workers: int, threads: int) -> None:
+    HubServer(gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()

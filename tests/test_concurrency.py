@@ -8,7 +8,9 @@ audited read answered and audited, no "database is locked", a row lock that stil
 
 from __future__ import annotations
 
+import statistics
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,11 +19,13 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
+from hub import db as hub_db
 from hub import migrate
 from hub.audit.models import AuditEvent
 from hub.cases.models import CaseReferenceCounter
-from hub.db import Database
+from hub.db import SQLITE_BUSY_SECONDS, Database
 from tests.support.serve import hub_with_a_token
 
 
@@ -117,6 +121,61 @@ def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_pat
     for s in (writer, reader):
         s.close()
     database.engine.dispose()
+
+
+@pytest.mark.parametrize("read_first", [False, True], ids=["at-begin", "at-first-write"])
+def test_a_waiting_writer_takes_the_lock_within_milliseconds_of_its_release(sqlite_database,
+                                                                           read_first):
+    """SQLite's own busy handler sleeps up to 100 ms between tries once it has waited a while: a
+    writer queued behind a 0.3 s transaction would go on sleeping long after the lock was free.
+    hub.db polls for the write lock instead (backing off to 2 ms)."""
+    latencies = []
+    for hold in (0.25, 0.3, 0.35, 0.4, 0.45):
+        writer = sqlite_database.session()
+        writer.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+        other = sqlite_database.session(read_first=read_first)
+        done: list[float] = []
+
+        def write(other=other, done=done) -> None:
+            other.execute(text("INSERT INTO t VALUES (2)"))
+            done.append(time.monotonic())
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        time.sleep(hold)
+        assert thread.is_alive(), "the second writer did not wait for the lock"
+        writer.commit()
+        released = time.monotonic()
+        thread.join(timeout=10)
+        assert done, "the second writer never got the lock"
+        latencies.append(done[0] - released)
+        other.commit()
+        for s in (writer, other):
+            s.close()
+    assert statistics.median(latencies) < 0.02, latencies
+    with sqlite_database.transaction() as s:
+        assert s.execute(text("SELECT count(*) FROM t")).scalar() == 10
+        # Statements other than the lock's BEGIN keep their busy timeout.
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_SECONDS * 1000
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_fails_as_locked_and_writes_nothing(
+    sqlite_database, monkeypatch
+):
+    monkeypatch.setattr(hub_db, "SQLITE_BUSY_SECONDS", 0.3)
+    writer = sqlite_database.session()
+    writer.execute(text("INSERT INTO t VALUES (1)"))
+    other = sqlite_database.session()
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="database is locked"):
+        other.execute(text("INSERT INTO t VALUES (2)"))
+    assert time.monotonic() - started >= 0.3
+    other.rollback()
+    other.close()
+    writer.commit()
+    writer.close()
+    with sqlite_database.transaction() as s:
+        assert s.execute(text("SELECT x FROM t")).scalars().all() == [1]
 
 
 @pytest.fixture

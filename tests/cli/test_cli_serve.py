@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from hub import cli as cli_module
 from hub.crypto.keyring import Keyring
-from hub.serve import default_threads
+from hub.serve import gunicorn_options
 from tests.cli.support import assert_refused, hub_env, run_hub
 from tests.support.postgres import free_port
 from tests.support.serve import stop, wait_until_healthy
@@ -68,6 +68,10 @@ def test_serve_answers_health_checks_and_the_cli_token_works_until_the_person_is
     assert "Traceback" not in out + err
     # The access log never carries the bearer token.
     assert secret not in out + err
+    # One thread per worker (the default) runs as gunicorn's sync worker, which takes a
+    # connection only when it is free and closes it after the response.
+    assert "Using worker: sync" in err
+    assert me.headers["Connection"] == "close"
 
 
 def test_serve_without_a_secret_key_is_refused(fresh_database_url, keyring_path, tmp_path):
@@ -117,20 +121,46 @@ def test_serve_on_a_database_that_was_never_migrated_says_to_upgrade(keyring_pat
 
 
 @pytest.mark.parametrize("args", [[], ["--threads", "3"]])
-def test_serve_gives_gunicorn_the_threads_asked_for_or_the_databases_default(
+def test_serve_gives_gunicorn_the_threads_asked_for_or_one(
     args, fresh_database_url, keyring_path, tmp_path, monkeypatch
 ):
-    """One thread per worker on SQLite (its writers would only queue in each other's busy
-    handlers), four on PostgreSQL, unless the operator names a number."""
+    """One thread per worker on either database (see hub.serve.DEFAULT_THREADS), unless the
+    operator names a number."""
     started: dict[str, object] = {}
     monkeypatch.setattr(cli_module, "run_server", lambda **kwargs: started.update(kwargs))
     env = hub_env(fresh_database_url, keyring_path)
     result = CliRunner().invoke(cli_module.cli, ["serve", "--port", str(free_port()), *args], env=env)
     assert result.exit_code == 0, result.output
-    expected = 3 if args else (1 if fresh_database_url.startswith("sqlite") else 4)
+    expected = 3 if args else 1
     assert started == {"host": "127.0.0.1", "port": started["port"], "workers": 2, "threads": expected}
 
 
-def test_default_threads_by_database() -> None:
-    assert default_threads("sqlite:///instance/hub.db") == 1
-    assert default_threads("postgresql+psycopg://hub@db.example/hub") == 4
+
+
+@pytest.mark.parametrize(("threads", "worker_class"), [(1, "sync"), (2, "gthread"), (4, "gthread")])
+def test_one_thread_per_worker_is_a_sync_worker(threads: int, worker_class: str) -> None:
+    options = gunicorn_options(host="127.0.0.1", port=8000, workers=2, threads=threads)
+    assert options["worker_class"] == worker_class
+    assert options["threads"] == threads
+    assert options["bind"] == "127.0.0.1:8000"
+    assert options["workers"] == 2
+    # The access log names the path without its query string, which could hold identifiers.
+    assert "%(U)s" in options["access_log_format"]
+    assert "%(r)s" not in options["access_log_format"]
+    assert "%(q)s" not in options["access_log_format"]
+
+
+def test_serve_with_threads_runs_gthread_workers_that_answer(fresh_database_url, keyring_path, tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hub.cli", "serve", "--port", str(port), "--threads", "2"],
+        env=hub_env(fresh_database_url, keyring_path), cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        health = wait_until_healthy(f"http://127.0.0.1:{port}", server)
+        assert health.json() == {"status": "ok"}
+    finally:
+        _out, err = stop(server)
+    assert server.returncode == 0, err
+    assert "Using worker: gthread" in err
