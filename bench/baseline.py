@@ -64,10 +64,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args()
     # The hub's serve() is reused as is, so gunicorn's settings are the hub's by construction;
-    # only the application it loads in each worker is replaced by the bare one.
-    hub_serve.create_app = create_app  # type: ignore[assignment]
+    # only the application it loads in each worker is the bare one.
     hub_serve.serve(host="127.0.0.1", port=args.port, workers=args.workers,
-                    threads=args.threads)
+                    threads=args.threads, app_factory=create_app)
 
 
 if __name__ == "__main__":

@@ -11,30 +11,25 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
-from hub import migrate
 from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.agencies.models import AgencyKind, Role
-from hub.app import create_app
 from hub.audit.chain import seal_pending, verify_chain
 from hub.config import ConfigError, Settings, load_settings
 from hub.crypto.envelope import DecryptionError
 from hub.crypto.keyring import Keyring, KeyringError
 from hub.crypto.rotation import count_data_keys, rotate
 from hub.db import Database, utcnow
-from hub.demo import run_demo
 from hub.errors import HubError, ValidationFailed
-from hub.jobs import run_job
-from hub.scheduler import run_scheduler
 from hub.serve import DEFAULT_THREADS
 from hub.serve import serve as run_server
+
+# The web application, Alembic, the scheduler and the demo are imported by the commands that use
+# them: `hub audit verify` or `hub user add` then start in about 0.6 s instead of 1 s.
 
 log = logging.getLogger("hub.cli")
 JOB_NAMES = ("outbox", "escalation", "reminders", "mappa-reviews", "retention", "audit-seal")
@@ -69,6 +64,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
+    from hub import migrate
+
     settings = _settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
@@ -264,6 +261,8 @@ def jobs() -> None:
               "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), help="evaluate deadlines as of this time")
 def jobs_run(name: str, as_of: datetime | None) -> None:
     """Run one scheduled job once."""
+    from hub.jobs import run_job
+
     count = run_job(_database(_settings()), name, as_of=as_of)
     click.echo(f"{name}: {count} done")
 
@@ -273,6 +272,8 @@ def jobs_run(name: str, as_of: datetime | None) -> None:
               help="seconds between a standby scheduler's attempts to take over")
 def scheduler_command(standby_poll: float) -> None:
     """Run the scheduled jobs; a second scheduler waits as a hot standby."""
+    from hub.scheduler import run_scheduler
+
     logging.getLogger("hub").setLevel(logging.INFO)
     raise SystemExit(run_scheduler(_database(_settings()), standby_poll=standby_poll))
 
@@ -288,6 +289,12 @@ def scheduler_command(standby_poll: float) -> None:
               help="threads per worker (more than one: gunicorn's gthread worker)")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the hub with gunicorn (production)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from hub import migrate
+    from hub.app import create_app
+
     settings = _settings()
     if not settings.secret_key:
         _fail("HUB_SECRET_KEY is not set: give the web server a long random secret", 2)
@@ -305,7 +312,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         _fail(f"the database schema is at {current or 'nothing'}, not the newest ({head}): "
               "run `hub db upgrade` first")
     _check_port_free(host, port)
-    run_server(host=host, port=port, workers=workers, threads=threads)
+    run_server(host=host, port=port, workers=workers, threads=threads, app_factory=create_app)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -320,6 +327,8 @@ def _check_port_free(host: str, port: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def demo(port: int) -> None:
     """Set up instance/ with demo data and serve the hub on loopback."""
+    from hub.demo import run_demo
+
     run_demo(port=port)
 
 
@@ -362,13 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     except SQLAlchemyError as exc:
         click.echo(f"error: {_database_problem(exc)}", err=True)
         return 1
-    except CommandError as exc:
-        click.echo(f"error: migration: {_one_line(str(exc))}", err=True)
-        return 1
     except OSError as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
     except Exception as exc:
+        if _is_migration_error(exc):
+            click.echo(f"error: migration: {_one_line(str(exc))}", err=True)
+            return 1
         # An operator gets a message, not a traceback; HUB_DEBUG=1 shows the traceback.
         if os.environ.get("HUB_DEBUG"):
             raise
@@ -376,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
                    "(run again with HUB_DEBUG=1 for details)", err=True)
         return 1
     return 0
+
+
+def _is_migration_error(exc: Exception) -> bool:
+    """Alembic's own failure; only the commands that migrate import Alembic, so it is looked up."""
+    util = sys.modules.get("alembic.util")
+    return util is not None and isinstance(exc, util.CommandError)
 
 
 def _one_line(message: str) -> str:

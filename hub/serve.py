@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from hub.app import create_app
-
 
 class HubServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], app_factory: Callable[[], Any]) -> None:
         self.options = options
+        self.app_factory = app_factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -19,7 +19,7 @@ class HubServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app()
+        return self.app_factory()
 
 
 # Threads per worker when the operator names none. Measured under `make bench` (2 cores, the
@@ -54,5 +54,8 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
     }
 
 
-def serve(*, host: str, port: int, workers: int, threads: int) -> None:
-    HubServer(gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
+def serve(*, host: str, port: int, workers: int, threads: int,
+          app_factory: Callable[[], Any]) -> None:
+    """Run gunicorn in the foreground; each worker builds its application with ``app_factory``."""
+    HubServer(gunicorn_options(host=host, port=port, workers=workers, threads=threads),
+              app_factory).run()

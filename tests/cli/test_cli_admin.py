@@ -305,3 +305,31 @@ def test_token_create_for_an_address_two_people_share_asks_for_the_id(env, tmp_p
     assert by_id.code == 0, by_id
     with db.connect() as connection:
         assert connection.execute(select(ApiToken.user_id)).scalars().all() == [second]
+
+
+def test_the_command_line_starts_without_the_web_application_alembic_or_the_scheduler():
+    """Operators run `hub audit verify` and `hub user add` often: what only `serve`, `db upgrade`,
+    `scheduler` and `demo` need is imported by those commands (start-up 0.5 s instead of 1 s)."""
+    heavy = ("hub.app", "alembic", "apscheduler", "hub.demo", "hub.scheduler", "authlib", "requests")
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, hub.cli; print(' '.join(m for m in sys.argv[1:] if m in sys.modules))", *heavy],
+        capture_output=True, text=True, check=True,
+    )
+    assert probe.stdout.split() == []
+
+
+def test_db_upgrade_from_a_revision_this_release_does_not_know_is_refused_and_changes_nothing(tmp_path):
+    """A database migrated by a newer release (or a typo in alembic_version): Alembic's own error,
+    as one line, and the database left as it was."""
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('f00dfeedbeef')")
+    result = run_hub("db", "upgrade", env=hub_env(url, None), cwd=tmp_path)
+    assert_refused(result, "migration:", "Can't locate revision identified by 'f00dfeedbeef'", code=1)
+    with engine.connect() as conn:
+        tables = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars().all()
+    engine.dispose()
+    assert tables == ["alembic_version"]

@@ -12,6 +12,7 @@ import requests
 from click.testing import CliRunner
 
 from hub import cli as cli_module
+from hub.app import create_app
 from hub.crypto.keyring import Keyring
 from hub.serve import gunicorn_options
 from tests.cli.support import assert_refused, hub_env, run_hub
@@ -132,6 +133,7 @@ def test_serve_gives_gunicorn_the_threads_asked_for_or_one(
     result = CliRunner().invoke(cli_module.cli, ["serve", "--port", str(free_port()), *args], env=env)
     assert result.exit_code == 0, result.output
     expected = 3 if args else 1
+    assert started.pop("app_factory") is create_app  # each worker builds the hub itself
     assert started == {"host": "127.0.0.1", "port": started["port"], "workers": 2, "threads": expected}
 
 
