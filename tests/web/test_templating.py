@@ -47,3 +47,23 @@ def test_page_url_refuses_what_it_cannot_key_on(app):
     template = app.jinja_env.from_string("{{ page_url('web.dashboard', _external=True) }}")
     with app.test_request_context("/"), pytest.raises(TypeError, match="relative URLs only"):
         template.render()
+
+
+def test_template_globals_are_the_templates_own_over_the_environments_as_jinja_has_them(app):
+    from jinja2 import DictLoader
+
+    from hub.web.templating import HubEnvironment
+
+    assert isinstance(app.jinja_env, HubEnvironment)
+    env = HubEnvironment(app, loader=DictLoader({"m.html": "{% macro m() %}{{ special }}{% endmacro %}"}),
+                         autoescape=True)
+    env.globals["shade"] = "environment"
+    page = env.from_string('{% from "m.html" import m %}{{ shade }} {{ m() }}',
+                           globals={"shade": "page", "special": "<seen by the import>"})
+    # An imported macro sees the importing template's own globals, escaped like everything else.
+    assert page.render() == "page &lt;seen by the import&gt;"
+    # Globals added to the environment later still reach a loaded template.
+    env.globals["later"] = "added"
+    assert {"later", "shade", "special"} <= set(page.globals.keys())
+    assert {"later", "unknown"} - page.globals.keys() == {"unknown"}
+    assert page.globals["shade"] == "page"
