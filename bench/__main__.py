@@ -35,7 +35,7 @@ from bench.load import (
 )
 from bench.report import print_summary, readme_table
 from hub.crypto.keyring import Keyring
-from hub.serve import DEFAULT_THREADS
+from hub.serve import DEFAULT_THREADS, gunicorn_options
 from hub.sessions.cookies import session_cookie_name
 from tests.support.postgres import PostgresCluster as Cluster
 from tests.support.postgres import start_cluster
@@ -128,7 +128,6 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
     # Both servers get the threads `hub serve` runs with by default.
-    out["threads_per_worker"] = DEFAULT_THREADS
     threads = str(DEFAULT_THREADS)
     with served(python_argv("-m", "bench.baseline", "--workers", str(WORKERS), "--threads", threads),
                 {"BENCH_DATABASE_URL": hub_url}, workdir / f"{kind}-baseline.log") as base, \
@@ -268,7 +267,10 @@ def main() -> int:
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"wrk_seconds": seconds, "wrk_threads": WRK_THREADS, "connections": CONNECTIONS,
-                     "gunicorn_workers": WORKERS, "worker_class": "gthread", **sizes},
+                     "gunicorn_workers": WORKERS, "threads_per_worker": DEFAULT_THREADS,
+                     "worker_class": gunicorn_options(host="127.0.0.1", port=0, workers=WORKERS,
+                                                      threads=DEFAULT_THREADS)["worker_class"],
+                     **sizes},
         "targets": TARGETS,
     }
     try:
