@@ -29,7 +29,7 @@ from hub.serve import DEFAULT_THREADS
 from hub.serve import serve as run_server
 
 # The web application, Alembic, the scheduler and the demo are imported by the commands that use
-# them: `hub audit verify` or `hub user add` then start in about 0.6 s instead of 1 s.
+# them: `hub audit verify` or `hub user add` then start in about half a second instead of one.
 
 log = logging.getLogger("hub.cli")
 JOB_NAMES = ("outbox", "escalation", "reminders", "mappa-reviews", "retention", "audit-seal")

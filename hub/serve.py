@@ -25,7 +25,7 @@ class HubServer(BaseApplication):  # type: ignore[misc]
 # Threads per worker when the operator names none. Measured under `make bench` (2 cores, the
 # database on loopback), one thread per worker served more than four on both databases: on SQLite
 # a worker's threads only queue for the single write lock, and on PostgreSQL four threads spent
-# 25-50% more CPU per request on handing the GIL to each other. A deployment whose database is
+# 12-55% more CPU per request on handing the GIL to each other. A deployment whose database is
 # far enough away for workers to wait on the network gives more workers, or `--threads`.
 DEFAULT_THREADS = 1
 

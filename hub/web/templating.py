@@ -24,7 +24,7 @@ class _TemplateGlobals(ChainMap[str, Any]):
 
     Every ``{% from ... import %}`` (GOV.UK Frontend's page template has five) subtracts the
     imported template's global names from a set on every render; with ChainMap's keys that ran
-    in Python, name by name, and took a quarter of a page's layout.
+    in Python, name by name: 7% of the dashboard's time in process.
     """
 
     def keys(self) -> KeysView[str]:  # type: ignore[override]

@@ -309,7 +309,8 @@ def test_token_create_for_an_address_two_people_share_asks_for_the_id(env, tmp_p
 
 def test_the_command_line_starts_without_the_web_application_alembic_or_the_scheduler():
     """Operators run `hub audit verify` and `hub user add` often: what only `serve`, `db upgrade`,
-    `scheduler` and `demo` need is imported by those commands (start-up 0.5 s instead of 1 s)."""
+    `scheduler` and `demo` need is imported by those commands (start-up about half a second
+    instead of one)."""
     heavy = ("hub.app", "alembic", "apscheduler", "hub.demo", "hub.scheduler", "authlib", "requests")
     probe = subprocess.run(
         [sys.executable, "-c",
