@@ -1,0 +1,5 @@
+"""The consent package (DESIGN.md §1); its wiring grows as its issue is built."""
+
+from hub.wiring import Package
+
+PACKAGE = Package(name="consent")

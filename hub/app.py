@@ -11,16 +11,11 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hub import context
+from hub import context, wiring
 from hub.access import CASE_SCOPED, Permission, declared_permission, has_permission
-from hub.agencies import api as _agencies_api  # noqa: F401  (registers endpoints)
-from hub.api import meta as _api_meta  # noqa: F401
-from hub.api.blueprint import api_v1
 from hub.api.problem import problem, unauthorised
-from hub.audit import api as _audit_api  # noqa: F401
 from hub.audit.services import record
 from hub.auth import init_auth
-from hub.cases import api as _cases_api  # noqa: F401
 from hub.config import ROOT, ConfigError, Settings, load_settings
 from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
@@ -29,7 +24,7 @@ from hub.errors import HubError
 from hub.security import init_security
 from hub.signin.views import init_signin
 from hub.web import templating
-from hub.web.views import web
+from hub.web.panels import init_panels
 
 log = logging.getLogger("hub")
 
@@ -71,9 +66,13 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     templating.init_templates(app)
     init_auth(app)
-    app.register_blueprint(api_v1)
-    app.register_blueprint(web)
     init_signin(app)
+    for package in wiring.packages():
+        for reference in package.blueprints:
+            app.register_blueprint(wiring.load(reference))
+        for reference in package.setup:
+            wiring.load(reference)(app)
+    init_panels(app)
     app.view_functions["static"].__dict__["_hub_permission"] = Permission.PUBLIC
 
     app.before_request(_enforce_declared_permission)

@@ -1,6 +1,6 @@
 """Scheduled jobs by name, run by the scheduler or once by `hub jobs run NAME`.
 
-Each job is idempotent and set-based. Domain packages add theirs to JOBS as they land.
+Each job is idempotent and set-based; packages declare theirs in their wiring (hub.wiring).
 """
 
 from __future__ import annotations
@@ -10,26 +10,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from hub.audit.chain import seal_pending
+from hub import wiring
 from hub.db import Database, utcnow
 from hub.errors import ValidationFailed
 
 Job = Callable[[Session, datetime], int]
 
-
-def _audit_seal(session: Session, as_of: datetime) -> int:
-    """Chain every audit event written since the last run (invariant 5)."""
-    return seal_pending(session, now=as_of)
-
-
-JOBS: dict[str, Job] = {
-    "audit-seal": _audit_seal,
-}
-
-# How often the scheduler runs each job; a job not listed runs every minute.
-INTERVALS: dict[str, timedelta] = {
-    "audit-seal": timedelta(minutes=1),
-}
+_DECLARED = wiring.jobs()
+JOBS: dict[str, Job] = {name: wiring.load(job.target) for name, job in _DECLARED.items()}
+# How often the scheduler runs each job.
+INTERVALS: dict[str, timedelta] = {name: job.interval for name, job in _DECLARED.items()}
 
 
 def run_job(database: Database, name: str, *, as_of: datetime | None = None) -> int:
@@ -37,7 +27,7 @@ def run_job(database: Database, name: str, *, as_of: datetime | None = None) -> 
     job = JOBS.get(name)
     if job is None:
         available = ", ".join(sorted(JOBS))
-        raise ValidationFailed({"name": f"job {name!r} is not available yet; available: {available}"})
+        raise ValidationFailed({"name": f"job {name!r} is not available; available: {available}"})
     moment = as_of or utcnow()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

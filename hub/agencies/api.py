@@ -6,10 +6,12 @@ import uuid
 
 from hub import context
 from hub.access import Permission
-from hub.api.blueprint import api_v1
+from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.schemas import Output
 from hub.cases.schemas import AgencyRef
+
+api = api_blueprint("agencies", __name__)
 
 
 class MeOut(Output):
@@ -20,7 +22,7 @@ class MeOut(Output):
     roles: list[str]
 
 
-@endpoint(api_v1, "GET", "/me", summary="Who I am signed in as", permission=Permission.SIGNED_IN,
+@endpoint(api, "GET", "/me", summary="Who I am signed in as", permission=Permission.SIGNED_IN,
           response=MeOut)
 def me() -> dict:
     user = context.user()

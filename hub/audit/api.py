@@ -10,10 +10,12 @@ from pydantic import Field
 
 from hub import context
 from hub.access import Permission
-from hub.api.blueprint import api_v1
+from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.schemas import Output, Query
 from hub.audit.services import case_events
+
+api = api_blueprint("audit", __name__)
 
 # Event ids are PostgreSQL BIGINTs; a larger "before" would overflow the query parameter.
 MAX_EVENT_ID = 2**63 - 1
@@ -48,7 +50,7 @@ class AuditList(Output):
         description="pass as `before` for the next (older) page; null on the last page")
 
 
-@endpoint(api_v1, "GET", "/audit", summary="Audit events of a case", query=AuditQuery,
+@endpoint(api, "GET", "/audit", summary="Audit events of a case", query=AuditQuery,
           permission=Permission.AUDIT_READ, response=AuditList)
 def list_audit(query: AuditQuery) -> dict:
     page = case_events(context.db(), context.actor(), query.case, now=context.now(),

@@ -6,7 +6,7 @@ import uuid
 
 from hub import context
 from hub.access import Permission
-from hub.api.blueprint import api_v1
+from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.cases import services
 from hub.cases.models import Case, CaseKind
@@ -23,6 +23,8 @@ from hub.cases.schemas import (
     SubjectOut,
 )
 
+api = api_blueprint("cases", __name__)
+
 
 def summary(case: Case) -> CaseSummary:
     current = case.current_memberships
@@ -38,7 +40,7 @@ def members(case: Case) -> list[MemberOut]:
     return [MemberOut.model_validate(m) for m in case.current_memberships]
 
 
-@endpoint(api_v1, "POST", "/cases", summary="Open a case", permission=Permission.CASE_CREATE,
+@endpoint(api, "POST", "/cases", summary="Open a case", permission=Permission.CASE_CREATE,
           body=CaseCreate, response=CaseSummary, status=201)
 def create_case(body: CaseCreate) -> tuple[dict, int]:
     state = context.state()
@@ -52,7 +54,7 @@ def create_case(body: CaseCreate) -> tuple[dict, int]:
     return summary(case).model_dump(mode="json"), 201
 
 
-@endpoint(api_v1, "GET", "/cases", summary="Cases my agency is a member of",
+@endpoint(api, "GET", "/cases", summary="Cases my agency is a member of",
           permission=Permission.CASE_LIST, query=CaseListQuery, response=CaseList)
 def list_cases(query: CaseListQuery) -> dict:
     user = context.user()
@@ -66,7 +68,7 @@ def list_cases(query: CaseListQuery) -> dict:
     ).model_dump(mode="json")
 
 
-@endpoint(api_v1, "GET", "/cases/<uuid:case_id>", summary="One case, with its subject (audited)",
+@endpoint(api, "GET", "/cases/<uuid:case_id>", summary="One case, with its subject (audited)",
           permission=Permission.CASE_READ, response=CaseDetail)
 def get_case(case_id: uuid.UUID) -> dict:
     case, subject = services.open_case(
@@ -78,7 +80,7 @@ def get_case(case_id: uuid.UUID) -> dict:
     return detail.model_dump(mode="json")
 
 
-@endpoint(api_v1, "POST", "/cases/<uuid:case_id>/members", summary="Admit an agency to a case",
+@endpoint(api, "POST", "/cases/<uuid:case_id>/members", summary="Admit an agency to a case",
           permission=Permission.CASE_MEMBERS_MANAGE, body=MemberAdd, response=MemberList,
           status=201, extra_responses={403: "Not the lead agency", 409: "Already a member"})
 def add_member(case_id: uuid.UUID, body: MemberAdd) -> tuple[dict, int]:
@@ -90,7 +92,7 @@ def add_member(case_id: uuid.UUID, body: MemberAdd) -> tuple[dict, int]:
     return MemberList(members=members(case)).model_dump(mode="json"), 201
 
 
-@endpoint(api_v1, "DELETE", "/cases/<uuid:case_id>/members/<code>",
+@endpoint(api, "DELETE", "/cases/<uuid:case_id>/members/<code>",
           summary="End an agency's membership of a case",
           permission=Permission.CASE_MEMBERS_MANAGE, response=MemberList,
           extra_responses={403: "Not the lead agency", 409: "The lead agency cannot leave"})

@@ -1,4 +1,4 @@
-"""Health check, home/dashboard, sign-in page shell and case page."""
+"""Health check, home/dashboard (with the panels packages register) and the sign-in page shell."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hub import context
 from hub.access import Permission, requires
 from hub.cases import services as case_services
 from hub.signin.rules import safe_next_path
+from hub.web.panels import dashboard_panels
 
 web = Blueprint("web", __name__)
 _ANY_CASE = uuid.UUID(int=0)
@@ -45,15 +46,7 @@ def dashboard() -> ResponseReturnValue:
     assert user is not None
     cases = case_services.case_lines(context.db(), user, limit=50)
     # One url_for for the list, not one per row (werkzeug's URL building was a tenth of the page).
-    case_url = url_for("web.case_page", case_id=_ANY_CASE).removesuffix(str(_ANY_CASE))
-    return render_template("web/dashboard.html", user=user, cases=cases, case_url=case_url)
+    case_url = url_for("cases.case_page", case_id=_ANY_CASE).removesuffix(str(_ANY_CASE))
+    return render_template("web/dashboard.html", user=user, cases=cases, case_url=case_url,
+                           panels=dashboard_panels(context.db(), user))
 
-
-@web.get("/cases/<uuid:case_id>")
-@requires(Permission.CASE_READ)
-def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
-    case, subject = case_services.open_case(
-        context.db(), context.actor(), case_id, envelope=context.state().envelope,
-        now=context.now(),
-    )
-    return render_template("web/case.html", case=case, subject=subject)

@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from hub.api.endpoints import REGISTRY, EndpointSpec
+from hub.api.endpoints import EndpointSpec
 from hub.app import create_app  # noqa: F401  (importing the app registers every endpoint)
 from tests.api.helpers import assert_only_refusals_recorded, row_counts
 from tests.conftest import Factory
+from tests.support.endpoints import all_endpoints
 
-UNSAFE = [spec for spec in REGISTRY if spec.method in ("POST", "PATCH", "PUT", "DELETE")]
+UNSAFE = [spec for spec in all_endpoints() if spec.method in ("POST", "PATCH", "PUT", "DELETE")]
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
@@ -208,7 +209,7 @@ def test_schema_shaped_bodies_can_pass_validation(spec: EndpointSpec):
     assert valid(found)
 
 
-READS = [spec for spec in REGISTRY if spec.method == "GET"]
+READS = [spec for spec in all_endpoints() if spec.method == "GET"]
 
 
 def query_strategy(spec: EndpointSpec, case_id: str) -> st.SearchStrategy[list[tuple[str, str]]]:

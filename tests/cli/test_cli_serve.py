@@ -11,8 +11,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from hub import cli as cli_module
 from hub.app import create_app
+from hub.cli import cli
+from hub.cli import serving as cli_module
 from hub.crypto.keyring import Keyring
 from hub.serve import gunicorn_options
 from tests.cli.support import assert_refused, hub_env, run_hub
@@ -130,7 +131,7 @@ def test_serve_gives_gunicorn_the_threads_asked_for_or_one(
     started: dict[str, object] = {}
     monkeypatch.setattr(cli_module, "run_server", lambda **kwargs: started.update(kwargs))
     env = hub_env(fresh_database_url, keyring_path)
-    result = CliRunner().invoke(cli_module.cli, ["serve", "--port", str(free_port()), *args], env=env)
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port()), *args], env=env)
     assert result.exit_code == 0, result.output
     expected = 3 if args else 1
     assert started.pop("app_factory") is create_app  # each worker builds the hub itself

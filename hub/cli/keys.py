@@ -1,0 +1,80 @@
+"""`hub keys`: the keyring, key rotation and the blind indexes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hub.cli.common import database_for, fail
+from hub.config import load_settings
+from hub.crypto.keyring import Keyring
+from hub.crypto.rotation import count_data_keys, rotate
+
+
+@click.group()
+def keys() -> None:
+    """The keyring: key-encryption keys and the blind-index key."""
+
+
+@keys.command("init")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def keys_init(path: Path) -> None:
+    """Write a new keyring file (mode 0600) with an active KEK and a blind-index key."""
+    ring = Keyring.generate()
+    ring.save(path)  # refuses an existing file: overwriting a keyring loses every case
+    click.echo(f"keyring written to {path} (active KEK {ring.active_kek_id}); "
+               "keep a copy offline: without it nothing encrypted can be read")
+
+
+class _RewrapProgress:
+    """A progress bar on stderr: redrawn in place on a terminal, one line per tenth otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.tty = sys.stderr.isatty()
+        self.shown_tenth = -1
+        self._draw()
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        self._draw()
+
+    def _draw(self) -> None:
+        fraction = min(self.done / self.total, 1.0)
+        filled = int(fraction * self.WIDTH)
+        line = (f"re-wrapping data keys [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                f"{fraction:4.0%} {self.done}/{self.total}")
+        if self.tty:
+            click.echo(f"\r{line}", nl=False, err=True)
+        elif int(fraction * 10) > self.shown_tenth:
+            self.shown_tenth = int(fraction * 10)
+            click.echo(line, err=True)
+
+    def finish(self) -> None:
+        if self.done < self.total:
+            self.done = self.total  # keys shredded meanwhile: nothing is left to do
+            self._draw()
+        if self.tty:
+            click.echo("", err=True)
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a KEK, make it active, and re-wrap every data key under it (content is not touched)."""
+    settings = load_settings()
+    if settings.keyring_path is None:
+        fail("HUB_KEYRING is not set: point it at the keyring file made by `hub keys init`", 2)
+    assert settings.keyring_path is not None
+    database = database_for(settings)
+    Keyring.load(settings.keyring_path)  # fail early on a bad keyring, before anything changes
+    total = count_data_keys(database)  # and on an unreachable database
+    bar = _RewrapProgress(total)
+    ring, done = rotate(database, settings.keyring_path, progress=bar)
+    bar.finish()
+    click.echo(f"active KEK is now {ring.active_kek_id}; {done} data keys re-wrapped; "
+               f"older KEKs are kept in {settings.keyring_path}")
