@@ -145,7 +145,7 @@ class Settings:
         return next((p for p in self.providers if p.name == name), None)
 
 
-PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _PROVIDER_REQUIRED = ("name", "title", "issuer", "client_id", "client_secret_env", "agencies")
 _PROVIDER_KEYS = frozenset(_PROVIDER_REQUIRED) | {"role_claim", "role_map"}
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -175,7 +175,7 @@ def _provider(raw: object, index: int) -> ProviderConfig:
             _typed(table[key], str, f"{where} {key}")
             if not table[key].strip():
                 raise ConfigError(f"{where} {key} must not be empty")
-    if not PROVIDER_NAME.match(table["name"]):
+    if not PROVIDER_NAME.fullmatch(table["name"]):
         raise ConfigError(f"{where} name must be a short lower-case slug such as 'police' "
                           "(it appears in /auth/<name>/login)")
     agencies = table["agencies"]

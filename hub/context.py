@@ -23,7 +23,7 @@ from hub.db import Database, utcnow
 EXTENSION = "hub"
 # Methods that change nothing by HTTP's rules: no CSRF token, and a read-first transaction.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 class HubState:
@@ -49,7 +49,7 @@ def request_id() -> str:
     rid = g.get("request_id")
     if rid is None:
         incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         g.request_id = rid
     return cast(str, rid)
 

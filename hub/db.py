@@ -155,7 +155,12 @@ def _begin_immediate(dbapi_connection: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and proper transactional BEGIN."""
+    """Create an engine; SQLite gets WAL, foreign keys and proper transactional BEGIN.
+
+    Bound parameters are kept out of error messages: they carry names and e-mail addresses,
+    and errors reach the logs (invariant 5).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -18,8 +18,8 @@ from hub.audit.services import record
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.sessions.services import EndReason, end_user_sessions
 
-AGENCY_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AGENCY_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TOKEN_PREFIX = "hub_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
 
 
@@ -28,7 +28,7 @@ def add_agency(
 ) -> Agency:
     """Register an agency (a tenant); codes are upper-case, e.g. POL-NS."""
     errors = {}
-    if not AGENCY_CODE.match(code):
+    if not AGENCY_CODE.fullmatch(code):
         errors["code"] = "Use 2-32 upper-case letters, digits or hyphens, e.g. POL-NS"
     if not name.strip() or len(name) > 200:
         errors["name"] = "Enter the agency's name (at most 200 characters)"
@@ -61,7 +61,7 @@ def add_user(
     agency = session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
         errors["agency"] = f"Unknown agency code: {agency_code}"
-    if not EMAIL.match(email) or len(email) > 320:
+    if not EMAIL.fullmatch(email) or len(email) > 320:
         errors["email"] = "Enter an e-mail address like name@agency.example"
     if not name.strip() or len(name) > 200:
         errors["name"] = "Enter the person's name (at most 200 characters)"

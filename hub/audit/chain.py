@@ -250,7 +250,7 @@ _CHUNK_SQL = (
     "FROM audit_events e WHERE e.id = s.event_id OFFSET 0) e ON true "
     "WHERE s.position >= %(low)s"
 )
-_SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]{1,64}$")
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ def _check_chunk(cursor: Any, low: int, high: int) -> _Break | None:
 
 
 def _import_snapshot(connection: Connection, snapshot: str) -> None:
-    if not _SNAPSHOT_ID.match(snapshot):
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
         raise ValueError("unexpected snapshot id from PostgreSQL")
     connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
     _tune_for_checking(connection)

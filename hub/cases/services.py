@@ -36,7 +36,7 @@ def _subject_binding(case: Case) -> Binding:
 
 def _agencies_by_code(session: Session, codes: list[str], field: str) -> dict[str, Agency]:
     # A code that cannot exist (e.g. one with a NUL byte from a URL) is never sent to the database.
-    plausible = [c for c in codes if AGENCY_CODE.match(c)]
+    plausible = [c for c in codes if AGENCY_CODE.fullmatch(c)]
     found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(plausible)))}
     unknown = [c for c in codes if c not in found]
     if unknown:

@@ -26,7 +26,7 @@ CLOCK_SKEW_SECONDS = 60
 LOGOUT_TOKEN_MAX_AGE_SECONDS = 600
 MAX_AGE_LIMIT_SECONDS = 7 * 24 * 3600
 MAX_NEXT_LENGTH = 500
-_SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$")
+_SAFE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*")
 
 
 class TokenRejected(Exception):
@@ -40,7 +40,7 @@ class TokenRejected(Exception):
 
 def safe_next_path(value: str | None) -> str | None:
     """A local path to return to after sign-in, or None: never another site (no open redirect)."""
-    if not value or len(value) > MAX_NEXT_LENGTH or not _SAFE_PATH.match(value):
+    if not value or len(value) > MAX_NEXT_LENGTH or not _SAFE_PATH.fullmatch(value):
         return None
     return value
 

@@ -103,7 +103,7 @@ def _name_from(claims: dict[str, Any], provider: ProviderConfig) -> str:
 
 def _email_from(claims: dict[str, Any]) -> str:
     email = claims.get("email")
-    return email if isinstance(email, str) and len(email) <= 320 and EMAIL.match(email) else ""
+    return email if isinstance(email, str) and len(email) <= 320 and EMAIL.fullmatch(email) else ""
 
 
 def person_for_identity(
