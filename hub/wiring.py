@@ -57,10 +57,10 @@ def load(reference: str) -> Any:
     return getattr(module, attribute) if attribute else module
 
 
-def packages(names: tuple[str, ...] = PACKAGES) -> list[Package]:
-    """Every installed package's declaration, in order."""
+def packages() -> list[Package]:
+    """Every installed package's declaration, in the order of :data:`PACKAGES`."""
     found = []
-    for name in names:
+    for name in PACKAGES:
         package = getattr(importlib.import_module(name), "PACKAGE", None)
         if not isinstance(package, Package):
             raise TypeError(f"package {name!r} declares no PACKAGE = hub.wiring.Package(...)")
