@@ -24,6 +24,7 @@ MAX_EVENT_ID = 2**63 - 1
 class AuditQuery(Query):
     case: uuid.UUID = Field(description="case id")
     limit: int = Field(default=500, ge=1, le=5000)
+    offset: int = Field(default=0, ge=0, le=1_000_000, description="how many newest events to skip")
     before: int | None = Field(default=None, ge=1, le=MAX_EVENT_ID,
                                description="return events with smaller ids (the next page)")
 
@@ -46,6 +47,9 @@ class AuditEventOut(Output):
 
 class AuditList(Output):
     events: list[AuditEventOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last page")
     next_before: int | None = Field(
         description="pass as `before` for the next (older) page; null on the last page")
 
@@ -54,7 +58,8 @@ class AuditList(Output):
           permission=Permission.AUDIT_READ, response=AuditList)
 def list_audit(query: AuditQuery) -> dict:
     page = case_events(context.db(), context.actor(), query.case, now=context.now(),
-                       before=query.before, limit=query.limit)
+                       before=query.before, limit=query.limit, offset=query.offset)
     return AuditList(
-        events=[AuditEventOut.model_validate(e) for e in page.events], next_before=page.next_before
+        events=[AuditEventOut.model_validate(e) for e in page.events], limit=query.limit,
+        offset=query.offset, next_offset=page.next_offset, next_before=page.next_before,
     ).model_dump(mode="json")

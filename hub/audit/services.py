@@ -67,6 +67,7 @@ def record(
 class AuditPage:
     events: list[AuditEvent]
     next_before: int | None  # the ``before`` of the next, older page; None on the last page
+    next_offset: int | None  # the ``offset`` of the next page; None on the last page
 
 
 def case_events(
@@ -77,8 +78,10 @@ def case_events(
     now: datetime,
     before: int | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> AuditPage:
-    """A case's audit events, newest first, ``limit`` at a time below event id ``before``.
+    """A case's audit events, newest first, ``limit`` at a time, after skipping ``offset`` of
+    those below event id ``before`` (a cursor that new events do not shift).
 
     Leads and IG of a current member agency, or any auditor, may read them (invariant 2: others
     are told the case does not exist). The read is itself audited (invariant 5).
@@ -92,9 +95,11 @@ def case_events(
     if before is not None:
         stmt = stmt.where(AuditEvent.id < before)
     # One row more than asked tells whether an older page exists without a count query.
-    events = list(session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    events = list(session.scalars(stmt.order_by(AuditEvent.id.desc()).offset(offset).limit(limit + 1)))
     more = len(events) > limit
     events = events[:limit]
     record(session, actor, "audit.read", now=now, object_type="case", object_id=case_id,
-           case_id=case_id, details={"count": len(events), "before": before, "limit": limit})
-    return AuditPage(events, events[-1].id if more and events else None)
+           case_id=case_id, details={"count": len(events), "before": before, "limit": limit,
+                                                 "offset": offset})
+    return AuditPage(events, events[-1].id if more and events else None,
+                     offset + len(events) if more else None)

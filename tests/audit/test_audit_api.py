@@ -134,5 +134,5 @@ def test_reading_the_trail_is_itself_audited(client, make, scene, session):
     assert (event.user_id, event.agency_code) == (auditor.id, scene["council"].code)
     assert (event.case_id, event.object_type, event.object_id) == (scene["case"].id, "case",
                                                                     str(scene["case"].id))
-    assert event.details == {"count": 1, "before": None, "limit": 1}
+    assert event.details == {"count": 1, "before": None, "limit": 1, "offset": 0}
     assert event.outcome == "success"
