@@ -1,5 +1,5 @@
-"""The scheduler process (`hub scheduler`, DESIGN.md §3): runs every job of hub.jobs.JOBS on its
-interval, in its own transaction, never inside web workers.
+"""The scheduler process (`hub scheduler`, DESIGN.md §3): runs every registered job (hub.jobs) on
+its interval, in its own transaction, never inside web workers.
 
 Only one scheduler is active at a time. On PostgreSQL the active one holds a session-level
 advisory lock on a connection of its own; any other waits for that lock as a hot standby and
@@ -27,8 +27,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.config import Settings
 from hub.db import Database, utcnow
-from hub.jobs import INTERVALS, JOBS, Job
+from hub.jobs import Job, JobContext, job_intervals, registered_jobs, run_in_transaction
 
 log = logging.getLogger("hub.scheduler")
 
@@ -118,12 +119,11 @@ def leadership_for(database: Database) -> Leadership:
     return FileLeadership(path.with_name(path.name + ".scheduler.lock"))
 
 
-def run_scheduled_job(database: Database, name: str, job: Job,
+def run_scheduled_job(database: Database, settings: Settings, name: str, job: Job,
                       clock: Callable[[], datetime] = utcnow) -> int | None:
     """Run one job once in its own transaction; a failure is logged, rolled back and survived."""
     try:
-        with database.transaction() as session:
-            count = job(session, clock())
+        count = run_in_transaction(database, job, JobContext(clock(), settings))
     except Exception as exc:
         log.error("job %s failed (%s: %s); it will run again at its next time", name,
                   exc.__class__.__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
@@ -136,29 +136,36 @@ def run_scheduled_job(database: Database, name: str, job: Job,
 
 def build_scheduler(
     database: Database,
-    jobs: Mapping[str, Job] = JOBS,
-    intervals: Mapping[str, timedelta] = INTERVALS,
+    settings: Settings,
+    jobs: Mapping[str, Job] | None = None,
+    intervals: Mapping[str, timedelta] | None = None,
     default_interval: timedelta = timedelta(minutes=1),
 ) -> BlockingScheduler:
     """A BlockingScheduler running every job now and then on its interval, one run at a time."""
+    jobs = registered_jobs() if jobs is None else jobs
+    intervals = job_intervals() if intervals is None else intervals
     scheduler = BlockingScheduler(
         timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     for name, job in jobs.items():
         every = intervals.get(name, default_interval)
         scheduler.add_job(run_scheduled_job, IntervalTrigger(seconds=every.total_seconds(), timezone=UTC),
-                          args=(database, name, job), id=name, name=name, next_run_time=utcnow())
+                          args=(database, settings, name, job), id=name, name=name,
+                          next_run_time=utcnow())
     return scheduler
 
 
 class SchedulerProcess:
     """Wait to lead, then run the jobs until told to stop or until leadership is lost."""
 
-    def __init__(self, database: Database, *, standby_poll: float = 1.0,
-                 jobs: Mapping[str, Job] = JOBS, intervals: Mapping[str, timedelta] = INTERVALS,
+    def __init__(self, database: Database, settings: Settings, *, standby_poll: float = 1.0,
+                 jobs: Mapping[str, Job] | None = None,
+                 intervals: Mapping[str, timedelta] | None = None,
                  default_interval: timedelta = timedelta(minutes=1)) -> None:
-        self.database = database
+        self.database, self.settings = database, settings
         self.standby_poll = standby_poll
-        self.jobs, self.intervals, self.default_interval = jobs, intervals, default_interval
+        self.jobs = registered_jobs() if jobs is None else jobs
+        self.intervals = job_intervals() if intervals is None else intervals
+        self.default_interval = default_interval
         self.leadership = leadership_for(database)
         self.scheduler: BlockingScheduler | None = None
         self.stopping = threading.Event()
@@ -203,7 +210,7 @@ class SchedulerProcess:
                 log.info("scheduler stopped while on standby")
                 return 0
             # Built only now, so that every job runs at once when a standby takes over.
-            scheduler = build_scheduler(self.database, self.jobs, self.intervals,
+            scheduler = build_scheduler(self.database, self.settings, self.jobs, self.intervals,
                                         self.default_interval)
             scheduler.add_job(self._check_leadership, IntervalTrigger(
                 seconds=LEADERSHIP_CHECK_SECONDS, timezone=UTC), id="leadership-check")
@@ -217,9 +224,9 @@ class SchedulerProcess:
         return 1 if self.lost_leadership else 0
 
 
-def run_scheduler(database: Database, *, standby_poll: float = 1.0) -> int:
+def run_scheduler(database: Database, settings: Settings, *, standby_poll: float = 1.0) -> int:
     """The `hub scheduler` process: SIGTERM and SIGINT stop it cleanly, releasing its lock."""
-    process = SchedulerProcess(database, standby_poll=standby_poll)
+    process = SchedulerProcess(database, settings, standby_poll=standby_poll)
     signal.signal(signal.SIGTERM, process.stop)
     signal.signal(signal.SIGINT, process.stop)
     return process.run()

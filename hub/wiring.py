@@ -24,7 +24,8 @@ PACKAGES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled job: ``target`` is ``(session, as_of) -> int``, idempotent and set-based."""
+    """A scheduled job: ``target`` is ``(session, context) -> int`` (hub.jobs), idempotent and
+    set-based."""
 
     name: str
     target: str

@@ -10,16 +10,18 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from hub.actor import Actor
 from hub.audit.models import AuditEvent, AuditSeal
 from hub.audit.services import record
+from hub.config import Settings, load_settings
 from hub.db import Database
-from hub.jobs import JOBS
+from hub.jobs import JobContext, registered_jobs
 from hub.scheduler import SchedulerProcess, run_scheduled_job
 from tests.audit.cli import hub_command, hub_env
-from tests.audit.helpers import add_events
+from tests.audit.helpers import add_events, checkpoint_lines, keyring_file
 
 
 def count(database: Database, model: type) -> int:
@@ -35,37 +37,51 @@ def wait_for(condition, timeout: float = 60, what: str = "condition") -> None:
         time.sleep(0.1)
 
 
-def broken_job(session, as_of) -> int:
-    record(session, Actor.system("broken-job-1"), "test.broken", now=as_of)
+@pytest.fixture
+def keyring(tmp_path: Path) -> Path:
+    return keyring_file(tmp_path)
+
+
+@pytest.fixture
+def settings(fresh_database_url, keyring: Path) -> Settings:
+    return load_settings({"HUB_DATABASE_URL": fresh_database_url, "HUB_KEYRING": str(keyring)})
+
+
+def broken_job(session, context: JobContext) -> int:
+    record(session, Actor.system("broken-job-1"), "test.broken", now=context.as_of)
     session.flush()
+    context.after_commit(lambda: pytest.fail("an after-commit action ran after a rollback"))
     raise RuntimeError("the mail server is on fire")
 
 
-def test_a_failing_job_is_logged_rolled_back_and_survived(fresh_database_url, caplog):
+def test_a_failing_job_is_logged_rolled_back_and_survived(fresh_database_url, settings, keyring,
+                                                          caplog):
     database = Database(fresh_database_url)
     with caplog.at_level(logging.INFO, logger="hub.scheduler"):
-        assert run_scheduled_job(database, "broken", broken_job) is None
+        assert run_scheduled_job(database, settings, "broken", broken_job) is None
         with database.transaction() as s:
             add_events(s, 2)
-        assert run_scheduled_job(database, "audit-seal", JOBS["audit-seal"]) == 2
+        assert run_scheduled_job(database, settings, "audit-seal", registered_jobs()["audit-seal"]) == 2
     assert "job broken failed (RuntimeError: the mail server is on fire)" in caplog.text
     assert "job audit-seal: 2 done" in caplog.text
     assert count(database, AuditSeal) == 2
+    assert [c["position"] for c in checkpoint_lines(keyring.with_name("audit-checkpoints.jsonl"))] == [2]
     with database.transaction() as s:
         assert s.scalar(select(func.count()).where(AuditEvent.action == "test.broken")) == 0
     database.engine.dispose()
 
 
-def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, caplog):
+def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, settings, caplog):
     database = Database(fresh_database_url)
     calls: list[int] = []
 
-    def counted_broken_job(session, as_of) -> int:
+    def counted_broken_job(session, context: JobContext) -> int:
         calls.append(1)
-        return broken_job(session, as_of)
+        return broken_job(session, context)
 
-    jobs = {"broken": counted_broken_job, "audit-seal": JOBS["audit-seal"]}
-    process = SchedulerProcess(database, jobs=jobs, intervals={}, default_interval=timedelta(seconds=0.3))
+    jobs = {"broken": counted_broken_job, "audit-seal": registered_jobs()["audit-seal"]}
+    process = SchedulerProcess(database, settings, jobs=jobs, intervals={},
+                               default_interval=timedelta(seconds=0.3))
     exit_codes: list[int] = []
     with caplog.at_level(logging.INFO, logger="hub.scheduler"):
         runner = threading.Thread(target=lambda: exit_codes.append(process.run()))
@@ -90,11 +106,11 @@ def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, ca
 class HubScheduler:
     """A real `hub scheduler` process whose log is read as it is written."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, keyring: Path) -> None:
         self.log = log
         self._file = log.open("w")
         self.process = subprocess.Popen(hub_command("scheduler", "--standby-poll", "0.2"),
-                                        env=hub_env(database_url), stdout=subprocess.DEVNULL,
+                                        env=hub_env(database_url, keyring), stdout=subprocess.DEVNULL,
                                         stderr=self._file)
 
     def text(self) -> str:
@@ -108,16 +124,16 @@ class HubScheduler:
         return code
 
 
-def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_url, tmp_path):
+def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_url, tmp_path, keyring):
     database = Database(fresh_database_url)
     with database.transaction() as s:
         add_events(s, 3)
-    first = HubScheduler(fresh_database_url, tmp_path / "first.log")
+    first = HubScheduler(fresh_database_url, tmp_path / "first.log", keyring)
     second: HubScheduler | None = None
     try:
         wait_for(lambda: "scheduler active" in first.text(), 90, "the first scheduler to start")
         wait_for(lambda: count(database, AuditSeal) == 3, 30, "the first scheduler to seal")
-        second = HubScheduler(fresh_database_url, tmp_path / "second.log")
+        second = HubScheduler(fresh_database_url, tmp_path / "second.log", keyring)
         wait_for(lambda: "standby" in second.text(), 90, "the second scheduler to wait")
         with database.transaction() as s:
             add_events(s, 2)
@@ -129,6 +145,9 @@ def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_u
         assert first.finish(signal.SIGKILL) == -signal.SIGKILL
         wait_for(lambda: "scheduler active" in second.text(), 30, "the standby to take over")
         wait_for(lambda: count(database, AuditSeal) == 5, 30, "the new active scheduler to seal")
+        log = keyring.with_name("audit-checkpoints.jsonl")
+        wait_for(lambda: [c["position"] for c in checkpoint_lines(log)] == [3, 5], 30,
+                 "each scheduler's sealing run to append its checkpoint")
         assert second.finish(signal.SIGTERM) == 0
         assert "scheduler stopped" in second.text()
         for log in (first.text(), second.text()):
@@ -140,11 +159,11 @@ def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_u
         database.engine.dispose()
 
 
-def test_a_standby_stopped_before_it_ever_leads_exits_cleanly(fresh_database_url, tmp_path):
-    first = HubScheduler(fresh_database_url, tmp_path / "first.log")
+def test_a_standby_stopped_before_it_ever_leads_exits_cleanly(fresh_database_url, tmp_path, keyring):
+    first = HubScheduler(fresh_database_url, tmp_path / "first.log", keyring)
     try:
         wait_for(lambda: "scheduler active" in first.text(), 90, "the first scheduler to start")
-        second = HubScheduler(fresh_database_url, tmp_path / "second.log")
+        second = HubScheduler(fresh_database_url, tmp_path / "second.log", keyring)
         wait_for(lambda: "standby" in second.text(), 90, "the second scheduler to wait")
         assert second.finish(signal.SIGTERM) == 0
         assert "scheduler stopped while on standby" in second.text()

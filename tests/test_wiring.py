@@ -3,6 +3,8 @@ and Alembic's metadata all read that one list, and the dashboard shows the panel
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -11,7 +13,8 @@ from sqlalchemy import inspect
 from hub import wiring
 from hub.app import create_app
 from hub.cli import add_package_commands
-from hub.db import Base
+from hub.db import Base, utcnow
+from hub.jobs import JobContext, registered_jobs
 from hub.models import metadata
 
 SAMPLE = "tests.wiring_sample"
@@ -20,6 +23,9 @@ SAMPLE = "tests.wiring_sample"
 @pytest.fixture
 def with_sample_package(monkeypatch):
     monkeypatch.setattr(wiring, "PACKAGES", (*wiring.PACKAGES, SAMPLE))
+    registered_jobs.cache_clear()  # the job table is built once per process
+    yield
+    registered_jobs.cache_clear()
 
 
 def test_every_declared_package_is_a_package_of_the_hub():
@@ -57,16 +63,17 @@ def test_without_the_line_the_package_is_absent(settings, database, keyring, mak
     assert "sample-job" not in wiring.jobs()
 
 
-def test_a_package_added_in_one_line_brings_its_command_and_job(with_sample_package, session, make):
+def test_a_package_added_in_one_line_brings_its_command_and_job(with_sample_package, session, make,
+                                                                settings):
     group = click.Group("hub")
     add_package_commands(group)
     assert {"db", "agency", "user", "keys", "audit", "jobs", "serve", "sample"} <= set(group.commands)
     assert CliRunner().invoke(group, ["sample"]).output == "sample command ran\n"
 
-    job = wiring.jobs()["sample-job"]
+    assert wiring.jobs()["sample-job"].interval == timedelta(minutes=5)
     make.agency()
     make.agency()
-    assert wiring.load(job.target)(session, None) >= 2
+    assert registered_jobs()["sample-job"](session, JobContext(utcnow(), settings)) >= 2
 
 
 def test_a_job_name_declared_twice_is_refused(monkeypatch):

@@ -16,6 +16,9 @@ two cannot drift apart and verification does no per-row type conversion in Pytho
 Verification on PostgreSQL goes one step further: the server hashes every canonical row and checks
 every link itself, in parallel chunks, and returns only the first break; on SQLite the canonical
 rows are hashed here, in order.
+
+The chain alone cannot show an edit re-sealed by whoever can write the database, nor a cut-off
+tail: the signed checkpoints of :mod:`hub.audit.checkpoints`, kept outside the database, do.
 """
 
 from __future__ import annotations
@@ -141,8 +144,22 @@ def _unsealed_sql(postgres: bool, bounded: bool) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Sealing:
+    """What one sealing run did: how many events it sealed, and the chain's head after it."""
+
+    sealed: int
+    position: int
+    head: str
+
+
 def seal_pending(session: Session, *, now: datetime, batch_size: int = 5000) -> int:
-    """Give every unsealed event the next chain position and its hash; returns how many.
+    """Give every unsealed event the next chain position and its hash; returns how many."""
+    return seal(session, now=now, batch_size=batch_size).sealed
+
+
+def seal(session: Session, *, now: datetime, batch_size: int = 5000) -> Sealing:
+    """Give every unsealed event the next chain position and its hash (invariant 5).
 
     Events are sealed in id order among those still unsealed, so an event whose transaction
     committed after a later-numbered one is sealed by the next run, at the end of the chain.
@@ -160,7 +177,7 @@ def seal_pending(session: Session, *, now: datetime, batch_size: int = 5000) -> 
             params["after"] = last_id
         rows = session.execute(text(_unsealed_sql(postgres, last_id is not None)), params).all()
         if not rows:
-            return sealed
+            return Sealing(sealed, position, previous)
         seals = []
         for event_id, canonical_text in rows:
             position += 1
@@ -171,7 +188,7 @@ def seal_pending(session: Session, *, now: datetime, batch_size: int = 5000) -> 
         sealed += len(seals)
         last_id = rows[-1][0]
         if len(rows) < batch_size:
-            return sealed
+            return Sealing(sealed, position, previous)
 
 
 @dataclass(frozen=True)

@@ -24,5 +24,6 @@ def jobs_run(name: str, as_of: datetime | None) -> None:
     """Run one scheduled job once."""
     from hub.jobs import run_job
 
-    count = run_job(database_for(load_settings()), name, as_of=as_of)
+    settings = load_settings()
+    count = run_job(database_for(settings), settings, name, as_of=as_of)
     click.echo(f"{name}: {count} done")

@@ -22,7 +22,8 @@ def scheduler_command(standby_poll: float) -> None:
     from hub.scheduler import run_scheduler
 
     logging.getLogger("hub").setLevel(logging.INFO)
-    raise SystemExit(run_scheduler(database_for(load_settings()), standby_poll=standby_poll))
+    settings = load_settings()
+    raise SystemExit(run_scheduler(database_for(settings), settings, standby_poll=standby_poll))
 
 
 # --- serving ----------------------------------------------------------------------------------

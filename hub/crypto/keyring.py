@@ -1,4 +1,5 @@
-"""The keyring file: key-encryption keys with ids, the active id, and the blind-index key."""
+"""The keyring file: key-encryption keys with ids, the active id, the blind-index key, and the
+Ed25519 key that signs audit checkpoints (invariant 5)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 import binascii
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -13,9 +15,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
@@ -28,14 +33,61 @@ class KeyringError(Exception):
     """The keyring is missing, unreadable or inconsistent; the message says which."""
 
 
+@dataclass(frozen=True)
+class SigningKey:
+    """The Ed25519 key (RFC 8032) that signs audit checkpoints, kept as its 32-byte seed.
+
+    Its id is ``ed25519-`` and the first 16 hex digits of the SHA-256 of the raw 32-byte public
+    key, so an auditor holding only the public key can tell which key a checkpoint names.
+    """
+
+    seed: bytes
+
+    def __repr__(self) -> str:
+        return f"SigningKey(id={self.id!r})"
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate().private_bytes_raw())
+
+    @cached_property
+    def private_key(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.seed)
+
+    @cached_property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @cached_property
+    def id(self) -> str:
+        return signing_key_id(self.public_key)
+
+    def public_pem(self) -> str:
+        """The public key as PEM (SubjectPublicKeyInfo), for auditors who verify elsewhere."""
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def signing_key_id(public_key: Ed25519PublicKey) -> str:
+    """The id of a checkpoint-signing key, derived from its public key (see :class:`SigningKey`)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "ed25519-" + hashlib.sha256(raw).hexdigest()[:16]
+
+
 @dataclass
 class Keyring:
-    """KEKs by id, which one wraps new data keys, and the separate blind-index key (invariant 4)."""
+    """KEKs by id, which one wraps new data keys, and the separate blind-index key (invariant 4);
+    the checkpoint-signing key (invariant 5), None in a keyring written before checkpoints."""
 
     keks: dict[str, bytes]
     active_kek_id: str
     blind_index_key: bytes
     path: Path | None = field(default=None, compare=False)
+    signing_key: SigningKey | None = None
     _aeads: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
@@ -71,27 +123,37 @@ class Keyring:
             keks={kek_id: secrets.token_bytes(KEY_BYTES)},
             active_kek_id=kek_id,
             blind_index_key=secrets.token_bytes(KEY_BYTES),
+            signing_key=SigningKey.generate(),
         )
 
     def with_new_active_kek(self) -> Keyring:
-        """A copy with one more KEK, made active; every older KEK stays so old data keys still open."""
+        """A copy with one more KEK, made active; every older KEK stays so old data keys still open.
+
+        The checkpoint-signing key is kept (old checkpoints must still verify); a keyring written
+        before checkpoints gets one, so `hub keys rotate` is how such a keyring gains it.
+        """
         kek_id = self.new_kek_id()
         while kek_id in self.keks:
             kek_id = self.new_kek_id()
         keks = dict(self.keks)
         keks[kek_id] = secrets.token_bytes(KEY_BYTES)
-        return Keyring(keks, kek_id, self.blind_index_key, self.path)
+        return Keyring(keks, kek_id, self.blind_index_key, self.path,
+                       self.signing_key or SigningKey.generate())
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "active_kek": self.active_kek_id,
-                "keks": {k: base64.b64encode(v).decode() for k, v in self.keks.items()},
-                "blind_index_key": base64.b64encode(self.blind_index_key).decode(),
-            },
-            indent=2,
-        )
+        document: dict[str, Any] = {
+            "format": FORMAT,
+            "active_kek": self.active_kek_id,
+            "keks": {k: base64.b64encode(v).decode() for k, v in self.keks.items()},
+            "blind_index_key": base64.b64encode(self.blind_index_key).decode(),
+        }
+        if self.signing_key is not None:
+            # An optional member, so the format (and older files) stay valid without it.
+            document["checkpoint_signing_key"] = {
+                "id": self.signing_key.id,
+                "ed25519": base64.b64encode(self.signing_key.seed).decode(),
+            }
+        return json.dumps(document, indent=2)
 
     def save(self, path: Path, *, overwrite: bool = False) -> None:
         """Write atomically with mode 0600; refuse to overwrite unless asked (keys are precious).
@@ -150,7 +212,8 @@ class Keyring:
         if not isinstance(active, str) or active not in keks:
             raise KeyringError(f"keyring file {path}: active KEK {active!r} is not in the file")
         bik = _decode_key(path, "blind_index_key", raw.get("blind_index_key"))
-        return cls(keks, active, bik, path)
+        signing = _decode_signing_key(path, raw.get("checkpoint_signing_key"))
+        return cls(keks, active, bik, path, signing)
 
 
 def _decode_key(path: Path, what: str, value: Any) -> bytes:
@@ -176,6 +239,19 @@ def _decode_keks(path: Path, value: Any) -> dict[str, bytes]:
             )
         keks[kek_id] = _decode_key(path, f"KEK {kek_id!r}", encoded)
     return keks
+
+
+def _decode_signing_key(path: Path, value: Any) -> SigningKey | None:
+    if value is None:
+        return None  # written before signed checkpoints: everything else still works
+    if not isinstance(value, dict) or set(value) != {"id", "ed25519"}:
+        raise KeyringError(f"keyring file {path} is malformed: checkpoint_signing_key must be an "
+                           'object with "id" and "ed25519"')
+    key = SigningKey(_decode_key(path, "checkpoint_signing_key ed25519", value["ed25519"]))
+    if value["id"] != key.id:
+        raise KeyringError(f"keyring file {path}: checkpoint_signing_key id {value['id']!r} is not "
+                           f"the id of its key ({key.id})")
+    return key
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -16,12 +16,17 @@ def hub_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "hub.cli", *args]
 
 
-def hub_env(database_url: str) -> dict[str, str]:
+def hub_env(database_url: str, keyring: Path | None = None, **extra: str) -> dict[str, str]:
+    """An operator's environment: the database, the keyring if given, and ``extra`` HUB_ variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_DATABASE_URL"] = database_url
+    if keyring is not None:
+        env["HUB_KEYRING"] = str(keyring)
+    env.update(extra)
     return env
 
 
-def run_hub(database_url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(hub_command(*args), env=hub_env(database_url), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def run_hub(database_url: str, *args: str, keyring: Path | None = None, timeout: float = 120,
+            **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(hub_command(*args), env=hub_env(database_url, keyring, **extra),
+                          capture_output=True, text=True, timeout=timeout, check=False)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from hub.crypto.keyring import Keyring, KeyringError
 from tests.crypto.cli import assert_clean_refusal, hub_env, run_hub
@@ -84,6 +87,17 @@ MALFORMED = {
         {k: v for k, v in raw.items() if k != "blind_index_key"}),
     "kek id too long": lambda raw: json.dumps(
         {**raw, "active_kek": "k" * 65, "keks": {"k" * 65: raw["keks"][raw["active_kek"]]}}),
+    "signing key not an object": lambda raw: json.dumps({**raw, "checkpoint_signing_key": "x"}),
+    "signing key without its id": lambda raw: json.dumps(
+        {**raw, "checkpoint_signing_key": {"ed25519": raw["checkpoint_signing_key"]["ed25519"]}}),
+    "signing key not base64": lambda raw: json.dumps(
+        {**raw, "checkpoint_signing_key": {**raw["checkpoint_signing_key"], "ed25519": "***"}}),
+    "signing key too short": lambda raw: json.dumps(
+        {**raw, "checkpoint_signing_key": {**raw["checkpoint_signing_key"],
+                                           "ed25519": base64.b64encode(b"short").decode()}}),
+    "signing key id not its key's": lambda raw: json.dumps(
+        {**raw, "checkpoint_signing_key": {**raw["checkpoint_signing_key"],
+                                           "id": "ed25519-0000000000000000"}}),
 }
 
 
@@ -116,3 +130,42 @@ def test_keys_rotate_with_a_missing_or_unset_keyring_exits_non_zero(tmp_path, fr
     assert not missing.exists()
     unset = run_hub("keys", "rotate", env=hub_env(HUB_DATABASE_URL=fresh_database_url))
     assert_clean_refusal(unset, "HUB_KEYRING")
+
+
+def test_keys_init_writes_a_checkpoint_signing_key_whose_id_is_derived_from_its_public_key(tmp_path):
+    path = tmp_path / "keyring.json"
+    assert run_hub("keys", "init", str(path)).returncode == 0
+    stored = json.loads(path.read_text())["checkpoint_signing_key"]
+    key = Keyring.load(path).signing_key
+    assert key is not None
+    assert base64.b64decode(stored["ed25519"]) == key.seed
+    raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert stored["id"] == key.id == "ed25519-" + hashlib.sha256(raw).hexdigest()[:16]
+    assert stored["ed25519"] not in repr(Keyring.load(path)) + repr(key)
+
+
+def test_a_keyring_written_before_signed_checkpoints_still_loads_and_keeps_its_keys(tmp_path):
+    """The file format of the previous release: no checkpoint_signing_key member."""
+    ring = Keyring.generate()
+    ring.save(tmp_path / "new.json")
+    raw = json.loads((tmp_path / "new.json").read_text())
+    del raw["checkpoint_signing_key"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(raw, indent=2))
+    loaded = Keyring.load(old)
+    assert loaded.signing_key is None
+    assert (loaded.keks, loaded.active_kek_id, loaded.blind_index_key) == (
+        ring.keks, ring.active_kek_id, ring.blind_index_key)
+    loaded.save(old, overwrite=True)  # saving does not invent a key behind the operator's back
+    assert "checkpoint_signing_key" not in json.loads(old.read_text())
+
+
+def test_rotation_gives_an_old_keyring_a_signing_key_and_keeps_an_existing_one(tmp_path):
+    old = replace(Keyring.generate(), signing_key=None)
+    rotated = old.with_new_active_kek()
+    assert rotated.signing_key is not None
+    assert set(old.keks) < set(rotated.keks)
+    again = rotated.with_new_active_kek()
+    assert again.signing_key == rotated.signing_key
+    again.save(tmp_path / "keyring.json")
+    assert Keyring.load(tmp_path / "keyring.json").signing_key == rotated.signing_key

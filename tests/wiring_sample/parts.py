@@ -3,8 +3,6 @@ and a panel."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from flask import Blueprint
 from pydantic import BaseModel
@@ -15,6 +13,7 @@ from hub.access import Permission, requires
 from hub.agencies.models import Agency, User
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
+from hub.jobs import JobContext
 from hub.web.panels import Panel
 
 pages = Blueprint("wiring_sample", __name__)
@@ -44,7 +43,7 @@ def sample() -> None:
     click.echo("sample command ran")
 
 
-def count_agencies(session: Session, as_of: datetime) -> int:
+def count_agencies(session: Session, context: JobContext) -> int:
     return session.scalar(select(func.count()).select_from(Agency)) or 0
 
 
