@@ -4,6 +4,21 @@ Every route declares a permission with :func:`requires`; a request hook refuses 
 without one. Roles grant permissions; case-scoped permissions additionally need the caller's
 agency to be a *current* member of the case, and a non-member is told 404, never 403.
 Administrators and auditors hold no case-content permission at all.
+
+Permissions are named ``<scope>:<resource>:<action>`` (as warehouse's
+``warehouse/authnz/_permissions.py``):
+
+- *scope* says how far the permission reaches, and so what is checked besides the role:
+  ``account`` the caller's own account; ``cases`` the case register as a whole (the services
+  narrow what it returns to the caller's agency); ``case`` one case, which also needs the
+  caller's agency to be a current member of it, or its lead agency, as :data:`CASE_SCOPE`
+  says (refused with 404: existence is never disclosed); ``audit`` the audit trail.
+- *resource* is what within that scope: ``self``, ``own``, ``any``, ``content``, ``members``,
+  ``events``, ``audit``, and a domain package's own nouns (``consents``, ``disclosures``...).
+- *action* is the verb: ``read``, ``list``, ``create``, ``manage``, ``write``...
+
+``public`` alone has no parts: no sign-in at all. A new case-scoped permission is one line in
+:class:`Permission`, one in :data:`CASE_SCOPE`, and its grants in :data:`ROLE_PERMISSIONS`.
 """
 
 from __future__ import annotations
@@ -26,9 +41,27 @@ class Permission(enum.StrEnum):
     SIGNED_IN = "account:self:read"  # any signed-in person, about themselves
     CASE_LIST = "cases:own:list"
     CASE_CREATE = "cases:any:create"
-    CASE_READ = "case:content:read"  # case-scoped: current member agency only
-    CASE_MEMBERS_MANAGE = "case:members:manage"  # case-scoped: lead agency only
-    AUDIT_READ = "audit:events:read"
+    CASE_READ = "case:content:read"
+    CASE_MEMBERS_MANAGE = "case:members:manage"
+    CASE_AUDIT_READ = "case:audit:read"  # one case's trail, as a member agency's lead or IG
+    AUDIT_READ = "audit:events:read"  # the audit endpoint
+    AUDIT_ANY_CASE = "audit:cases:read"  # any case's (content-free) trail, without membership
+
+
+class CaseScope(enum.StrEnum):
+    """What a case-scoped permission needs of the caller's agency, besides the role."""
+
+    MEMBER = "member"  # a current member of the case
+    LEAD = "lead"  # a current member and the case's lead agency
+
+
+# The case-scoped permissions. visible_case and may_read_case_audit read this table; a
+# non-member is told 404, a member short of the scope 403 (it already knows the case exists).
+CASE_SCOPE: dict[Permission, CaseScope] = {
+    Permission.CASE_READ: CaseScope.MEMBER,
+    Permission.CASE_MEMBERS_MANAGE: CaseScope.LEAD,
+    Permission.CASE_AUDIT_READ: CaseScope.MEMBER,
+}
 
 
 CASE_WORK = frozenset(
@@ -44,16 +77,17 @@ CASE_WORK = frozenset(
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: CASE_WORK,
     Role.MANAGER: CASE_WORK,
-    Role.LEAD: CASE_WORK | {Permission.AUDIT_READ},
+    Role.LEAD: CASE_WORK | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ},
     Role.IG: frozenset(
-        {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ}
+        {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
+         Permission.CASE_AUDIT_READ}
     ),
     Role.ADMIN: frozenset({Permission.SIGNED_IN}),
-    Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ}),
+    Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE}),
 }
 
 # Permissions whose refusal must not reveal that the object exists.
-CASE_SCOPED = frozenset({Permission.CASE_READ, Permission.CASE_MEMBERS_MANAGE})
+CASE_SCOPED = frozenset(CASE_SCOPE)
 
 # Permissions that, in a signed-in browser session, need a sign-in at the provider within
 # `policy.recent_auth_minutes` (issue 3, point 3); bearer tokens are exempt.
@@ -127,35 +161,67 @@ _VISIBLE_CASE = (
 )
 
 
+def case_scope(permission: Permission) -> CaseScope:
+    """What the permission needs of the caller's agency on a case (:data:`CASE_SCOPE`)."""
+    try:
+        return CASE_SCOPE[permission]
+    except KeyError:
+        raise ValueError(f"{permission} is not case-scoped") from None
+
+
 def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: Permission) -> Case:
     """Fetch a case the user may act on, or raise NotFound: existence is never disclosed.
 
-    Case-scoped permissions need the role *and* current membership of the user's agency;
-    managing membership additionally needs the agency to be the case's lead agency.
+    Case-scoped permissions need the role *and* the case scope of :data:`CASE_SCOPE`: current
+    membership of the user's agency, and for ``LEAD`` its being the case's lead agency (403).
     """
-    if permission not in CASE_SCOPED:
-        raise ValueError(f"{permission} is not case-scoped")
-    if not has_permission(user, permission):
-        raise NotFound("No such case")
-    row = (
-        session.execute(_VISIBLE_CASE, {"case_id": case_id, "agency_id": user.agency_id})
-        .unique()
-        .first()
-    )
+    scope = case_scope(permission)
+    row = None
+    if has_permission(user, permission):
+        row = (
+            session.execute(_VISIBLE_CASE, {"case_id": case_id, "agency_id": user.agency_id})
+            .unique()
+            .first()
+        )
     if row is None:
+        _note_refused_case(session, case_id)
         raise NotFound("No such case")
     case, is_lead = row
-    if permission is Permission.CASE_MEMBERS_MANAGE and not (
-        is_lead and case.lead_agency_id == user.agency_id
-    ):
-        raise Forbidden("Only the lead agency can change who is a member of this case")
+    if scope is CaseScope.LEAD and not (is_lead and case.lead_agency_id == user.agency_id):
+        _note_refused_case(session, case_id)
+        raise Forbidden("Only the lead agency of this case can do this")
     return case
 
 
+# Where the policy notes the cases it refused, for the request to audit once the refusal has
+# rolled its transaction back (invariant 5: probing for case ids leaves a trace). Kept on the
+# session, not the transaction, so the rollback does not take it away.
+_REFUSED_CASES = "hub.access.refused_cases"
+
+
+def _note_refused_case(session: Session, case_id: uuid.UUID) -> None:
+    refused = session.info.setdefault(_REFUSED_CASES, [])
+    if case_id not in refused:
+        refused.append(case_id)
+
+
+def take_refused_cases(session: Session) -> list[uuid.UUID]:
+    """The case ids the policy refused in this session since last asked, in order."""
+    return list(session.info.pop(_REFUSED_CASES, []))
+
+
 def may_read_case_audit(session: Session, user: User, case_id: uuid.UUID) -> bool:
-    """Auditors read any case's (content-free) audit trail; leads and IG only their agency's cases."""
+    """Auditors read any case's (content-free) audit trail; leads and IG only the trail of a
+    case within the scope of ``case:audit:read`` (:data:`CASE_SCOPE`)."""
     if not has_permission(user, Permission.AUDIT_READ):
         return False
-    if user.has_role(Role.AUDITOR):
+    if has_permission(user, Permission.AUDIT_ANY_CASE):
         return True
-    return current_membership(session, case_id, user.agency_id) is not None
+    scope = case_scope(Permission.CASE_AUDIT_READ)
+    if not has_permission(user, Permission.CASE_AUDIT_READ):
+        return False
+    membership = current_membership(session, case_id, user.agency_id)
+    if membership is None:
+        _note_refused_case(session, case_id)
+        return False
+    return scope is CaseScope.MEMBER or membership.is_lead

@@ -5,14 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    after_this_request,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub import context, wiring
-from hub.access import CASE_SCOPED, Permission, declared_permission, has_permission
+from hub.access import CASE_SCOPED, Permission, declared_permission, has_permission, take_refused_cases
 from hub.api.problem import problem, unauthorised
 from hub.audit.services import record
 from hub.auth import init_auth
@@ -106,12 +116,28 @@ def _enforce_declared_permission() -> ResponseReturnValue | None:
             return unauthorised(credentials_sent="Authorization" in request.headers,
                                 request_id=context.request_id())
         return redirect(url_for("web.sign_in", next=request.full_path if request.args else request.path))
+    details = {"endpoint": request.endpoint, "permission": str(permission)}
     if not has_permission(user, permission):
-        context.defer_audit(action="access.denied", details={"endpoint": request.endpoint,
-                                                             "permission": str(permission)})
+        case_id = (request.view_args or {}).get("case_id") if permission in CASE_SCOPED else None
+        context.defer_audit(action="access.denied", details=details,
+                            object_type="case" if case_id else None, object_id=case_id)
         if permission in CASE_SCOPED:
             return _respond_error(404, "Not found", "Page not found")
         return _respond_error(403, "Forbidden", "Your role does not allow this")
+
+    def audit_refused_cases(response: Response) -> Response:
+        # A case the access policy refused (404: not a member, or no such case; 403: a member
+        # short of the lead scope) is audited, although the refusal rolls the request back
+        # (invariant 5): probing for case ids leaves a trace.
+        session: Session | None = g.get("db_session")
+        refused = take_refused_cases(session) if session is not None else []
+        if response.status_code in (403, 404):
+            for case_id in refused:
+                context.defer_audit(action="access.denied", details=details, object_type="case",
+                                    object_id=case_id)
+        return response
+
+    after_this_request(audit_refused_cases)
     return None
 
 

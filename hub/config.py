@@ -17,6 +17,7 @@ from hub.agencies.models import Role
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_SCOPES = ("openid", "profile", "email")
 
 
 class ConfigError(Exception):
@@ -35,6 +36,12 @@ class ProviderConfig:
     agencies: tuple[str, ...]
     role_claim: str | None = None
     role_map: dict[str, str] = field(default_factory=dict)
+    # The role when `role_claim` is set but maps to nothing (else such a sign-in is refused), and
+    # the first role of a person whose provider has no `role_claim` (else practitioner).
+    default_role: str | None = None
+    # Sent in every authorization request; providers such as Keycloak or NHS CIS2 release roles
+    # only under a scope of their own (`roles`, `nationalrbacaccess`).
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
     @property
     def client_secret(self) -> str | None:
@@ -140,6 +147,8 @@ class Settings:
     demo: bool = False
     proxy_fix: int = 0
     max_body_bytes: int = 1_000_000
+    # HUB_AUDIT_CHECKPOINTS: the signed checkpoint log, outside the database (invariant 5).
+    audit_checkpoints_path: Path | None = None
 
     def provider(self, name: str) -> ProviderConfig | None:
         return next((p for p in self.providers if p.name == name), None)
@@ -147,7 +156,9 @@ class Settings:
 
 PROVIDER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _PROVIDER_REQUIRED = ("name", "title", "issuer", "client_id", "client_secret_env", "agencies")
-_PROVIDER_KEYS = frozenset(_PROVIDER_REQUIRED) | {"role_claim", "role_map"}
+_PROVIDER_KEYS = frozenset(_PROVIDER_REQUIRED) | {"role_claim", "role_map", "default_role", "scopes"}
+# RFC 6749 §3.3: a scope token is printable ASCII without space, double quote or backslash.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,100}")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _TOP_LEVEL = frozenset({"providers", "smtp", "policy", "base_url"})
 
@@ -170,7 +181,7 @@ def _provider(raw: object, index: int) -> ProviderConfig:
     if missing:
         raise ConfigError(f"{where} is missing {', '.join(missing)}")
     _refuse_unknown(table, _PROVIDER_KEYS, where)
-    for key in ("name", "title", "issuer", "client_id", "client_secret_env", "role_claim"):
+    for key in ("name", "title", "issuer", "client_id", "client_secret_env", "role_claim", "default_role"):
         if key in table:
             _typed(table[key], str, f"{where} {key}")
             if not table[key].strip():
@@ -189,6 +200,10 @@ def _provider(raw: object, index: int) -> ProviderConfig:
         if role not in hub_roles:
             raise ConfigError(f"{where} role_map maps {claim_value!r} to {role!r}, which is not a hub role "
                               f"({', '.join(sorted(hub_roles))})")
+    default_role = table.get("default_role")
+    if default_role is not None and default_role not in hub_roles:
+        raise ConfigError(f"{where} default_role {default_role!r} is not a hub role "
+                          f"({', '.join(sorted(hub_roles))})")
     return ProviderConfig(
         name=table["name"],
         title=table["title"],
@@ -198,7 +213,27 @@ def _provider(raw: object, index: int) -> ProviderConfig:
         agencies=tuple(agencies),
         role_claim=table.get("role_claim"),
         role_map={str(k): str(v) for k, v in role_map.items()},
+        default_role=default_role,
+        scopes=_scopes(table.get("scopes", list(DEFAULT_SCOPES)), where),
     )
+
+
+def _scopes(value: object, where: str) -> tuple[str, ...]:
+    """The provider's `scopes`: a list of distinct scope tokens that includes `openid` (OpenID
+    Connect Core 1.0 §3.1.2.1: without it the request is not an OpenID Connect request)."""
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ConfigError(f"{where} scopes must be a list of strings such as "
+                          '["openid", "profile", "email"]')
+    for scope in value:
+        if not _SCOPE_TOKEN.fullmatch(scope):
+            raise ConfigError(f"{where} scopes has {scope!r}, which is not a scope (one word of "
+                              "printable characters, no spaces or quotes)")
+    repeated = sorted({s for s in value if value.count(s) > 1})
+    if repeated:
+        raise ConfigError(f"{where} scopes lists {', '.join(map(repr, repeated))} more than once")
+    if "openid" not in value:
+        raise ConfigError(f"{where} scopes must include \"openid\" (sign-in is OpenID Connect)")
+    return tuple(value)
 
 
 def _providers(raw: object) -> tuple[ProviderConfig, ...]:
@@ -245,6 +280,13 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _audit_checkpoints(env: Mapping[str, str], keyring: str | None) -> Path | None:
+    """HUB_AUDIT_CHECKPOINTS, by default ``audit-checkpoints.jsonl`` beside the keyring file."""
+    if env.get("HUB_AUDIT_CHECKPOINTS"):
+        return Path(env["HUB_AUDIT_CHECKPOINTS"])
+    return Path(keyring).with_name("audit-checkpoints.jsonl") if keyring else None
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Settings:
     """Read settings from the environment (and HUB_CONFIG); refuse to run without keys outside demo."""
     env = os.environ if environ is None else environ
@@ -264,6 +306,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
         database_url=env.get("HUB_DATABASE_URL") or f"sqlite:///{DEFAULT_INSTANCE / 'hub.db'}",
         secret_key=secret or None,
         keyring_path=Path(keyring) if keyring else None,
+        audit_checkpoints_path=_audit_checkpoints(env, keyring),
         base_url=base_url.rstrip("/"),
         providers=_providers(file_data.get("providers", [])),
         smtp=SmtpConfig.from_mapping(file_data.get("smtp", {})),

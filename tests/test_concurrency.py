@@ -38,6 +38,27 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     database.engine.dispose()
 
 
+class LockWaits:
+    """hub.db's clock, seen from the test: `sleep` is called only when a BEGIN IMMEDIATE found the
+    write lock taken and backs off, so `refused` is the event "it is waiting for the lock"."""
+
+    monotonic = staticmethod(time.monotonic)
+
+    def __init__(self) -> None:
+        self.refused = threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        self.refused.set()
+        time.sleep(seconds)  # hub.db's own back-off, unchanged
+
+
+@pytest.fixture
+def lock_waits(monkeypatch: pytest.MonkeyPatch) -> LockWaits:
+    waits = LockWaits()
+    monkeypatch.setattr(hub_db, "time", waits)
+    return waits
+
+
 def _in_thread(target) -> tuple[threading.Thread, list]:
     out: list = []
     thread = threading.Thread(target=lambda: out.append(target()), daemon=True)
@@ -60,13 +81,13 @@ def test_a_read_first_transaction_reads_while_another_holds_the_write_lock(sqlit
         writer.close()
 
 
-def test_an_ordinary_transaction_waits_for_the_write_lock_at_begin(sqlite_database):
+def test_an_ordinary_transaction_waits_for_the_write_lock_at_begin(sqlite_database, lock_waits):
     writer = sqlite_database.session()
     writer.execute(text("INSERT INTO t VALUES (1)"))
     other = sqlite_database.session()
     thread, out = _in_thread(lambda: other.execute(text("SELECT count(*) FROM t")).scalar())
-    thread.join(timeout=0.5)
-    assert thread.is_alive(), "BEGIN IMMEDIATE did not wait for the writer"
+    assert lock_waits.refused.wait(timeout=10), "BEGIN IMMEDIATE did not wait for the writer"
+    assert out == []
     writer.commit()
     thread.join(timeout=10)
     assert out == [1]
@@ -75,15 +96,15 @@ def test_an_ordinary_transaction_waits_for_the_write_lock_at_begin(sqlite_databa
         s.close()
 
 
-def test_the_first_write_of_a_read_first_transaction_waits_and_sees_newer_rows(sqlite_database):
+def test_the_first_write_of_a_read_first_transaction_waits_and_sees_newer_rows(sqlite_database, lock_waits):
     reader = sqlite_database.session(read_first=True)
     assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
     writer = sqlite_database.session()
     writer.execute(text("INSERT INTO t VALUES (1)"))  # commits after the reader's snapshot began
 
     thread, out = _in_thread(lambda: reader.execute(text("INSERT INTO t VALUES (2)")).rowcount)
-    thread.join(timeout=0.5)
-    assert thread.is_alive(), "the write did not wait for the write lock"
+    assert lock_waits.refused.wait(timeout=10), "the write did not wait for the write lock"
+    assert out == []
     writer.commit()
     thread.join(timeout=10)
     # A plain deferred transaction fails here with "database is locked" (stale snapshot).
@@ -96,7 +117,7 @@ def test_the_first_write_of_a_read_first_transaction_waits_and_sees_newer_rows(s
         s.close()
 
 
-def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_path):
+def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_path, lock_waits):
     # with_for_update on the hub's own model, as create_case takes the reference counter.
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     migrate.upgrade(url)
@@ -112,8 +133,8 @@ def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_pat
         return reader.get(CaseReferenceCounter, ("adult", 2026), with_for_update=True).last_number
 
     thread, out = _in_thread(locked_read)
-    thread.join(timeout=0.5)
-    assert thread.is_alive(), "a row-locking read did not wait for the writer"
+    assert lock_waits.refused.wait(timeout=10), "a row-locking read did not wait for the writer"
+    assert out == []
     writer.commit()
     thread.join(timeout=10)
     assert out == [5], "the locking read saw a value older than the committed one"
@@ -222,3 +243,89 @@ def test_concurrent_reads_and_writes_through_two_workers_are_all_answered_and_au
     assert actions.get("case.read") == 120
     assert actions.get("case.create") == 16
     assert len(set(refs)) == 16  # the reference counter still serialises creators
+
+
+# --- races between requests for the same row (issue 8, point 6) ---------------------------------
+
+
+@pytest.fixture
+def racing_hub(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """Four workers, each with its application built, so that requests fired together really are
+    handled together (`/healthz` answers as soon as the first worker is up)."""
+    with hub_with_a_token(fresh_database_url, tmp_path, agency="POL-RC", workers=4,
+                          partners=("NHS-RC",)) as hub:
+        for _round in range(3):
+            warmed = _all_at_once(8, lambda _n: requests.get(f"{hub.base}/api/v1/me",
+                                                            headers=hub.headers, timeout=60))
+            assert [r.status_code for r in warmed] == [200] * 8
+        yield hub.base, hub.headers
+    logged = hub.log_path.read_text()
+    assert "Traceback" not in logged, logged[-3000:]
+    assert "IntegrityError" not in logged, logged[-3000:]
+
+
+def _all_at_once(count: int, send) -> list[requests.Response]:
+    """``send(n)`` for n in range(count), from ``count`` threads released together."""
+    barrier = threading.Barrier(count)
+
+    def fire(n: int) -> requests.Response:
+        barrier.wait(timeout=60)
+        return send(n)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(fire, range(count)))
+
+
+def test_an_agency_admitted_by_many_requests_at_once_is_a_member_once_and_the_rest_hear_409(
+        racing_hub, fresh_database_url):
+    base, headers = racing_hub
+    rounds = 4
+    for n in range(rounds):
+        created = requests.post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={
+            "kind": "adult", "subject": {"name": f"Morgan Race {n}", "date_of_birth": "1975-03-04"}})
+        assert created.status_code == 201, created.text
+        case_id = created.json()["id"]
+
+        responses = _all_at_once(8, lambda _n, case_id=case_id: requests.post(
+            f"{base}/api/v1/cases/{case_id}/members", headers=headers, json={"agency": "NHS-RC"},
+            timeout=60))
+
+        assert Counter(r.status_code for r in responses) == Counter({201: 1, 409: 7}), \
+            [(r.status_code, r.text[:200]) for r in responses]
+        for refused in (r for r in responses if r.status_code == 409):
+            assert refused.headers["Content-Type"].startswith("application/problem+json")
+            assert "already a member" in refused.json()["detail"]
+    database = Database(fresh_database_url)
+    with database.transaction() as s:
+        rows = s.execute(text(
+            "SELECT m.case_id, m.removed_at FROM case_memberships m "
+            "JOIN agencies a ON a.id = m.agency_id WHERE a.code = 'NHS-RC'")).all()
+        added = s.scalar(select(func.count()).select_from(AuditEvent)
+                         .where(AuditEvent.action == "case.member.add"))
+    database.engine.dispose()
+    # Exactly one membership row per case, current, and one audited admission each.
+    assert len({case for case, _removed in rows}) == len(rows) == rounds
+    assert {removed for _case, removed in rows} == {None}
+    assert added == rounds
+
+
+def test_the_first_cases_of_a_kind_opened_at_once_get_distinct_consecutive_references(
+        racing_hub, fresh_database_url):
+    base, headers = racing_hub
+    kinds = ["adult", "child", "marac", "mappa"] * 4  # no counter row exists yet this year
+
+    responses = _all_at_once(len(kinds), lambda n: requests.post(
+        f"{base}/api/v1/cases", headers=headers, timeout=60, json={
+            "kind": kinds[n], "subject": {"name": f"Avery First {n}", "date_of_birth": "2012-01-02"}}))
+
+    assert [r.status_code for r in responses] == [201] * len(kinds), \
+        [(r.status_code, r.text[:200]) for r in responses]
+    for kind in set(kinds):
+        refs = sorted(r.json()["ref"] for r in responses if r.json()["kind"] == kind)
+        year = refs[0].split("-")[1]
+        assert refs == [f"{kind.upper()}-{year}-{n:05d}" for n in range(1, 5)]
+    database = Database(fresh_database_url)
+    with database.transaction() as s:
+        counters = dict(s.execute(select(CaseReferenceCounter.kind, CaseReferenceCounter.last_number)).all())
+    database.engine.dispose()
+    assert counters == dict.fromkeys(kinds, 4)

@@ -16,7 +16,9 @@ issuer = "https://idp.police.example"
 client_id = "hub"
 client_secret_env = "HUB_POLICE_SECRET"
 agencies = ["POL-NS"]
+scopes = ["openid", "profile", "email", "roles"]
 role_claim = "roles"
+default_role = "practitioner"
 role_map = { "safeguarding-lead" = "lead", "officer" = "practitioner" }
 
 [[providers]]
@@ -91,9 +93,13 @@ def test_the_providers_table_is_read_as_documented(tmp_path, monkeypatch):
     assert police.agencies == ("POL-NS",)
     assert police.role_claim == "roles"
     assert police.role_map == {"safeguarding-lead": "lead", "officer": "practitioner"}
+    assert police.scopes == ("openid", "profile", "email", "roles")
+    assert police.default_role == "practitioner"
     assert nhs.agencies == ("NMH-NS", "NMH-EAST")
     assert nhs.role_claim is None
     assert nhs.role_map == {}
+    assert nhs.scopes == ("openid", "profile", "email")  # the documented default
+    assert nhs.default_role is None
     assert settings.provider("nhs") is nhs
     assert settings.provider("council") is None
     # The secret itself stays in the environment, never in the file.
@@ -180,6 +186,28 @@ def test_bad_smtp_settings_are_refused_naming_the_setting(tmp_path, toml, expect
     (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nrole_map = { \"boss\" = \"overlord\" }"),
      "role_map maps 'boss' to 'overlord', which is not a hub role"),
     (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nrole_map = \"lead\""), "role_map must be a table"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\ndefault_role = \"boss\""),
+     "[[providers]] 'police' default_role 'boss' is not a hub role (admin, auditor, ig, lead, manager, "
+     "practitioner)"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\ndefault_role = [\"lead\"]"),
+     "[[providers]] 'police' default_role must be a string"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\ndefault_role = \"\""),
+     "[[providers]] 'police' default_role must not be empty"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"profile\", \"email\"]"),
+     "[[providers]] 'police' scopes must include \"openid\""),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = []"), "scopes must include \"openid\""),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = \"openid profile\""),
+     "[[providers]] 'police' scopes must be a list of strings"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"openid\", 7]"),
+     "scopes must be a list of strings"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"openid profile\"]"),
+     "scopes has 'openid profile', which is not a scope"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"openid\", \"\"]"),
+     "scopes has '', which is not a scope"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"openid\", \"roles\\n\"]"),
+     "which is not a scope"),
+    (("agencies = [\"POL-NS\"]", "agencies = [\"POL-NS\"]\nscopes = [\"openid\", \"email\", \"email\"]"),
+     "scopes lists 'email' more than once"),
 ])
 def test_bad_provider_settings_are_refused_naming_the_setting(tmp_path, change, expected):
     old, new = change

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -166,6 +167,32 @@ def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID, now: dat
     session.flush()
     record(session, actor, "user.deactivate", now=now, object_type="user", object_id=person.id,
            details={"agency": person.agency.code, "tokens_revoked": revoked, "sessions_ended": ended})
+    return person
+
+
+def set_roles(
+    session: Session, actor: Actor, user_id: uuid.UUID, roles: Sequence[str], *, now: datetime
+) -> User:
+    """Set a person's hub roles by hand (`hub user roles`, DESIGN.md §3: service accounts); audited
+    with the old and new roles. A provider with a `role_claim` sets them again at each sign-in."""
+    known = [r.value for r in Role]
+    if not roles or any(not r for r in roles):
+        raise ValidationFailed({"roles": f"Give one or more roles separated by commas: {', '.join(known)}"})
+    unknown = [r for r in roles if r not in known]
+    if unknown:
+        raise ValidationFailed({"roles": f"{', '.join(map(repr, unknown))} is not a hub role; "
+                                         f"the roles are {', '.join(known)}"})
+    person = session.get(User, user_id)
+    if person is None:
+        raise NotFound("No such user")
+    wanted = list(dict.fromkeys(roles))
+    old = list(person.roles)
+    if wanted == old:
+        return person
+    person.roles = wanted
+    session.flush()
+    record(session, actor, "user.roles_set", now=now, object_type="user", object_id=person.id,
+           details={"agency": person.agency.code, "old": old, "new": wanted})
     return person
 
 

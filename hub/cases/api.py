@@ -26,14 +26,21 @@ from hub.cases.schemas import (
 api = api_blueprint("cases", __name__)
 
 
-def summary(case: Case) -> CaseSummary:
+def summary(case: Case, flags: list[str]) -> CaseSummary:
+    """A case as the caller sees it; ``flags`` from services.case_flags (they depend on who asks)."""
     current = case.current_memberships
     return CaseSummary(
         id=case.id, ref=case.ref, kind=CaseKind(case.kind), status=case.status,
         lead_agency=AgencyRef.model_validate(case.lead_agency),
-        agencies=[m.agency.code for m in current], flags=list(case.flags),
+        agencies=[m.agency.code for m in current], flags=flags,
         created_at=case.created_at,
     )
+
+
+def flags_of(cases: list[Case]) -> dict[uuid.UUID, list[str]]:
+    user = context.user()
+    assert user is not None
+    return services.case_flags(context.db(), user, cases)
 
 
 def members(case: Case) -> list[MemberOut]:
@@ -51,7 +58,7 @@ def create_case(body: CaseCreate) -> tuple[dict, int]:
         now=context.now(),
     )
     context.db().refresh(case, ["memberships"])
-    return summary(case).model_dump(mode="json"), 201
+    return summary(case, flags_of([case])[case.id]).model_dump(mode="json"), 201
 
 
 @endpoint(api, "GET", "/cases", summary="Cases my agency is a member of",
@@ -62,8 +69,10 @@ def list_cases(query: CaseListQuery) -> dict:
     # One row more than asked tells whether another page exists without a count query.
     cases = services.list_cases(context.db(), user, limit=query.limit + 1, offset=query.offset)
     more = len(cases) > query.limit
+    page = cases[: query.limit]
+    flags = flags_of(page)
     return CaseList(
-        cases=[summary(c) for c in cases[: query.limit]], limit=query.limit, offset=query.offset,
+        cases=[summary(c, flags[c.id]) for c in page], limit=query.limit, offset=query.offset,
         next_offset=query.offset + query.limit if more else None,
     ).model_dump(mode="json")
 
@@ -75,7 +84,7 @@ def get_case(case_id: uuid.UUID) -> dict:
         context.db(), context.actor(), case_id, envelope=context.state().envelope,
         now=context.now(),
     )
-    detail = CaseDetail(**summary(case).model_dump(), subject=SubjectOut(
+    detail = CaseDetail(**summary(case, flags_of([case])[case.id]).model_dump(), subject=SubjectOut(
         name=subject.name, date_of_birth=subject.date_of_birth), members=members(case))
     return detail.model_dump(mode="json")
 

@@ -1,4 +1,4 @@
-"""Case, CaseMembership (with its history) and the per-kind reference counter."""
+"""Case, CaseMembership (with its history), the per-kind reference counter and MARAC repeat links."""
 
 from __future__ import annotations
 
@@ -110,3 +110,19 @@ class CaseReferenceCounter(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class RepeatReferralLink(Base):
+    """A MARAC referral found, by the blind index, to repeat the last referral of the same person
+    within the repeat window (SafeLives; DOMAIN.md section 4).
+
+    Kept for every repeat whoever referred it, for the MARAC coordinator; the "repeat" flag is
+    shown only to agencies that are current members of the earlier case, so it is not stored in
+    ``Case.flags`` (which every member of the new case sees). The identity stays encrypted.
+    """
+
+    __tablename__ = "case_repeat_links"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    earlier_case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)

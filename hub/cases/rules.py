@@ -1,8 +1,10 @@
-"""Pure rules about cases: references and the MARAC repeat window (no database, no Flask)."""
+"""Pure rules about cases: references, subjects and the MARAC repeat window (no database, no Flask)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+
+from hub.crypto.blind_index import normalise_name
 
 
 def case_reference(kind: str, year: int, number: int) -> str:
@@ -36,4 +38,14 @@ def valid_date_of_birth(value: date, today: date) -> str | None:
         return "Date of birth must be in the past"
     if value.year < today.year - 130:
         return "Date of birth is more than 130 years ago"
+    return None
+
+
+def subject_name_problem(name: str) -> str | None:
+    """A subject's name needs a letter or digit: the blind index of a name of punctuation only
+    would be the same for everyone born that day (invariant 4); returns the problem or None."""
+    if not name.strip():
+        return "Enter the subject's name"
+    if not normalise_name(name):
+        return "Enter the subject's name using letters, not only punctuation"
     return None

@@ -21,4 +21,8 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
         context.db(), context.actor(), case_id, envelope=context.state().envelope,
         now=context.now(),
     )
-    return render_template("cases/case.html", case=case, subject=subject)
+    user = context.user()
+    assert user is not None
+    # The flags the caller may see ("repeat" depends on who asks; case.flags never holds it).
+    flags = services.case_flags(context.db(), user, [case])[case.id]
+    return render_template("cases/case.html", case=case, subject=subject, flags=flags)

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
+from hub.cases.reindex import count_indexable, reindex_subjects
 from hub.cli.common import database_for, fail
 from hub.config import load_settings
+from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
 from hub.crypto.rotation import count_data_keys, rotate
+from hub.db import utcnow
 
 
 @click.group()
@@ -33,7 +36,8 @@ class _RewrapProgress:
 
     WIDTH = 30
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, label: str = "re-wrapping data keys") -> None:
+        self.label = label
         self.total = max(total, 1)
         self.done = 0
         self.tty = sys.stderr.isatty()
@@ -47,7 +51,7 @@ class _RewrapProgress:
     def _draw(self) -> None:
         fraction = min(self.done / self.total, 1.0)
         filled = int(fraction * self.WIDTH)
-        line = (f"re-wrapping data keys [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+        line = (f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
                 f"{fraction:4.0%} {self.done}/{self.total}")
         if self.tty:
             click.echo(f"\r{line}", nl=False, err=True)
@@ -71,10 +75,32 @@ def keys_rotate() -> None:
         fail("HUB_KEYRING is not set: point it at the keyring file made by `hub keys init`", 2)
     assert settings.keyring_path is not None
     database = database_for(settings)
-    Keyring.load(settings.keyring_path)  # fail early on a bad keyring, before anything changes
+    before = Keyring.load(settings.keyring_path)  # fail early on a bad keyring, before any change
     total = count_data_keys(database)  # and on an unreachable database
     bar = _RewrapProgress(total)
     ring, done = rotate(database, settings.keyring_path, progress=bar)
     bar.finish()
     click.echo(f"active KEK is now {ring.active_kek_id}; {done} data keys re-wrapped; "
                f"older KEKs are kept in {settings.keyring_path}")
+    if before.signing_key is None and ring.signing_key is not None:
+        click.echo(f"added the audit checkpoint-signing key {ring.signing_key.id} "
+                   "(`hub audit public-key` prints it for auditors)")
+
+
+@keys.command("reindex")
+def keys_reindex() -> None:
+    """Recompute every case's blind index from its decrypted subject (after an upgrade that
+    changes how names are normalised); idempotent, audited, safe while the hub runs."""
+    settings = load_settings()
+    if settings.keyring_path is None:
+        fail("HUB_KEYRING is not set: point it at the keyring file made by `hub keys init`", 2)
+    assert settings.keyring_path is not None
+    envelope = Envelope(Keyring.load(settings.keyring_path))
+    database = database_for(settings)
+    bar = _RewrapProgress(count_indexable(database), label="re-indexing case subjects")
+    done = reindex_subjects(database, envelope, now=utcnow(), progress=bar)
+    bar.finish()
+    click.echo(f"{done.checked} case subjects checked; {done.changed} blind indexes recomputed")
+    if done.unmatchable:
+        click.echo(f"{len(done.unmatchable)} cases have a subject name without letters and now "
+                   f"match no other case; correct their subjects: {', '.join(done.unmatchable)}")

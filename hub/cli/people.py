@@ -69,6 +69,29 @@ def user_deactivate(email: str | None, user_id: uuid.UUID | None) -> None:
         click.echo(f"user {user_id} deactivated")
 
 
+@user.command("roles")
+@click.option("--email", help="the person's e-mail address")
+@click.option("--id", "user_id", type=click.UUID, help="the person's id (when several share an address)")
+@click.option("--set", "roles", required=True, metavar="ROLE[,ROLE]",
+              help=f"the person's roles from now on, separated by commas: {', '.join(r.value for r in Role)}")
+def user_roles(email: str | None, user_id: uuid.UUID | None, roles: str) -> None:
+    """Set a person's roles, e.g. `hub user roles --email svc@agency.example --set lead,manager`.
+
+    Meant for service accounts: someone who signs in through a provider with a `role_claim` gets
+    their roles from that provider again at every sign-in.
+    """
+    if (email is None) == (user_id is None):
+        raise click.UsageError("give either --email or --id")
+    wanted = [r.strip() for r in roles.split(",")]
+    database = database_for(load_settings())
+    with database.transaction() as session:
+        if user_id is None:
+            assert email is not None
+            user_id = agency_services.find_user_by_email(session, email).id
+        person = agency_services.set_roles(session, Actor.system(), user_id, wanted, now=utcnow())
+        click.echo(f"user {person.id} has roles {','.join(person.roles)}")
+
+
 @click.group()
 def token() -> None:
     """API bearer tokens."""

@@ -1,4 +1,5 @@
-"""Sign-in attempts (state, nonce, PKCE verifier kept on the server) and seen logout tokens."""
+"""Sign-in attempts (state, nonce, PKCE verifier kept on the server, bound to a browser) and seen
+logout tokens."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class SignInAttempt(Base):
     provider: Mapped[str] = mapped_column(String(64))
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
+    # SHA-256 of the secret in the browser's binding cookie (hub.signin.binding): the callback
+    # must come from the browser that started the attempt.
+    browser_hash: Mapped[str] = mapped_column(String(64))
     # Where to go after sign-in: a local path only.
     next_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)

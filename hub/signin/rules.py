@@ -72,7 +72,8 @@ def choose_agency(configured: Sequence[str], claimed: object) -> str | None:
 
 
 def map_roles(role_claim: str | None, role_map: Mapping[str, str], claims: Mapping[str, Any]) -> list[str]:
-    """Hub roles from the provider's role claim through `role_map`; `practitioner` by default."""
+    """Hub roles the provider's role claim maps to through `role_map`, in claim order; [] when the
+    claim is missing or nothing in it maps to a hub role."""
     values: object = claims.get(role_claim) if role_claim else None
     if isinstance(values, str):
         values = [values]
@@ -83,7 +84,32 @@ def map_roles(role_claim: str | None, role_map: Mapping[str, str], claims: Mappi
             mapped = role_map.get(value) if isinstance(value, str) else None
             if mapped in known and mapped not in roles:
                 roles.append(mapped)
-    return roles or [Role.PRACTITIONER.value]
+    return roles
+
+
+def roles_at_sign_in(
+    *,
+    role_claim: str | None,
+    role_map: Mapping[str, str],
+    default_role: str | None,
+    claims: Mapping[str, Any],
+    current: Sequence[str] | None,
+) -> list[str] | None:
+    """A person's roles after this sign-in (DESIGN.md §3), or None when the sign-in must be refused.
+
+    With `role_claim`, the claim decides at every sign-in (a demotion at the provider takes effect
+    at once); when nothing maps, `default_role` if configured, else None: never a silent default.
+    Without it, a new person (`current` None) gets `default_role` or practitioner, and an existing
+    person keeps the roles the hub has (an operator may have set them).
+    """
+    if role_claim:
+        mapped = map_roles(role_claim, role_map, claims)
+        if mapped:
+            return mapped
+        return [default_role] if default_role else None
+    if current is not None:
+        return list(current)
+    return [default_role or Role.PRACTITIONER.value]
 
 
 def _number(claims: Mapping[str, Any], name: str, code: str) -> float:

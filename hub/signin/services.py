@@ -2,13 +2,15 @@
 
 A person is (issuer, subject) (invariant 3): the first sign-in creates them in the agency the
 hub's own configuration names for that provider, never one a claim names; e-mail is never used
-to match; a deactivated person is refused.
+to match; a deactivated person is refused. Roles follow the provider's role claim at every
+sign-in (DESIGN.md §3). Each attempt is bound to the browser that started it (hub.signin.binding).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +26,7 @@ from hub.audit.services import record
 from hub.config import Policy, ProviderConfig
 from hub.sessions.models import UserSession
 from hub.sessions.services import EndReason, end_session, end_sessions, start_session
-from hub.signin import rules
+from hub.signin import binding, rules
 from hub.signin.models import SeenLogoutToken, SignInAttempt
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
@@ -42,12 +44,14 @@ class SignInRefused(Exception):
 
 @dataclass(frozen=True)
 class AuthorizationRequest:
-    """The secrets of one authorization request; only the state's hash is stored."""
+    """The secrets of one authorization request; of the state and the browser secret only their
+    hashes are stored."""
 
     attempt: SignInAttempt
     state: str
     nonce: str
     code_verifier: str
+    browser_secret: str
 
 
 def hash_state(state: str) -> str:
@@ -57,21 +61,25 @@ def hash_state(state: str) -> str:
 def begin_sign_in(
     db: Session, provider: ProviderConfig, *, next_path: str | None, max_age: int | None, now: datetime
 ) -> AuthorizationRequest:
-    """Start an authorization request with a fresh `state`, `nonce` and PKCE verifier (RFC 7636)."""
+    """Start an authorization request with a fresh `state`, `nonce` and PKCE verifier (RFC 7636),
+    and a fresh secret for the browser's binding cookie (RFC 9700 §4.7)."""
     db.execute(delete(SignInAttempt).where(SignInAttempt.created_at < now - PURGE_AFTER))
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     code_verifier = secrets.token_urlsafe(64)  # 86 characters of the unreserved set
+    browser_secret = binding.new_secret()
     attempt = SignInAttempt(state_hash=hash_state(state), provider=provider.name, nonce=nonce,
-                            code_verifier=code_verifier, next_path=rules.safe_next_path(next_path),
-                            max_age=max_age, created_at=now)
+                            code_verifier=code_verifier, browser_hash=binding.hash_secret(browser_secret),
+                            next_path=rules.safe_next_path(next_path), max_age=max_age, created_at=now)
     db.add(attempt)
     db.flush()
-    return AuthorizationRequest(attempt, state, nonce, code_verifier)
+    return AuthorizationRequest(attempt, state, nonce, code_verifier, browser_secret)
 
 
-def claim_attempt(db: Session, provider: ProviderConfig, *, state: str, now: datetime) -> SignInAttempt:
+def claim_attempt(db: Session, provider: ProviderConfig, *, state: str, browser_secrets: Sequence[str],
+                  now: datetime) -> SignInAttempt:
     """The unused, unexpired attempt this `state` belongs to, marked used; it must have been started
-    for this very provider (mix-up defence, RFC 9700 §4.4)."""
+    for this very provider (mix-up defence, RFC 9700 §4.4) in this very browser, which holds one of
+    `browser_secrets` (login CSRF, RFC 9700 §4.7)."""
     if not state or len(state) > 200:
         raise SignInRefused("state_missing", "The sign-in response did not say which sign-in it answers.")
     attempt = db.scalar(select(SignInAttempt).where(SignInAttempt.state_hash == hash_state(state)))
@@ -84,6 +92,15 @@ def claim_attempt(db: Session, provider: ProviderConfig, *, state: str, now: dat
         raise SignInRefused("state_replayed", "This sign-in response has already been used.")
     if now - attempt.created_at > ATTEMPT_LIFETIME:
         raise SignInRefused("state_expired", "This sign-in took too long.")
+    # Checked before the attempt is used up (and a refusal here commits nothing): a browser that
+    # cannot show the secret (someone who saw the callback URL, or a victim lured to an attacker's)
+    # can never spend the attempt of the browser that started it, which may still finish its own
+    # sign-in. Guessing the secret is hopeless (256 bits, compared in constant time), so nothing
+    # would be gained by burning the attempt instead.
+    if not binding.holds_attempt(browser_secrets, attempt.browser_hash):
+        raise SignInRefused("browser_mismatch",
+                            "This sign-in was not started in this browser, or the browser did not keep "
+                            "the hub's sign-in cookie. Start signing in again from the hub in this browser.")
     claimed = db.execute(
         update(SignInAttempt).where(SignInAttempt.id == attempt.id, SignInAttempt.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False)
@@ -111,10 +128,12 @@ def person_for_identity(
 ) -> User:
     """The hub user for (issuer, subject) from a verified ID token, created on first sign-in.
 
-    Agency from the provider's configuration (a claim may only choose among those agencies); role
-    from `role_claim` through `role_map`, `practitioner` by default. An existing person is never
-    moved to another agency by claims. Deactivated people are refused, and so are people of an
-    agency the provider may no longer vouch for.
+    Agency from the provider's configuration (a claim may only choose among those agencies); an
+    existing person is never moved to another agency by claims. Roles from `role_claim` through
+    `role_map` at every sign-in, within that agency (a change is audited); refused when the claim
+    maps to nothing and there is no `default_role` (DESIGN.md §3, `rules.roles_at_sign_in`).
+    Deactivated people are refused, and so are people of an agency the provider may no longer
+    vouch for.
     """
     subject = str(claims["sub"])
     identity = db.scalar(select(ExternalIdentity).where(ExternalIdentity.issuer == provider.issuer,
@@ -128,6 +147,12 @@ def person_for_identity(
             # The configuration no longer lets this issuer vouch for the person's agency.
             raise SignInRefused("agency_not_vouched",
                                 f"{provider.title} may no longer sign people in to your agency's account.")
+        roles = _roles_from_provider(provider, claims, current=user.roles)
+        if set(roles) != set(user.roles):
+            # No personal data: role names and the provider's name only.
+            record(db, actor, "user.roles_changed", now=now, object_type="user", object_id=user.id,
+                   details={"old": list(user.roles), "new": roles, "provider": provider.name})
+            user.roles = roles
         identity.last_seen_at = now
         db.flush()
         return user
@@ -138,7 +163,7 @@ def person_for_identity(
     agency = db.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
         raise SignInRefused("agency_not_registered", "Your agency is not registered on the hub yet.")
-    roles = rules.map_roles(provider.role_claim, provider.role_map, claims)
+    roles = _roles_from_provider(provider, claims, current=None)
     user = User(agency_id=agency.id, email=_email_from(claims), name=_name_from(claims, provider),
                 roles=roles, active=True, created_at=now)
     user.agency = agency
@@ -154,6 +179,18 @@ def person_for_identity(
     record(db, actor, "user.provision", now=now, object_type="user", object_id=user.id,
            details={"agency": agency.code, "roles": roles, "provider": provider.name})
     return user
+
+
+def _roles_from_provider(provider: ProviderConfig, claims: dict[str, Any], *,
+                         current: list[str] | None) -> list[str]:
+    roles = rules.roles_at_sign_in(role_claim=provider.role_claim, role_map=provider.role_map,
+                                   default_role=provider.default_role, claims=claims, current=current)
+    if roles is None:
+        raise SignInRefused("role_not_mapped",
+                            f"Your account at {provider.title} does not give you a role on the hub. "
+                            f"Ask your agency's administrator to give you a hub role at {provider.title}, "
+                            "then sign in again.")
+    return roles
 
 
 def remember_logout_token(db: Session, issuer: str, jti: str, *, now: datetime) -> None:
@@ -175,15 +212,20 @@ def complete_sign_in(
     provider: ProviderConfig,
     claims: dict[str, Any],
     *,
+    previous_session: UserSession | None,
     policy: Policy,
     now: datetime,
     request_id: str | None,
 ) -> tuple[User, str]:
     """After a verified ID token: map the person, start their server-side session, audit the sign-in.
 
-    Returns the person and the new session's cookie token.
+    The browser's `previous_session` (its live hub session, if any) ends as `signed_in_again`:
+    one browser, one session, whoever signs in. Returns the person and the new cookie token.
     """
     user = person_for_identity(db, Actor(None, provider.issuer, request_id), provider, claims, now=now)
+    if previous_session is not None:
+        end_session(db, Actor(user, provider.issuer, request_id), previous_session,
+                    reason=EndReason.SIGNED_IN_AGAIN, now=now)
     user_session, token = start_session(
         db, user, issuer=provider.issuer, provider=provider.name, subject=str(claims["sub"]),
         sid=rules.optional_text(claims.get("sid")), auth_time=rules.authenticated_at(claims, now),

@@ -1,8 +1,10 @@
 """Sign-in with each agency's OpenID provider: login, callback, back-channel logout, sign-out.
 
 Authorization code flow with PKCE S256, `state` and `nonce` kept on the server (hashed state),
-RFC 9207 `iss` checked, and every ID-token check made explicitly (hub.signin.rules, .tokens).
-Every sign-in, refusal and sign-out is audited with a reason code and no personal data.
+each attempt bound to the browser that started it (hub.signin.binding), RFC 9207 `iss` checked,
+and every ID-token check made explicitly (hub.signin.rules, .tokens). Every sign-in, refusal and
+sign-out is audited with a reason code and no personal data. No network call to a provider is
+made while the request holds a database write lock.
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from urllib.parse import urlencode
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    after_this_request,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 
 from hub import context
@@ -24,19 +37,19 @@ from hub.auth import is_https
 from hub.config import ProviderConfig
 from hub.errors import NotFound
 from hub.security import csrf_exempt
+from hub.sessions.models import UserSession
 from hub.sessions.ratelimit import rate_limited
 from hub.sessions.services import (
     clear_session_cookie,
     set_session_cookie,
 )
-from hub.signin import rules, services
+from hub.signin import binding, rules, services
 from hub.signin.providers import HTTP_TIMEOUT_SECONDS, ProviderMetadata, ProviderRegistry, ProviderUnavailable
 from hub.signin.rules import TokenRejected
 from hub.signin.services import SignInRefused
 from hub.signin.tokens import VerifiedToken, verify_signed_token
 
 EXTENSION = "hub.signin"
-SCOPE = "openid profile email"
 signin = Blueprint("signin", __name__)
 
 
@@ -70,7 +83,7 @@ def _oauth_client(provider: ProviderConfig) -> OAuth2Session:
     return OAuth2Session(
         client_id=provider.client_id, client_secret=secret,
         token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name, not a secret
-        scope=SCOPE, redirect_uri=_redirect_uri(provider), code_challenge_method="S256",
+        scope=" ".join(provider.scopes), redirect_uri=_redirect_uri(provider), code_challenge_method="S256",
         default_timeout=HTTP_TIMEOUT_SECONDS,
     )
 
@@ -97,7 +110,8 @@ def _unavailable(exc: ProviderUnavailable) -> ResponseReturnValue:
 @requires(Permission.PUBLIC)
 @rate_limited("signin.login", 30, 60)
 def login(name: str) -> ResponseReturnValue:
-    """Send the browser to the provider with a fresh state, nonce and PKCE challenge."""
+    """Send the browser to the provider with a fresh state, nonce and PKCE challenge, and give it
+    the secret that binds this attempt to it."""
     provider = _provider(name)
     try:
         max_age = rules.parse_max_age(request.args.get("max_age"))
@@ -115,7 +129,12 @@ def login(name: str) -> ResponseReturnValue:
         url, _state = client.create_authorization_url(
             metadata.authorization_endpoint, state=auth_request.state,
             code_verifier=auth_request.code_verifier, **extra)
-    return redirect(url)
+    response = redirect(url)
+    secure = is_https()
+    pending = binding.pending_secrets(request.cookies.get(binding.binding_cookie_name(secure=secure)))
+    binding.set_binding_cookie(response, binding.with_secret(pending, auth_request.browser_secret),
+                               secure=secure, lifetime=services.ATTEMPT_LIFETIME)
+    return response
 
 
 def _exchange_code(provider: ProviderConfig, metadata: ProviderMetadata, code: str,
@@ -144,15 +163,28 @@ def _verify(provider: ProviderConfig, metadata: ProviderMetadata, token: object,
 @requires(Permission.PUBLIC)
 @rate_limited("signin.callback", 30, 60)
 def callback(name: str) -> ResponseReturnValue:
-    """Finish sign-in: match the state to an unused attempt of this provider, redeem the code,
-    verify the ID token, map the person, start a server-side session."""
+    """Finish sign-in: match the state to an unused attempt of this provider started in this
+    browser, redeem the code, verify the ID token, map the person, start a server-side session
+    (ending the browser's previous one)."""
     provider = _provider(name)
     now, db = context.now(), context.db()
     args = request.args
+    secure = is_https()
+    pending = binding.pending_secrets(request.cookies.get(binding.binding_cookie_name(secure=secure)))
     # The attempt is used up in a transaction of its own, committed at once: a state can be
     # presented only once even when this callback is then refused and its changes roll back.
     with context.state().database.transaction() as own:
-        attempt = services.claim_attempt(own, provider, state=args.get("state", ""), now=now)
+        attempt = services.claim_attempt(own, provider, state=args.get("state", ""),
+                                         browser_secrets=pending, now=now)
+
+    @after_this_request
+    def forget_attempt(response: Response) -> Response:
+        # Whatever happens next, this attempt is spent: its secret leaves the cookie, and the
+        # cookie goes once no other tab's attempt is pending.
+        binding.set_binding_cookie(response, binding.without_attempt(pending, attempt.browser_hash),
+                                   secure=secure, lifetime=services.ATTEMPT_LIFETIME)
+        return response
+
     metadata = registry().metadata(provider, now=now)
     try:
         rules.check_response_issuer(args.get("iss"), issuer=provider.issuer,
@@ -173,12 +205,22 @@ def callback(name: str) -> ResponseReturnValue:
                                     nonce=attempt.nonce, max_age=attempt.max_age, now=now)
     except TokenRejected as exc:
         raise SignInRefused(exc.code, f"The provider's answer could not be trusted: {exc.detail}.") from exc
+    # Only now, after the provider's network calls, is the browser's current session looked up:
+    # the lookup may write (last seen, expiry), and the request must hold no write lock while it
+    # waits on a provider.
     _user, token = services.complete_sign_in(db, provider, verified.claims,
+                                             previous_session=_browser_session(),
                                              policy=context.state().settings.policy, now=now,
                                              request_id=context.request_id())
     response = redirect(attempt.next_path or "/")
     set_session_cookie(response, token, secure=is_https())
     return response
+
+
+def _browser_session() -> UserSession | None:
+    """The live hub session of the browser's session cookie, if any (a bearer token is no browser)."""
+    context.user()  # loads the caller from the cookie, setting g.user_session
+    return cast(UserSession | None, g.get("user_session"))
 
 
 def _logout_error(status: int, error: str, description: str) -> Response:
@@ -222,8 +264,12 @@ def sign_out() -> ResponseReturnValue:
     destination = "/signed-out"
     user_session = g.get("user_session")
     if user_session is not None:
-        now = context.now()
-        services.sign_out(context.db(), context.actor(), user_session, now=now)
+        now, db = context.now(), context.db()
+        services.sign_out(db, context.actor(), user_session, now=now)
+        # Committed before the provider is asked for its metadata: a POST's transaction holds
+        # SQLite's write lock from its first statement (hub.db), and no request may wait on a
+        # network call while holding it. The hub's session has ended whatever the provider does.
+        db.commit()
         provider = registry().get(user_session.provider)
         try:
             metadata = registry().metadata(provider, now=now) if provider else None

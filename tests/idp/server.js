@@ -9,6 +9,8 @@
 // Signing in is non-interactive for tests: GET /interaction/:uid shows a one-field form and
 // POST /interaction/:uid/login with `subject=<sub>` finishes the login. Consent is implied for
 // the configured (first-party) clients. POST /test/accounts replaces or adds accounts' claims.
+// The `roles` claim is released only under the `roles` scope (as Keycloak does), so a test can
+// see which scopes the hub asked for.
 // Loopback only: this server exists for the tests and binds a 127.x.y.z address (`host`).
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -19,7 +21,7 @@ import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const accounts = new Map(Object.entries(config.accounts || {}));
-const SCOPES = ['openid', 'email', 'profile'];
+const SCOPES = ['openid', 'email', 'profile', 'roles'];
 const HOST = config.host || '127.0.0.1';
 
 function signingKeys() {
@@ -49,7 +51,8 @@ const provider = new Provider(config.issuer, {
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'roles', 'agency'],
+    profile: ['name', 'agency'],
+    roles: ['roles'],
   },
   // The hub reads the person's claims from the ID token, not from userinfo.
   conformIdTokenClaims: false,

@@ -1,14 +1,14 @@
 """Fixtures for sign-in: two real `oidc-provider` instances (two agencies, two issuers), two
 hand-rolled providers for forged tokens, and the hub itself served over real HTTP on loopback.
 
-In CI (`CI=true`) a missing Node.js or npm package fails the run; elsewhere it skips.
+A missing Node.js or npm package fails the run, unless HUB_TEST_SKIP=idp leaves these tests out
+(tests.support.components; never in CI).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -26,6 +26,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.sessions.cookies import SESSION_COOKIE
 from hub.sessions.models import UserSession
+from hub.signin.binding import BINDING_COOKIE
+from tests.support import components
 from tests.support.idp import (
     ComponentMissing,
     HandRolledProvider,
@@ -36,7 +38,6 @@ from tests.support.idp import (
     start_oidc_provider,
 )
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 HUB_HOST = "127.0.0.1"
 SECRETS = {
     "north": "north-client-secret-0123456789-abcdefghij",
@@ -63,9 +64,7 @@ SOUTH_ACCOUNTS: dict[str, dict[str, Any]] = {
 
 
 def component_missing(message: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI=true and a real component is missing: {message}")
-    pytest.skip(message)
+    components.component_missing("idp", message)
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +87,7 @@ def oidc_providers(
     hub_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, OidcProviderProcess]]:
     """Two real OpenID providers: `north` (a police force) and `south` (an NHS trust)."""
+    components.leave_out_if_opted_out("idp")
     try:
         ensure_idp_installed()
     except ComponentMissing as exc:
@@ -140,16 +140,20 @@ class LiveHub:
         return browser.get(self.url + path, allow_redirects=False)
 
 
+# The real providers release the `roles` claim only under the `roles` scope.
+WITH_ROLES = ("openid", "profile", "email", "roles")
+
+
 def provider_configs(idps: dict[str, OidcProviderProcess], forged: HandRolledProvider,
                      forged_b: HandRolledProvider, gone_issuer: str) -> tuple[ProviderConfig, ...]:
     return (
         ProviderConfig(name="north", title="Northshire Police", issuer=idps["north"].issuer, client_id="hub",
                        client_secret_env="HUB_TEST_NORTH_SECRET", agencies=("POL-N",), role_claim="roles",
-                       role_map={"safeguarding-lead": "lead", "officer": "practitioner"}),
+                       role_map={"safeguarding-lead": "lead", "officer": "practitioner"}, scopes=WITH_ROLES),
         ProviderConfig(name="south", title="Southshire NHS Trust", issuer=idps["south"].issuer,
                        client_id="hub", client_secret_env="HUB_TEST_SOUTH_SECRET",
                        agencies=("NHS-S1", "NHS-S2"), role_claim="roles",
-                       role_map={"clinician": "practitioner", "ig-officer": "ig"}),
+                       role_map={"clinician": "practitioner", "ig-officer": "ig"}, scopes=WITH_ROLES),
         ProviderConfig(name="forged", title="Forged Agency", issuer=forged.issuer, client_id="hub",
                        client_secret_env="HUB_TEST_FORGED_SECRET", agencies=("FRG-1",)),
         ProviderConfig(name="forged-b", title="Second Forged Agency", issuer=forged_b.issuer, client_id="hub",
@@ -160,9 +164,16 @@ def provider_configs(idps: dict[str, OidcProviderProcess], forged: HandRolledPro
 
 
 @pytest.fixture
+def provider_changes() -> dict[str, dict[str, Any]]:
+    """Changes to the providers' configuration, by provider name; a test parametrizes this name
+    to run the hub with, say, `{"north": {"default_role": "practitioner"}}`."""
+    return {}
+
+
+@pytest.fixture
 def hub(
     oidc_providers: dict[str, OidcProviderProcess], hub_url: str, fresh_database_url: str, keyring: Keyring,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, provider_changes: dict[str, dict[str, Any]],
 ) -> Iterator[LiveHub]:
     for name, secret in SECRETS.items():
         monkeypatch.setenv(f"HUB_TEST_{name.upper().replace('-', '_')}_SECRET", secret)
@@ -173,10 +184,11 @@ def hub(
         for code, kind in (("POL-N", "police"), ("NHS-S1", "nhs_mental_health"), ("NHS-S2", "nhs_acute"),
                            ("FRG-1", "other"), ("FRG-2", "other")):
             add_agency(session, Actor.system(), code=code, name=f"Agency {code}", kind=kind, now=utcnow())
+    providers = provider_configs(oidc_providers, forged, forged_b, f"http://127.0.0.1:{free_port()}")
     settings = Settings(
         database_url=fresh_database_url, secret_key="sign-in-test-secret-key", keyring_path=None,
         base_url=hub_url,
-        providers=provider_configs(oidc_providers, forged, forged_b, f"http://127.0.0.1:{free_port()}"),
+        providers=tuple(replace(p, **provider_changes.get(p.name, {})) for p in providers),
         policy=Policy(),
     )
     app = create_app(settings, database=database, keyring=keyring)
@@ -200,3 +212,8 @@ def browser() -> Iterator[requests.Session]:
 def session_cookie_set(response: requests.Response) -> bool:
     """Whether the hub's answer gives the browser a session cookie (a non-empty one)."""
     return any(c.name == SESSION_COOKIE and c.value for c in response.cookies)
+
+
+def binding_cookie(browser: requests.Session) -> str | None:
+    """The sign-in binding cookie the browser holds for the hub, if any."""
+    return browser.cookies.get(BINDING_COOKIE, domain=HUB_HOST)

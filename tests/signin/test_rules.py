@@ -49,15 +49,41 @@ def test_the_agency_comes_from_configuration_and_a_claim_only_chooses_among_it()
     assert rules.choose_agency(("NHS-S1", "NHS-S2"), ["NHS-S1"]) is None
 
 
-def test_roles_map_through_role_map_only_and_default_to_practitioner():
+def test_roles_map_through_role_map_only_and_nothing_mapped_is_nothing():
     role_map = {"safeguarding-lead": "lead", "officer": "practitioner", "boss": "superuser"}
     both = {"roles": ["safeguarding-lead", "officer"]}
     assert rules.map_roles("roles", role_map, both) == ["lead", "practitioner"]
     assert rules.map_roles("roles", role_map, {"roles": "safeguarding-lead"}) == ["lead"]
-    assert rules.map_roles("roles", role_map, {"roles": ["admin"]}) == ["practitioner"]  # unmapped value
-    assert rules.map_roles("roles", role_map, {"roles": ["boss"]}) == ["practitioner"]  # not a hub role
-    assert rules.map_roles(None, role_map, {"roles": ["safeguarding-lead"]}) == ["practitioner"]
-    assert rules.map_roles("roles", role_map, {"roles": 7}) == ["practitioner"]
+    assert rules.map_roles("roles", role_map, {"roles": ["admin"]}) == []  # unmapped value
+    assert rules.map_roles("roles", role_map, {"roles": ["boss"]}) == []  # not a hub role
+    assert rules.map_roles(None, role_map, {"roles": ["safeguarding-lead"]}) == []
+    assert rules.map_roles("roles", role_map, {"roles": 7}) == []
+
+
+ROLE_MAP = {"safeguarding-lead": "lead", "officer": "practitioner"}
+
+
+@pytest.mark.parametrize(
+    ("role_claim", "default_role", "claims", "current", "expected"),
+    [
+        ("roles", None, {"roles": ["officer"]}, None, ["practitioner"]),
+        ("roles", None, {"roles": ["officer"]}, ["lead"], ["practitioner"]),  # demoted at the provider
+        ("roles", None, {"roles": ["safeguarding-lead"]}, ["practitioner"], ["lead"]),
+        ("roles", None, {}, None, None),  # claim missing: refused, never a silent default
+        ("roles", None, {"roles": ["janitor"]}, ["lead"], None),  # maps to nothing: refused
+        ("roles", "practitioner", {"roles": ["janitor"]}, ["lead"], ["practitioner"]),
+        ("roles", "practitioner", {"roles": ["safeguarding-lead"]}, None, ["lead"]),
+        (None, None, {"roles": ["safeguarding-lead"]}, None, ["practitioner"]),
+        (None, "manager", {}, None, ["manager"]),
+        (None, "manager", {"roles": ["safeguarding-lead"]}, ["ig", "lead"], ["ig", "lead"]),  # hub's own
+    ],
+    ids=["first", "demoted", "promoted", "claim-missing", "unmapped", "unmapped-default",
+         "mapped-beats-default", "no-claim-first", "no-claim-default", "no-claim-keeps"],
+)
+def test_roles_at_sign_in_follow_the_claim_or_keep_the_hubs_own(role_claim, default_role, claims, current,
+                                                                 expected):
+    assert rules.roles_at_sign_in(role_claim=role_claim, role_map=ROLE_MAP, default_role=default_role,
+                                  claims=claims, current=current) == expected
 
 
 def claims(**changes):

@@ -2,7 +2,8 @@
 
 A person is (issuer, subject): the first sign-in creates them in the agency the hub's own
 configuration names for that provider, with the role mapped from the role claim; claims never
-move them; deactivated people are refused; every sign-in is audited without personal data.
+move them to another agency (their roles follow the claim within it); deactivated people are
+refused; every sign-in is audited without personal data.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def test_a_claim_naming_another_agency_neither_places_nor_moves_a_person(hub, br
     [(same, agency)] = person(hub, "north", "mover-1")
     assert same.id == user.id
     assert agency == "POL-N"
-    assert same.roles == ["practitioner"]  # claims do not raise the role of an existing person
+    assert same.roles == ["lead"]  # the role follows the provider, within the agency it vouches for
 
 
 def test_a_multi_agency_provider_refuses_a_claim_naming_an_agency_it_may_not_vouch_for(hub, browser):
@@ -177,7 +178,9 @@ def test_max_age_is_sent_to_the_provider_which_then_asks_the_person_to_sign_in_a
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) == 43
     assert sign_in(hub, browser, "north", "officer-1", max_age="0").status_code == 302
-    assert len(hub.live_sessions()) == 2
+    # One browser, one session: the fresh sign-in replaced the earlier one.
+    assert len(hub.live_sessions()) == 1
+    assert hub.count(UserSession, UserSession.end_reason == "signed_in_again") == 1
 
 
 def test_a_bad_max_age_is_a_clear_error(hub, browser):

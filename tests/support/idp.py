@@ -158,7 +158,14 @@ def sign_in_at_provider(browser: requests.Session, hub_url: str, provider: str, 
     """
     start = browser.get(f"{hub_url}/auth/{provider}/login", params=params, allow_redirects=False)
     assert start.status_code == 302, start.text[:500]
-    form_page = browser.get(location_of(start), allow_redirects=True)
+    return log_in_at_provider(browser, location_of(start), hub_url, provider, subject)
+
+
+def log_in_at_provider(browser: requests.Session, authorization_url: str, hub_url: str, provider: str,
+                       subject: str) -> requests.Response:
+    """At the provider: open the hub's authorization URL and log in as `subject`; returns the
+    provider's redirect to the hub's callback (not yet followed)."""
+    form_page = browser.get(authorization_url, allow_redirects=True)
     assert "/interaction/" in form_page.url, form_page.text[:500]
     action = re.search(r'action="([^"]+)"', form_page.text)
     assert action is not None, form_page.text[:500]

@@ -69,16 +69,20 @@ class ServedHub:
 
 @contextmanager
 def hub_with_a_token(database_url: str, tmp_path: Path, *, agency: str,
-                     workers: int = 1) -> Iterator[ServedHub]:
+                     workers: int = 1, partners: tuple[str, ...] = ()) -> Iterator[ServedHub]:
     """`hub serve` on a migrated database with one agency and a practitioner's bearer token, all
-    made with the real command line; stopped afterwards. Its log is in ``log_path``."""
+    made with the real command line; stopped afterwards. Its log is in ``log_path``.
+
+    ``partners`` are further agency codes registered (kind ``other``), for cases to admit."""
     keyring = tmp_path / "keyring.json"
     Keyring.generate().save(keyring)
     env = hub_env(database_url, keyring)
     email = f"svc@{agency.lower()}.example"
     for args in (["agency", "add", agency, "--name", f"Agency {agency}", "--kind", "police"],
                  ["user", "add", "--agency", agency, "--email", email, "--name", "Records system",
-                  "--role", "practitioner"]):
+                  "--role", "practitioner"],
+                 *[["agency", "add", code, "--name", f"Agency {code}", "--kind", "other"]
+                   for code in partners]):
         done = run_hub(*args, env=env, cwd=tmp_path)
         assert done.code == 0, done
     minted = run_hub("token", "create", "--user", email, env=env, cwd=tmp_path)
