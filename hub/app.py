@@ -23,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub import context, wiring
 from hub.access import CASE_SCOPED, Permission, declared_permission, has_permission, take_refused_cases
+from hub.actor import Actor
 from hub.api.problem import problem, unauthorised
 from hub.audit.services import record
 from hub.auth import init_auth
@@ -144,6 +145,11 @@ def _enforce_declared_permission() -> ResponseReturnValue | None:
 def _finish_unit_of_work(response: Response) -> Response:
     """Commit the request's changes on success; on any error keep nothing but deferred audits."""
     session: Session | None = g.get("db_session")
+    deferred = g.pop("deferred_audit", None)
+    # The acting user is resolved while the request session is still usable: on a public route
+    # nothing has loaded them yet, and loading them after the rollback opened a new transaction
+    # on that session (on SQLite holding the write lock the audit transaction then waited for).
+    actor = context.actor() if deferred else None
     if session is not None:
         if response.status_code < 400:
             session.commit()
@@ -153,16 +159,14 @@ def _finish_unit_of_work(response: Response) -> Response:
             # savepoint harness the audit row would go with it).
             session.expunge_all()
             session.rollback()
-    deferred = g.pop("deferred_audit", None)
-    if deferred:
-        _write_deferred_audit(deferred)
+    if deferred and actor is not None:
+        _write_deferred_audit(deferred, actor)
     response.headers["X-Request-ID"] = context.request_id()
     return response
 
 
-def _write_deferred_audit(events: list[dict[str, Any]]) -> None:
+def _write_deferred_audit(events: list[dict[str, Any]], actor: Actor) -> None:
     state = context.state()
-    actor = context.actor()
     with state.database.transaction() as session:
         for event in events:
             outcome = event.pop("outcome", "denied")

@@ -6,39 +6,51 @@ that is rolled back, every commit of the code under test becoming a savepoint re
 
 from __future__ import annotations
 
-import itertools
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import date
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hub import migrate
-from hub.actor import Actor
-from hub.agencies import services as agency_services
-from hub.agencies.models import Agency, User
 from hub.app import create_app
-from hub.cases import services as case_services
-from hub.cases.models import Case, CaseKind
 from hub.config import Policy, Settings
 from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
-from hub.db import Database, make_engine, utcnow
+from hub.db import Database, make_engine
+from tests.support.components import component_missing
+from tests.support.environment import BadTestEnvironment, check, database_kind, skipped_components
+from tests.support.factories.core import Factory
 from tests.support.postgres import PostgresCluster, start_cluster
 
-DB_KIND = os.environ.get("HUB_TEST_DB", "sqlite")
-_counter = itertools.count(1)
+__all__ = ["DB_KIND", "Factory", "rolled_back", "with_policy"]
+
+try:
+    DB_KIND = database_kind()
+except BadTestEnvironment:
+    DB_KIND = os.environ.get("HUB_TEST_DB", "")  # pytest_configure stops the run, saying why
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse, before any test runs, a HUB_TEST_DB or HUB_TEST_SKIP value the harness does not know."""
+    try:
+        check()
+    except BadTestEnvironment as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if DB_KIND == "postgresql" and "postgresql" in skipped_components():
+        raise pytest.UsageError("HUB_TEST_DB=postgresql, but HUB_TEST_SKIP leaves PostgreSQL out")
 
 
 def pytest_report_header() -> str:
-    return f"hub test database: {DB_KIND}"
+    skipped = ",".join(sorted(skipped_components())) or "none"
+    return f"hub test database: {DB_KIND}; components left out (HUB_TEST_SKIP): {skipped}"
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +61,7 @@ def pg_cluster() -> Iterator[PostgresCluster | None]:
     try:
         cluster = start_cluster()
     except (RuntimeError, OSError) as exc:
-        pytest.fail(f"PostgreSQL is required for HUB_TEST_DB=postgresql: {exc}")
+        component_missing("postgresql", f"PostgreSQL is required for HUB_TEST_DB=postgresql: {exc}")
     try:
         yield cluster
     finally:
@@ -101,15 +113,21 @@ def envelope(keyring: Keyring) -> Envelope:
 
 
 @pytest.fixture
-def database(engine: Engine, database_url: str) -> Iterator[Database]:
+def db_connection(engine: Engine) -> Iterator[Connection]:
+    """The one connection a test's sessions share, inside a transaction rolled back at the end."""
     connection = engine.connect()
     outer = connection.begin()
-    db = Database(database_url, engine=engine)
-    db.bind_to_connection(connection)
-    yield db
+    yield connection
     if outer.is_active:
         outer.rollback()
     connection.close()
+
+
+@pytest.fixture
+def database(db_connection: Connection, engine: Engine, database_url: str) -> Database:
+    db = Database(database_url, engine=engine)
+    db.bind_to_connection(db_connection)
+    return db
 
 
 @pytest.fixture
@@ -142,46 +160,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-@dataclass
-class Factory:
-    """Builds agencies, people, tokens and cases through the real services."""
-
-    session: Session
-    envelope: Envelope
-
-    def agency(self, code: str | None = None, kind: str = "police") -> Agency:
-        code = code or f"AG-{next(_counter):04d}"
-        return agency_services.add_agency(self.session, Actor.system(), code=code,
-                                          name=f"Agency {code}", kind=kind, now=utcnow())
-
-    def user(self, agency: Agency, *roles: str, name: str | None = None) -> User:
-        n = next(_counter)
-        return agency_services.add_user(
-            self.session, Actor.system(), agency_code=agency.code,
-            email=f"person{n}@{agency.code.lower()}.example", name=name or f"Person {n}",
-            roles=list(roles or ("practitioner",)), now=utcnow(),
-        )
-
-    def token(self, user: User, days: int = 30) -> str:
-        _t, secret = agency_services.create_token(self.session, Actor.system(), user=user,
-                                                  days=days, now=utcnow())
-        self.session.commit()
-        return secret
-
-    def headers(self, user: User) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(user)}"}
-
-    def case(self, creator: User, *, kind: CaseKind = CaseKind.ADULT, members: tuple[Agency, ...] = (),
-             name: str = "Alex Testperson", dob: date = date(1980, 5, 17)) -> Case:
-        case = case_services.create_case(
-            self.session, Actor(creator, "test"), kind=kind,
-            subject=case_services.Subject(name, dob), agency_codes=[a.code for a in members],
-            envelope=self.envelope, policy=Policy(), now=utcnow(),
-        )
-        self.session.commit()
-        return case
-
-
 @pytest.fixture
 def make(session: Session, envelope: Envelope) -> Factory:
     return Factory(session, envelope)
@@ -189,3 +167,21 @@ def make(session: Session, envelope: Envelope) -> Factory:
 
 def with_policy(settings: Settings, **changes: object) -> Settings:
     return replace(settings, policy=replace(settings.policy, **changes))
+
+
+@contextmanager
+def rolled_back(connection: Connection, session: Session) -> Iterator[None]:
+    """Everything written inside the block (commits included) is undone when it ends.
+
+    For property tests: each hypothesis example runs in a savepoint of its own, so no example
+    sees what an earlier one wrote, and a failure replays against the same data.
+    """
+    session.rollback()  # the test's own session must hold no savepoint across the boundary
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    finally:
+        session.rollback()
+        session.expunge_all()
+        if savepoint.is_active:
+            savepoint.rollback()

@@ -3,14 +3,19 @@
 The expected answers are written out below as a table, by hand, from DESIGN.md invariant 2; they are
 deliberately NOT computed by calling ``hub.access``. A route that exists in the application but not
 in the table fails the run, so nobody can add an endpoint without deciding who may call it.
+The roles are hub.agencies.models.Role: a new role fails the run until the table says what it gets.
+
+Every refusal must leave every table as it was (a snapshot of every row, before and after) and,
+for a signed-in caller, be audited as `access.denied`; a case-scoped refusal names the case.
+One identity provider is configured (a real one on loopback), so the /auth/* rows sign in for real.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -20,19 +25,24 @@ from sqlalchemy.orm import Session
 
 from hub.access import declared_permission
 from hub.actor import Actor
-from hub.agencies.models import Agency
+from hub.agencies.models import Agency, Role
 from hub.app import create_app
 from hub.cases import services as case_services
 from hub.cases.models import Case
-from hub.config import Policy, Settings
+from hub.config import Policy, ProviderConfig, Settings
 from hub.crypto.keyring import Keyring
 from hub.db import utcnow
 from hub.security import CSRF_HEADER
+from hub.sessions.ratelimit import RATE_LIMIT_ATTR
 from tests.conftest import Factory
 from tests.sessions.support import sign_in
+from tests.support.idp import HandRolledProvider, free_port
+from tests.support.snapshot import ATTEMPT_COUNTERS, assert_nothing_written, take_snapshot
 
-ROLES = ("practitioner", "manager", "lead", "ig", "admin", "auditor")
+ROLES = tuple(Role)
 ANONYMOUS = "anonymous"
+PROVIDER = "police"
+PROVIDER_SECRET = "matrix-client-secret-0123456789-abcdefghij"
 
 LEAD_MEMBER = "lead member"
 MEMBER = "member"
@@ -61,13 +71,15 @@ def lead_agency_only(ok: int) -> dict[str, int]:
 @dataclass(frozen=True)
 class World:
     """One case led by ``lead``; ``member`` is a member, ``removed`` was removed, ``outsider`` never
-    joined. Membership changes admit the outsider and remove the member."""
+    joined. Membership changes admit the outsider and remove the member. ``issuer`` is the
+    configured provider's."""
 
     case: Case
     lead: Agency
     member: Agency
     removed: Agency
     outsider: Agency
+    issuer: str
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -84,11 +96,19 @@ class Route:
     body: Callable[[World], dict[str, Any]] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     form: dict[str, str] | None = None
-    redirect_to: str = "/sign-in"  # where a 302 must point (anonymous visitors: always /sign-in)
+    # Where a 302 must point, by credential ("bearer", "session"; "none" for anonymous visitors,
+    # whom pages that need sign-in send to /sign-in).
+    redirect_to: Callable[[World, str], str] = lambda w, credential: "/sign-in"
+    # The audit event a refusal of a signed-in caller writes (invariant 5).
+    refusal_audit: str = "access.denied"
 
     def expected(self, role: str, relation: str) -> int:
         status = self.statuses[role]
         return status if isinstance(status, int) else status[relation]
+
+    def refused_by_membership(self, role: str, relation: str) -> bool:
+        """The caller's role may use the route, but its agency is not a current member of the case."""
+        return not isinstance(self.statuses[role], int) and self.expected(role, relation) == 404
 
 
 def everyone(status: int, anonymous: int) -> dict[str, Statuses]:
@@ -97,6 +117,10 @@ def everyone(status: int, anonymous: int) -> dict[str, Statuses]:
 
 def case_id(w: World) -> dict[str, Any]:
     return {"case_id": w.case.id}
+
+
+def signed_out(w: World, credential: str) -> str:
+    return {"session": f"{w.issuer}/logout?", "bearer": "/signed-out"}.get(credential, "/sign-in")
 
 
 NEW_CASE = {"kind": "adult", "subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
@@ -111,19 +135,26 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/static/<path:filename>"): Route(everyone(200, anonymous=200),
                                               path_values=lambda w: {"filename": "hub.css"}),
     ("GET", "/api/v1/openapi.json"): Route(everyone(200, anonymous=200)),
-    # --- sign-in (no provider is configured here, so any provider name is unknown: 404;
-    #     the flows with real providers are tested in tests/signin) ---
-    ("GET", "/auth/<name>/login"): Route(everyone(404, anonymous=404),
-                                         path_values=lambda w: {"name": "police"}),
-    ("GET", "/auth/<name>/callback"): Route(everyone(404, anonymous=404),
-                                            path_values=lambda w: {"name": "police"},
-                                            query=lambda w: {"state": "s", "code": "c"}),
-    ("POST", "/auth/<name>/backchannel-logout"): Route(everyone(404, anonymous=404),
-                                                       path_values=lambda w: {"name": "police"},
-                                                       form={"logout_token": "x.y.z"}),
+    # --- sign-in, with the provider `police` configured and answering on loopback (the whole
+    #     flows are tested in tests/signin) ---
+    # Anyone may start signing in: off to the provider's authorization endpoint.
+    ("GET", "/auth/<name>/login"): Route(everyone(302, anonymous=302),
+                                         path_values=lambda w: {"name": PROVIDER},
+                                         redirect_to=lambda w, credential: f"{w.issuer}/authorize?"),
+    # A callback whose state this browser never started is refused, and audited as such.
+    ("GET", "/auth/<name>/callback"): Route(everyone(400, anonymous=400),
+                                            path_values=lambda w: {"name": PROVIDER},
+                                            query=lambda w: {"state": "s", "code": "c"},
+                                            refusal_audit="signin.failure"),
+    # The provider's call: a token that is not a signed JWT is refused, and audited.
+    ("POST", "/auth/<name>/backchannel-logout"): Route(everyone(400, anonymous=400),
+                                                       path_values=lambda w: {"name": PROVIDER},
+                                                       form={"logout_token": "x.y.z"},
+                                                       refusal_audit="signin.backchannel_logout"),
     ("GET", "/signed-out"): Route(everyone(200, anonymous=200)),
-    # A bearer token has no browser session to end; signing out just lands on /signed-out.
-    ("POST", "/sign-out"): Route(everyone(302, anonymous=SIGN_IN_REDIRECT), redirect_to="/signed-out"),
+    # A browser session signed in through `police` is ended there too (its end-session endpoint);
+    # a bearer token has no browser session to end, so signing out just lands on /signed-out.
+    ("POST", "/sign-out"): Route(everyone(302, anonymous=SIGN_IN_REDIRECT), redirect_to=signed_out),
     # --- web pages ---
     ("GET", "/"): Route(everyone(200, anonymous=SIGN_IN_REDIRECT)),
     ("GET", "/cases/<uuid:case_id>"): Route({
@@ -226,14 +257,35 @@ def test_every_route_has_an_entry_in_the_expectation_table():
     assert not stale, f"EXPECTED lists routes the application no longer has: {stale}"
 
 
+@pytest.fixture(scope="module")
+def provider() -> Iterator[HandRolledProvider]:
+    started = HandRolledProvider("127.0.0.1", "hub", PROVIDER_SECRET).start()
+    yield started
+    started.stop()
+
+
+def provider_config(name: str, issuer: str, agency: str = "POL-MX") -> ProviderConfig:
+    return ProviderConfig(name=name, title="Northshire Police", issuer=issuer, client_id="hub",
+                          client_secret_env="HUB_TEST_MATRIX_SECRET", agencies=(agency,))
+
+
+@pytest.fixture(name="settings")
+def settings_with_a_provider(settings: Settings, provider: HandRolledProvider,
+                             monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("HUB_TEST_MATRIX_SECRET", PROVIDER_SECRET)
+    # `gone` stands for a provider that is down: nothing listens on its port.
+    gone = provider_config("gone", f"http://127.0.0.1:{free_port()}")
+    return replace(settings, providers=(provider_config(PROVIDER, provider.issuer), gone))
+
+
 @pytest.fixture
-def world(make: Factory, session: Session) -> World:
+def world(make: Factory, session: Session, provider: HandRolledProvider) -> World:
     lead, member, removed, outsider = (make.agency() for _ in range(4))
     creator = make.user(lead)
     case = make.case(creator, members=(member, removed), name=SUBJECT_NAME)
     case_services.remove_member(session, Actor(creator, "test"), case.id, removed.code, now=utcnow())
     session.commit()
-    return World(case, lead, member, removed, outsider)
+    return World(case, lead, member, removed, outsider, provider.issuer)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:
@@ -246,7 +298,7 @@ def _url(rule: str, values: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(("key", "role", "relation", "credential"), MATRIX)
-def test_access_matrix(key, role, relation, credential, client: FlaskClient, make: Factory,
+def test_access_matrix(key, role, relation, credential, app: Flask, client: FlaskClient, make: Factory,
                        world: World, session: Session):
     method, rule = key
     assert key in ROUTES, f"EXPECTED lists {method} {rule}, which the application does not have"
@@ -271,6 +323,7 @@ def test_access_matrix(key, role, relation, credential, client: FlaskClient, mak
     if route.form is not None:
         kwargs["data"] = route.form
 
+    before = take_snapshot(session)
     response = client.open(url, method=method, **kwargs)
     text = response.get_data(as_text=True)
     response.close()  # static files are streamed from an open file
@@ -280,9 +333,9 @@ def test_access_matrix(key, role, relation, credential, client: FlaskClient, mak
         f"{role} ({relation}) got {response.status_code} from {method} {url}, expected {expected}: "
         f"{text[:300]}"
     )
+    location = response.headers.get("Location", "")
     if expected == 302:
-        location = response.headers["Location"]
-        assert location.startswith("/sign-in" if role == ANONYMOUS else route.redirect_to), location
+        assert location.startswith(route.redirect_to(world, credential)), location
     if rule.startswith("/api/") and expected >= 400:
         assert response.mimetype == "application/problem+json"
         assert response.json["status"] == expected
@@ -291,10 +344,23 @@ def test_access_matrix(key, role, relation, credential, client: FlaskClient, mak
     if expected >= 400 or role in ("admin", "auditor"):
         # Refusals and the content-blind roles never see who the case is about.
         assert SUBJECT_NAME not in text
+    if expected >= 400 or (role == ANONYMOUS and location.startswith("/sign-in")):
+        view = app.view_functions[ROUTES[key]]
+        counters = ATTEMPT_COUNTERS if getattr(view, RATE_LIMIT_ATTR, None) else frozenset()
+        audited = assert_nothing_written(session, before, counters=counters)
+        if expected in (403, 404) or (expected == 400 and route.refusal_audit != "access.denied"):
+            assert route.refusal_audit in [e["action"] for e in audited], (
+                f"{role} ({relation}) was refused {method} {url} with {expected}, but no "
+                f"{route.refusal_audit} was audited: {audited}")
+        if route.refused_by_membership(role, relation):
+            assert {"object_type": "case", "object_id": str(world.case.id)} in [
+                {"object_type": e["object_type"], "object_id": e["object_id"]}
+                for e in audited if e["action"] == "access.denied"
+            ], f"a refused case-scoped request must audit access.denied naming the case: {audited}"
 
 
 def test_admin_and_auditor_dashboards_list_no_cases(client, make, world):
-    for role in ("admin", "auditor"):
+    for role in (Role.ADMIN, Role.AUDITOR):
         person = make.user(world.lead, role)
         page = client.get("/", headers=make.headers(person))
         assert page.status_code == 200
@@ -315,3 +381,19 @@ def test_a_case_that_does_not_exist_looks_exactly_like_one_you_may_not_see(clien
         return {k: v for k, v in body.items() if k != "request_id"}
 
     assert comparable(hidden.json) == comparable(absent.json)
+
+
+def test_the_table_names_a_status_for_every_role_there_is():
+    for key, route in EXPECTED.items():
+        assert set(route.statuses) == {*ROLES, ANONYMOUS}, f"{key}: roles without a status"
+
+
+def test_signing_in_through_a_provider_that_is_down_answers_503_and_writes_only_its_audit(
+        client: FlaskClient, session: Session, world: World):
+    before = take_snapshot(session)
+    response = client.get("/auth/gone/login")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    [event] = assert_nothing_written(session, before, counters=ATTEMPT_COUNTERS)
+    assert (event["action"], event["outcome"], event["reason"]) == (
+        "signin.unavailable", "failed", "discovery_unreachable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -103,15 +104,37 @@ def test_the_scheduler_keeps_running_jobs_after_one_fails(fresh_database_url, se
     database.engine.dispose()
 
 
+# `hub scheduler`, logging each try for the scheduler lock: what a test waits for to know that a
+# standby has had its chances, instead of sleeping.
+SCHEDULER_LOGGING_LOCK_TRIES = """
+import sys
+from hub import scheduler
+from hub.cli import main
+
+def logged(try_acquire):
+    def attempt(self):
+        taken = try_acquire(self)
+        print("scheduler lock try:", "taken" if taken else "refused", file=sys.stderr, flush=True)
+        return taken
+    return attempt
+
+for kind in (scheduler.FileLeadership, scheduler.PostgresLeadership):
+    kind.try_acquire = logged(kind.try_acquire)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 class HubScheduler:
     """A real `hub scheduler` process whose log is read as it is written."""
 
-    def __init__(self, database_url: str, log: Path, keyring: Path) -> None:
+    def __init__(self, database_url: str, log: Path, keyring: Path, *, log_lock_tries: bool = False) -> None:
         self.log = log
         self._file = log.open("w")
-        self.process = subprocess.Popen(hub_command("scheduler", "--standby-poll", "0.2"),
-                                        env=hub_env(database_url, keyring), stdout=subprocess.DEVNULL,
-                                        stderr=self._file)
+        args = ("scheduler", "--standby-poll", "0.2")
+        command = ([sys.executable, "-c", SCHEDULER_LOGGING_LOCK_TRIES, *args] if log_lock_tries
+                   else hub_command(*args))
+        self.process = subprocess.Popen(command, env=hub_env(database_url, keyring),
+                                        stdout=subprocess.DEVNULL, stderr=self._file)
 
     def text(self) -> str:
         return self.log.read_text()
@@ -133,11 +156,14 @@ def test_one_scheduler_is_active_the_other_waits_and_takes_over(fresh_database_u
     try:
         wait_for(lambda: "scheduler active" in first.text(), 90, "the first scheduler to start")
         wait_for(lambda: count(database, AuditSeal) == 3, 30, "the first scheduler to seal")
-        second = HubScheduler(fresh_database_url, tmp_path / "second.log", keyring)
+        second = HubScheduler(fresh_database_url, tmp_path / "second.log", keyring, log_lock_tries=True)
         wait_for(lambda: "standby" in second.text(), 90, "the second scheduler to wait")
         with database.transaction() as s:
             add_events(s, 2)
-        time.sleep(1)  # the standby must not seal anything
+        refused = second.text().count("scheduler lock try: refused")
+        wait_for(lambda: second.text().count("scheduler lock try: refused") >= refused + 3, 30,
+                 "the standby to try for the lock three more times")
+        # It was refused each time, and so sealed nothing.
         assert count(database, AuditSeal) == 3
         assert "scheduler active" not in second.text()
         assert "standby" not in first.text()

@@ -12,6 +12,11 @@ from hub.api.endpoints import REGISTRY, EndpointSpec
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _REF = "#/components/schemas/{model}"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Set on every answer by the request hooks (hub.app), errors included.
+_REQUEST_ID_HEADER = {"X-Request-ID": {
+    "description": "The request's id, quoted in logs and audit events", "required": True,
+    "schema": {"type": "string"}}}
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -90,7 +95,7 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
             "required": True,
             "content": {"application/json": {"schema": _schema_ref(spec.body, components)}},
         }
-    ok: dict[str, Any] = {"description": "Success"}
+    ok: dict[str, Any] = {"description": "Success", "headers": _REQUEST_ID_HEADER}
     if spec.response is not None:
         ok["content"] = {"application/json": {"schema": _schema_ref(spec.response, components)}}
     op["responses"][str(spec.status)] = ok
@@ -98,17 +103,29 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
     errors: dict[int, str] = {}
     if spec.permission is not Permission.PUBLIC:
         errors[401] = "Not signed in, or the token is expired, revoked or of a deactivated person"
+    # hub.security: an unsafe request made with the browser session needs the session's CSRF token.
+    csrf = spec.permission is not Permission.PUBLIC and spec.method in _UNSAFE
     if spec.permission not in (Permission.PUBLIC, Permission.SIGNED_IN):
-        errors[403] = "Your role does not allow this"
+        errors[403] = "Your role does not allow this" + (", or the CSRF token is missing" if csrf else "")
+    elif csrf:
+        errors[403] = "Sent with the browser session but without its CSRF token"
     if spec.permission is not Permission.PUBLIC or params:
         errors[404] = "Not found, or not visible to you"
     if spec.body is not None:
         errors |= {400: "Malformed JSON", 413: "Body too large", 415: "Not JSON"}
-    if spec.body is not None or spec.query is not None:
+    # A path parameter without a converter is free text that the handler itself validates.
+    free_text_in_path = any(converter == "" for converter, _ in _CONVERTER.findall(spec.rule))
+    if spec.body is not None or spec.query is not None or free_text_in_path:
         errors[422] = "Validation failed; errors per field"
     errors |= spec.extra_responses
     for status, description in sorted(errors.items()):
-        op["responses"][str(status)] = {"description": description, "content": problem}
+        headers = dict(_REQUEST_ID_HEADER)
+        if status == 401:
+            headers["WWW-Authenticate"] = {"description": "How to authenticate: Bearer, or a fresh "
+                                                          "sign-in (OpenIDConnect max_age)",
+                                           "required": True, "schema": {"type": "string"}}
+        op["responses"][str(status)] = {"description": description, "headers": headers,
+                                        "content": problem}
     if spec.permission is Permission.PUBLIC:
         op["security"] = []
     return op

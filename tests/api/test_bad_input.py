@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from hub.app import create_app
 from hub.db import utcnow
-from tests.api.helpers import row_counts
+from tests.api.helpers import assert_nothing_written, take_snapshot
 from tests.conftest import Factory
+from tests.support.snapshot import Snapshot, difference
 
 VALID_CASE = {"kind": "adult", "subject": {"name": "Casey Valid", "date_of_birth": "1980-01-02"},
               "agencies": []}
@@ -60,6 +62,11 @@ def assert_refused(response: Any, status: int, *error_keys: str) -> dict[str, An
     return body
 
 
+def assert_unchanged(session: Session, before: Snapshot) -> None:
+    """Validation refusals write nothing at all, not even an audit row."""
+    assert_nothing_written(session, before, refusal_actions=())
+
+
 FUTURE = (utcnow().date() + timedelta(days=2)).isoformat()
 
 # (description, body sent as JSON, status, field keys that must be named in `errors`)
@@ -97,11 +104,11 @@ BAD_CASE_BODIES = [
 @pytest.mark.parametrize(("body", "status", "keys"),
                          [pytest.param(b, s, k, id=d) for d, b, s, k in BAD_CASE_BODIES])
 def test_bad_case_bodies_are_refused_by_field_and_write_nothing(setting, session, body, status, keys):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.post("/api/v1/cases", headers=setting.headers,
                                    data=json.dumps(body), content_type="application/json")
     assert_refused(response, status, *keys)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_unknown_field_message_says_so(setting):
@@ -112,12 +119,12 @@ def test_unknown_field_message_says_so(setting):
 
 def test_the_valid_body_used_above_is_accepted(setting, session):
     """Guards the table above: each refusal is caused by its one change, not by a broken base."""
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.post("/api/v1/cases", headers=setting.headers, json=VALID_CASE)
     assert response.status_code == 201, response.json
-    after = row_counts(session)
-    assert after["cases"] == before["cases"] + 1
-    assert after["audit_events"] > before["audit_events"]
+    written = difference(before, take_snapshot(session))
+    assert len(written.added["cases"]) == 1
+    assert "case.create" in [e["action"] for e in written.added["audit_events"]]
 
 
 RAW_BODIES = [
@@ -141,22 +148,22 @@ RAW_BODIES = [
                          [pytest.param(r, c, s, id=d) for d, r, c, s in RAW_BODIES])
 def test_malformed_or_non_json_bodies_are_refused_and_write_nothing(setting, session, raw,
                                                                    content_type, status):
-    before = row_counts(session)
+    before = take_snapshot(session)
     headers = dict(setting.headers)
     if content_type:
         headers["Content-Type"] = content_type
     response = setting.client.post("/api/v1/cases", headers=headers, data=raw)
     assert_refused(response, status)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_body_over_the_default_limit_is_413_problem(setting, session):
-    before = row_counts(session)
+    before = take_snapshot(session)
     huge = case_with(subject={"name": "x" * 1_100_000})
     response = setting.client.post("/api/v1/cases", headers=setting.headers, json=huge)
     body = assert_refused(response, 413)
     assert "larger" in body["detail"]
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_body_over_a_configured_limit_is_413_even_when_otherwise_valid(settings, database, keyring,
@@ -165,10 +172,10 @@ def test_body_over_a_configured_limit_is_413_even_when_otherwise_valid(settings,
     client = app.test_client()
     officer = make.user(make.agency())
     headers = make.headers(officer)
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = client.post("/api/v1/cases", headers=headers, json=VALID_CASE)
     assert_refused(response, 413)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
     small = client.post("/api/v1/cases/00000000-0000-4000-8000-000000000000/members",
                         headers=headers, json={"agency": "AB"})
     assert small.status_code == 404  # under the limit, the request goes on to the access check
@@ -186,36 +193,36 @@ MEMBER_BODIES = [
 @pytest.mark.parametrize(("body", "status", "keys"),
                          [pytest.param(b, s, k, id=d) for d, b, s, k in MEMBER_BODIES])
 def test_bad_member_bodies_are_refused_and_write_nothing(setting, session, body, status, keys):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.post(f"/api/v1/cases/{setting.case_id}/members",
                                    headers=setting.headers, json=body)
     assert_refused(response, status, *keys)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_adding_a_current_member_again_is_a_conflict_and_writes_nothing(setting, session):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.post(f"/api/v1/cases/{setting.case_id}/members",
                                    headers=setting.headers, json={"agency": setting.member_code})
     assert_refused(response, 409)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 @pytest.mark.parametrize("code", ["NOPE-XX", "AB%00C", "x" * 3000, "%F0%9F%92%A5", "ab cd"])
 def test_removing_an_unknown_agency_is_refused_and_writes_nothing(setting, session, code):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.delete(f"/api/v1/cases/{setting.case_id}/members/{code}",
                                      headers=setting.headers)
     assert_refused(response, 422, "agency")
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_removing_an_agency_that_is_not_a_member_is_refused(setting, session):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.delete(f"/api/v1/cases/{setting.case_id}/members/{setting.outsider_code}",
                                      headers=setting.headers)
     assert_refused(response, 422, "agency")
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 @pytest.mark.parametrize(("method", "path"), [
@@ -228,11 +235,11 @@ def test_removing_an_agency_that_is_not_a_member_is_refused(setting, session):
     ("GET", "/api/v1/no-such-thing"),
 ])
 def test_bad_ids_in_paths_are_404_problems(setting, session, method, path):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.open(path, method=method, headers=setting.headers,
                                    json={"agency": setting.outsider_code})
     assert_refused(response, 404)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 @pytest.mark.parametrize(("path", "query", "keys"), [
@@ -251,10 +258,10 @@ def test_bad_ids_in_paths_are_404_problems(setting, session, method, path):
 def test_bad_query_parameters_are_422_by_name(client, make, session, path, query, keys):
     lead = make.user(make.agency(), "lead")
     headers = make.headers(lead)
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = client.get(f"{path}?{query}", headers=headers)
     assert_refused(response, 422, *keys)
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [
@@ -266,12 +273,12 @@ def test_bad_query_parameters_are_422_by_name(client, make, session, path, query
     ("DELETE", "/api/v1/openapi.json", {"GET"}),
 ])
 def test_wrong_methods_are_405_problems_with_allow(setting, session, method, path, allowed):
-    before = row_counts(session)
+    before = take_snapshot(session)
     response = setting.client.open(path.format(case=setting.case_id), method=method,
                                    headers=setting.headers, json=VALID_CASE)
     assert_refused(response, 405)
     assert allowed <= set(response.headers["Allow"].replace(" ", "").split(","))
-    assert row_counts(session) == before
+    assert_unchanged(session, before)
 
 
 def test_valid_date_of_birth_today_is_accepted_but_tomorrow_is_not(setting):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 
 from hub.actor import Actor
 from hub.audit.chain import SEAL_LOCK_KEY, seal_pending, verify_chain
@@ -33,6 +34,17 @@ def _event_id(session, request_id: str) -> int:
 def _seal(database: Database) -> int:
     with database.transaction() as s:
         return seal_pending(s, now=NOW)
+
+
+def _wait_until_a_session_waits_for_the_chain_lock(watch: Connection, timeout: float = 30) -> None:
+    """Polls pg_locks until some session has asked for the sealers' lock and not been granted it."""
+    deadline = time.monotonic() + timeout
+    while not watch.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = :k"),
+            {"k": SEAL_LOCK_KEY & 0xFFFFFFFF}).scalar():
+        assert time.monotonic() < deadline, "the second sealer never waited for the chain lock"
+        watch.rollback()  # a fresh snapshot of pg_locks each time
+        time.sleep(0.01)
 
 
 def test_an_event_committed_after_a_higher_numbered_one_is_still_sealed(databases):
@@ -89,8 +101,8 @@ def test_a_request_writing_events_never_waits_for_a_sealer_holding_the_lock(data
     second: list[int] = []
     waiting = threading.Thread(target=lambda: second.append(_seal(observer)))
     waiting.start()
-    waiting.join(timeout=1.5)
-    assert waiting.is_alive()
+    with observer.engine.connect() as watch:
+        _wait_until_a_session_waits_for_the_chain_lock(watch)
     assert second == []
     sealing.commit()
     sealing.close()

@@ -10,16 +10,27 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.conftest import DB_KIND
-from tests.e2e.harness import AXE_PATH, CHROMIUM_ARGS, AuditedPage, chromium_path, require
+from tests.e2e.harness import AXE_PATH, CHROMIUM_ARGS, AuditedPage, chromium_path
 from tests.e2e.live import DemoProcess
+from tests.support.components import require
+from tests.support.environment import COMPONENTS, skipped_components
 from tests.support.postgres import PostgresCluster
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    require(AXE_PATH.exists(), f"axe-core is not installed ({AXE_PATH.name} missing): run `npm ci` at the "
-            "repository root")
+    require("browser", AXE_PATH.exists(),
+            f"axe-core is not installed ({AXE_PATH.name} missing): run `npm ci` at the repository root")
     return AXE_PATH.read_text(encoding="utf-8")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """HUB_TEST_SKIP=browser leaves the browser journeys out before any server is started for them."""
+    if "browser" in skipped_components():
+        for item in items:
+            if item.get_closest_marker("e2e"):
+                item.add_marker(pytest.mark.skip(reason=f"{COMPONENTS['browser']}: left out by "
+                                                        "HUB_TEST_SKIP=browser"))
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +42,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
-    require(executable, "Chromium is needed for the browser tests: apt-get install chromium")
+    require("browser", executable, "Chromium is needed for the browser tests: apt-get install chromium")
     launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     yield launched
     launched.close()

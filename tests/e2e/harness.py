@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import ConsoleMessage, Frame, Page, Response
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,19 +21,6 @@ AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BLOCKING_IMPACTS = ("serious", "critical")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def require(found: object, message: str) -> None:
-    """A missing real component fails the run in CI and skips (with the reason) elsewhere."""
-    if found:
-        return
-    if in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def chromium_path() -> str | None:
