@@ -46,6 +46,18 @@ class Permission(enum.StrEnum):
     CASE_AUDIT_READ = "case:audit:read"  # one case's trail, as a member agency's lead or IG
     AUDIT_READ = "audit:events:read"  # the audit endpoint
     AUDIT_ANY_CASE = "audit:cases:read"  # any case's (content-free) trail, without membership
+    # consent (DOMAIN.md §6): a case's consent records and disclosure decisions
+    CONSENT_READ = "case:consents:read"
+    CONSENT_RECORD = "case:consents:create"
+    DISCLOSURE_READ = "case:disclosures:read"
+    DISCLOSURE_RECORD = "case:disclosures:create"
+    # The deciding agency's IG reviews its decisions made without consent.
+    DISCLOSURE_REVIEW = "agency:disclosures:review"
+    # Figures only, no personal data: the disclosure report.
+    DISCLOSURE_REPORT = "reports:disclosures:read"
+    # The information-sharing agreements register: everyone reads, administrators write.
+    AGREEMENT_READ = "agreements:any:read"
+    AGREEMENT_MANAGE = "agreements:any:manage"
 
 
 class CaseScope(enum.StrEnum):
@@ -61,6 +73,10 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.CASE_READ: CaseScope.MEMBER,
     Permission.CASE_MEMBERS_MANAGE: CaseScope.LEAD,
     Permission.CASE_AUDIT_READ: CaseScope.MEMBER,
+    Permission.CONSENT_READ: CaseScope.MEMBER,
+    Permission.CONSENT_RECORD: CaseScope.MEMBER,
+    Permission.DISCLOSURE_READ: CaseScope.MEMBER,
+    Permission.DISCLOSURE_RECORD: CaseScope.MEMBER,
 }
 
 
@@ -71,19 +87,27 @@ CASE_WORK = frozenset(
         Permission.CASE_CREATE,
         Permission.CASE_READ,
         Permission.CASE_MEMBERS_MANAGE,
+        Permission.CONSENT_READ,
+        Permission.CONSENT_RECORD,
+        Permission.DISCLOSURE_READ,
+        Permission.DISCLOSURE_RECORD,
+        Permission.AGREEMENT_READ,
     }
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: CASE_WORK,
-    Role.MANAGER: CASE_WORK,
-    Role.LEAD: CASE_WORK | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ},
+    Role.MANAGER: CASE_WORK | {Permission.DISCLOSURE_REPORT},
+    Role.LEAD: CASE_WORK | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ,
+                            Permission.DISCLOSURE_REPORT},
     Role.IG: frozenset(
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
-         Permission.CASE_AUDIT_READ}
+         Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,
+         Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ}
     ),
-    Role.ADMIN: frozenset({Permission.SIGNED_IN}),
-    Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE}),
+    Role.ADMIN: frozenset({Permission.SIGNED_IN, Permission.AGREEMENT_READ, Permission.AGREEMENT_MANAGE}),
+    Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE,
+                             Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ}),
 }
 
 # Permissions whose refusal must not reveal that the object exists.

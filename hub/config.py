@@ -83,6 +83,10 @@ class Policy:
     recent_auth_minutes: int = 15
     marac_repeat_months: int = 12
     escalation_grace_working_days: int = 2
+    # Membership is sharing: a lead agency's decision admits an agency for this many days.
+    membership_decision_days: int = 30
+    # The guided disclosure form's encrypted drafts are discarded this long after their last change.
+    disclosure_draft_hours: int = 24
 
     @classmethod
     def from_mapping(cls, data: object) -> Policy:

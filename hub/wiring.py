@@ -39,7 +39,10 @@ class Package:
     ``models``: modules whose import defines tables; ``blueprints``: Flask blueprints;
     ``setup``: callables ``(app) -> None`` run by the app factory after the blueprints;
     ``commands``: click commands or groups under ``hub``; ``jobs``: scheduled jobs;
-    ``panels``: dashboard panels, callables ``(db, user) -> Panel | None``.
+    ``panels``: dashboard panels, callables ``(db, user) -> Panel | None``;
+    ``admission``: checks run before an agency joins a case, callables
+    ``(db, case, agency, *, policy, now) -> hub.cases.admission.Admission`` that raise
+    ``hub.errors.Conflict`` to refuse (membership is sharing: the consent package's gate).
     """
 
     name: str
@@ -49,6 +52,7 @@ class Package:
     commands: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = ()
     panels: tuple[str, ...] = ()
+    admission: tuple[str, ...] = ()
 
 
 def load(reference: str) -> Any:

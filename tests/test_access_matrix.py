@@ -36,6 +36,7 @@ from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
 from tests.conftest import Factory
 from tests.sessions.support import sign_in
+from tests.support.factories.consent import ConsentFactory
 from tests.support.idp import HandRolledProvider, free_port
 from tests.support.snapshot import ATTEMPT_COUNTERS, assert_nothing_written, take_snapshot
 
@@ -80,6 +81,11 @@ class World:
     removed: Agency
     outsider: Agency
     issuer: str
+    # The lead agency's consent record and its decision to share with the outsider (made without
+    # consent, so it awaits the lead agency's IG review), and the agreement among the members.
+    consent_id: uuid.UUID
+    decision_id: uuid.UUID
+    agreement_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -192,6 +198,9 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": 403, "manager": 403, "lead": members_see(200), "ig": members_see(200),
         "admin": 403, "auditor": 200, ANONYMOUS: 401,
     }, query=lambda w: {"case": str(w.case.id)}),
+    # --- consent: API (consent/api.py) ---
+    # --- consent: case pages (consent/views.py) ---
+    # --- consent: register, IG queue and report pages (consent/admin_views.py) ---
 }
 
 
@@ -282,10 +291,15 @@ def settings_with_a_provider(settings: Settings, provider: HandRolledProvider,
 def world(make: Factory, session: Session, provider: HandRolledProvider) -> World:
     lead, member, removed, outsider = (make.agency() for _ in range(4))
     creator = make.user(lead)
+    consent = ConsentFactory(make)
+    agreement = consent.agreement(lead, member, removed)
     case = make.case(creator, members=(member, removed), name=SUBJECT_NAME)
     case_services.remove_member(session, Actor(creator, "test"), case.id, removed.code, now=utcnow())
     session.commit()
-    return World(case, lead, member, removed, outsider, provider.issuer)
+    record = consent.consent(creator, case)
+    decision = consent.decision(creator, case, recipients=(outsider.code,))
+    return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
+                 agreement.id)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:

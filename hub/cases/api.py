@@ -48,7 +48,9 @@ def members(case: Case) -> list[MemberOut]:
 
 
 @endpoint(api, "POST", "/cases", summary="Open a case", permission=Permission.CASE_CREATE,
-          body=CaseCreate, response=CaseSummary, status=201)
+          body=CaseCreate, response=CaseSummary, status=201,
+          extra_responses={409: "A partner agency has no information-sharing agreement with the "
+                                "creator's agency covering this kind of case"})
 def create_case(body: CaseCreate) -> tuple[dict, int]:
     state = context.state()
     case = services.create_case(
@@ -91,10 +93,13 @@ def get_case(case_id: uuid.UUID) -> dict:
 
 @endpoint(api, "POST", "/cases/<uuid:case_id>/members", summary="Admit an agency to a case",
           permission=Permission.CASE_MEMBERS_MANAGE, body=MemberAdd, response=MemberList,
-          status=201, extra_responses={403: "Not the lead agency", 409: "Already a member"})
+          status=201, extra_responses={
+              403: "Not the lead agency",
+              409: "Already a member, or no disclosure decision or sharing agreement admits the agency"})
 def add_member(case_id: uuid.UUID, body: MemberAdd) -> tuple[dict, int]:
     session = context.db()
-    services.add_member(session, context.actor(), case_id, body.agency, now=context.now())
+    services.add_member(session, context.actor(), case_id, body.agency,
+                       policy=context.state().settings.policy, now=context.now())
     case = session.get(Case, case_id)
     assert case is not None
     session.refresh(case, ["memberships"])

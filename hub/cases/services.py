@@ -18,7 +18,7 @@ from hub.actor import Actor
 from hub.agencies.models import Agency, User
 from hub.agencies.services import AGENCY_CODE
 from hub.audit.services import record
-from hub.cases import rules
+from hub.cases import admission, rules
 from hub.cases.models import (
     Case,
     CaseFlag,
@@ -167,16 +167,23 @@ def create_case(
     session.add(case)
     session.flush()
     members = [actor.user.agency] + [a for c, a in agencies.items() if c != actor.user.agency.code]
+    # Every partner named at the start joins as any later member does: on a lawful ground that
+    # the admission checks find (membership is sharing), or the whole case is refused.
+    grounds = {agency.id: admission.admit(session, case, agency, policy=policy, now=now)
+               for agency in members[1:]}
+    admitted: dict[str, Any] = {}
     for agency in members:
-        session.add(
-            CaseMembership(
-                case_id=case.id,
-                agency_id=agency.id,
-                is_lead=agency.id == actor.user.agency_id,
-                added_at=now,
-                added_by_id=actor.user.id,
-            )
+        membership = CaseMembership(
+            case_id=case.id,
+            agency_id=agency.id,
+            is_lead=agency.id == actor.user.agency_id,
+            added_at=now,
+            added_by_id=actor.user.id,
         )
+        session.add(membership)
+        if agency.id in grounds:
+            session.flush()
+            admitted[agency.code] = admission.record_grounds(session, grounds[agency.id], membership.id)
     if earlier is not None:
         session.add(RepeatReferralLink(case_id=case.id, earlier_case_id=earlier, found_at=now))
     # The audit trail of the new case is read by its members' leads: it says what the caller
@@ -184,7 +191,8 @@ def create_case(
     record(
         session, actor, "case.create", now=now, object_type="case", object_id=case.id,
         case_id=case.id, details={"kind": str(kind), "ref": case.ref, "flags": flags,
-                                  "agencies": [a.code for a in members]},
+                                  "agencies": [a.code for a in members],
+                                  **({"grounds": admitted} if any(admitted.values()) else {})},
     )
     session.flush()
     return case
@@ -301,19 +309,25 @@ def open_case(
 
 
 def add_member(
-    session: Session, actor: Actor, case_id: uuid.UUID, agency_code: str, *, now: datetime
+    session: Session, actor: Actor, case_id: uuid.UUID, agency_code: str, *, policy: Policy,
+    now: datetime,
 ) -> CaseMembership:
-    """Admit an agency to a case (lead agency only); history is kept, never overwritten."""
+    """Admit an agency to a case (lead agency only) on the ground the admission checks find
+    (membership is sharing; 409 without one); history is kept, never overwritten."""
     assert actor.user is not None
     case = visible_case(session, actor.user, case_id, Permission.CASE_MEMBERS_MANAGE)
     agency = _agencies_by_code(session, [agency_code], "agency")[agency_code]
+    if current_membership(session, case.id, agency.id) is not None:
+        raise Conflict(f"{agency.code} is already a member of this case")
+    grounds = admission.admit(session, case, agency, policy=policy, now=now)
     membership_id = session.execute(_NEW_MEMBERSHIP[_dialect(session)], {
         "case_id": case.id, "agency_id": agency.id, "added_at": now, "added_by_id": actor.user.id,
     }).scalar()
     if membership_id is None:
         raise Conflict(f"{agency.code} is already a member of this case")
+    ground = admission.record_grounds(session, grounds, membership_id)
     record(session, actor, "case.member.add", now=now, object_type="case", object_id=case.id,
-           case_id=case.id, details={"agency": agency.code})
+           case_id=case.id, details={"agency": agency.code, **ground})
     session.flush()
     membership = session.get(CaseMembership, membership_id)
     assert membership is not None

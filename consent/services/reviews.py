@@ -1,0 +1,137 @@
+"""The IG review queue: decisions to share made without consent, reviewed by the deciding
+agency's ``ig`` role holders, who endorse them or raise concerns (every review audited)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consent.models import DisclosureDecision, DisclosureReview
+from consent.services.common import blank_to_none, seal, texts_binding, unseal
+from consent.services.decisions import Decision, open_decision
+from hub.access import Permission, check
+from hub.actor import Actor
+from hub.agencies.models import User
+from hub.audit.services import record
+from hub.cases.models import Case
+from hub.crypto.envelope import Envelope
+from hub.errors import Conflict, NotFound, ValidationFailed
+
+TABLE = "disclosure_reviews"
+
+
+class ReviewOutcome(enum.StrEnum):
+    ENDORSED = "endorsed"
+    CONCERNS_RAISED = "concerns_raised"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One decision awaiting review: what the reviewer needs to judge it."""
+
+    decision: Decision
+    case_ref: str
+
+
+_AWAITING = (
+    select(DisclosureDecision, Case.ref)
+    .join(Case, Case.id == DisclosureDecision.case_id)
+    .outerjoin(DisclosureReview, DisclosureReview.decision_id == DisclosureDecision.id)
+    .where(DisclosureDecision.needs_review.is_(True), DisclosureReview.id.is_(None))
+)
+
+
+def review_queue(db: Session, actor: Actor, *, envelope: Envelope, now: datetime,
+                 limit: int = 50, offset: int = 0) -> list[QueueItem]:
+    """The caller's agency's decisions made without consent that no one has reviewed, oldest
+    first (the read of their rationale is audited)."""
+    assert actor.user is not None
+    check(actor.user, Permission.DISCLOSURE_REVIEW)
+    rows = db.execute(_AWAITING.where(DisclosureDecision.agency_id == actor.user.agency_id)
+                      .order_by(DisclosureDecision.decided_at, DisclosureDecision.id)
+                      .limit(limit).offset(offset)).all()
+    record(db, actor, "disclosure.review_queue.read", now=now, details={"count": len(rows)})
+    return [QueueItem(Decision(row, open_decision(db, envelope, row)), ref) for row, ref in rows]
+
+
+def queue_length(db: Session, user: User) -> int:
+    """How many decisions await the user's agency's IG (for the dashboard; no content)."""
+    return db.scalar(select(func.count()).select_from(
+        _AWAITING.where(DisclosureDecision.agency_id == user.agency_id).subquery())) or 0
+
+
+def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcome: ReviewOutcome,
+                    comment: str | None, envelope: Envelope, now: datetime) -> DisclosureReview:
+    """Record the IG review of one of the agency's decisions made without consent. Another
+    agency's decision, or one that needs no review, is 404; a second review 409."""
+    assert actor.user is not None
+    check(actor.user, Permission.DISCLOSURE_REVIEW)
+    decision = db.get(DisclosureDecision, decision_id)
+    if decision is None or decision.agency_id != actor.user.agency_id or not decision.needs_review:
+        raise NotFound("No such decision awaiting your agency's review")
+    text = blank_to_none(comment)
+    if text is None:
+        raise ValidationFailed({"comment": "Say why you endorse the decision or what concerns you"})
+    if len(text) > 10_000:
+        raise ValidationFailed({"comment": "Keep the comment to 10,000 characters or fewer"})
+    review = DisclosureReview(id=uuid.uuid4(), decision_id=decision.id, case_id=decision.case_id,
+                              reviewer_id=actor.user.id, outcome=outcome, reviewed_at=now)
+    review.comment_ciphertext = seal(
+        db, envelope, texts_binding(TABLE, review.id, decision.case_id, column="comment"),
+        {"comment": text}, case_id=decision.case_id, now=now)
+    db.add(review)
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise Conflict("This decision has already been reviewed") from None
+    record(db, actor, "disclosure.review", now=now, object_type="disclosure", object_id=decision.id,
+           case_id=decision.case_id, details={"outcome": str(outcome)})
+    return review
+
+
+def review_comment(db: Session, envelope: Envelope, review: DisclosureReview) -> str:
+    values = unseal(db, envelope, texts_binding(TABLE, review.id, review.case_id, column="comment"),
+                    review.comment_ciphertext)
+    return str(values["comment"])
+
+
+@dataclass(frozen=True)
+class RaisedConcern:
+    review_id: uuid.UUID
+    decision_id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    reviewed_at: datetime
+
+
+def concerns_for(db: Session, user: User, *, limit: int = 20) -> list[RaisedConcern]:
+    """Concerns an IG review raised about the user's own decisions, not yet opened by them
+    (a dashboard item; e-mail joins it once the outbox exists). No content: a reference."""
+    rows = db.execute(
+        select(DisclosureReview.id, DisclosureDecision.id, Case.id, Case.ref, DisclosureReview.reviewed_at)
+        .join(DisclosureDecision, DisclosureDecision.id == DisclosureReview.decision_id)
+        .join(Case, Case.id == DisclosureDecision.case_id)
+        .where(DisclosureDecision.decided_by_id == user.id,
+               DisclosureReview.outcome == ReviewOutcome.CONCERNS_RAISED,
+               DisclosureReview.seen_at.is_(None))
+        .order_by(DisclosureReview.reviewed_at.desc()).limit(limit)
+    ).all()
+    return [RaisedConcern(*row) for row in rows]
+
+
+def mark_concern_seen(db: Session, user: User, decision_id: uuid.UUID, *, now: datetime) -> None:
+    """The decision-maker has opened the decision: its concern leaves their dashboard."""
+    review = db.scalar(select(DisclosureReview).join(
+        DisclosureDecision, DisclosureDecision.id == DisclosureReview.decision_id,
+    ).where(DisclosureReview.decision_id == decision_id, DisclosureDecision.decided_by_id == user.id,
+            DisclosureReview.seen_at.is_(None)))
+    if review is not None:
+        review.seen_at = now
+        db.flush()
