@@ -41,7 +41,7 @@ end
 
 function request()
   i = i + 1
-  return wrk.format("GET", paths[(i %% n) + 1], headers)
+  return wrk.format("%(method)s", paths[(i %% n) + 1], headers, %(body)s)
 end
 
 function done(summary, latency, requests)
@@ -74,15 +74,23 @@ class LoadResult:
         return asdict(self)
 
 
-def lua_script(path: Path, paths: Sequence[str], headers: dict[str, str]) -> Path:
+def lua_script(path: Path, paths: Sequence[str], headers: dict[str, str], *, method: str = "GET",
+               body: str | None = None) -> Path:
+    """A wrk script sending ``method`` to each path in turn, with the same headers and body."""
     def quote(value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9_./:= -]*", value):
             raise ValueError(f"refusing to embed {value!r} in Lua")
         return f'"{value}"'
 
+    if method not in ("GET", "POST"):
+        raise ValueError(f"unexpected method {method!r}")
+    if body is not None and ("]==]" in body or "\n" in body):
+        raise ValueError("refusing to embed a body that could end Lua's long string")
     path.write_text(LUA % {
         "paths": ", ".join(quote(p) for p in paths),
         "headers": ", ".join(f"[{quote(k)}] = {quote(v)}" for k, v in headers.items()),
+        "method": method,
+        "body": "nil" if body is None else f"[==[{body}]==]",
     }, encoding="utf-8")
     return path
 
@@ -115,10 +123,12 @@ def run_wrk(url: str, script: Path, *, seconds: int, connections: int, threads: 
     return result
 
 
-def get(url: str, headers: dict[str, str] | None = None, timeout: float = 5) -> tuple[int, bytes]:
+def get(url: str, headers: dict[str, str] | None = None, timeout: float = 5,
+        body: bytes | None = None) -> tuple[int, bytes]:
+    """GET, or POST when a body is given; the status and the body answered."""
     if not url.startswith(f"http://{HOST}:"):
         raise ValueError("the benchmark only talks to loopback")
-    req = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback http only
+    req = urllib.request.Request(url, headers=headers or {}, data=body)  # noqa: S310 - loopback http only
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
             return response.status, response.read()
