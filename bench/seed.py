@@ -13,6 +13,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from consent.models import AdmissionGround
+from consent.rules import Art6Basis, Purpose
+from consent.services.agreements import AgreementIn, record_agreement
 from hub import migrate
 from hub.actor import Actor
 from hub.agencies import services as agency_services
@@ -54,7 +57,8 @@ def subject_name(n: int) -> str:
 
 def seed_hub(url: str, keyring: Keyring, *, cases: int, through_services: int = 1000,
              batch: int = 1000) -> HubData:
-    """Migrate, then create two agencies, a practitioner, a token and ``cases`` cases.
+    """Migrate, then create two agencies with an information-sharing agreement between them (the
+    ground on which the partner joins every case), a practitioner, a token and ``cases`` cases.
 
     The first ``through_services`` cases go through ``create_case`` itself (reference counter,
     envelope encryption, membership, audit row), which also times that path; the rest are built
@@ -75,6 +79,17 @@ def seed_hub(url: str, keyring: Keyring, *, cases: int, through_services: int = 
         user = agency_services.add_user(session, system, agency_code=LEAD_AGENCY,
                                         email="practitioner@bench.example", name="Bench Practitioner",
                                         roles=["practitioner"], now=now)
+        # Membership is sharing: the partner joins each case on this agreement, recorded as an
+        # administrator records one.
+        admin = agency_services.add_user(session, system, agency_code=LEAD_AGENCY,
+                                         email="admin@bench.example", name="Bench Administrator",
+                                         roles=["admin"], now=now)
+        agreement = record_agreement(session, Actor(admin, "hub:bench"), AgreementIn(
+            title="Bench safeguarding agreement", parties=(LEAD_AGENCY, PARTNER_AGENCY),
+            purposes=(Purpose.SAFEGUARD_ADULT_AT_RISK, Purpose.SAFEGUARD_CHILD, Purpose.MARAC),
+            case_kinds=KINDS, art6_basis=Art6Basis.PUBLIC_TASK,
+            review_date=now.date() + timedelta(days=365), dpia_ref="BENCH-DPIA-1",
+        ), policy=Policy(), now=now).row.id
         _token, secret = agency_services.create_token(session, system, user=user, days=7, now=now)
         _session, cookie = start_session(session, user, issuer="https://idp.bench.example",
                                          provider="bench", subject="bench-practitioner", sid=None,
@@ -101,7 +116,7 @@ def seed_hub(url: str, keyring: Keyring, *, cases: int, through_services: int = 
             creator = session.get(User, user_id)
             assert creator is not None
             ids += _bulk_cases(session, Actor(creator, "hub:bench"), envelope,
-                               range(start, min(start + batch, cases)), now)
+                               range(start, min(start + batch, cases)), now, agreement)
     if database.engine.dialect.name == "postgresql":
         # A deployment's tables have planner statistics (autovacuum gathers them within a minute
         # or so of a bulk load); without them the case list is planned for empty tables.
@@ -117,13 +132,16 @@ def _dob(n: int) -> date:
 
 
 def _bulk_cases(session: Session, actor: Actor, envelope: Envelope, numbers: range,
-                now: datetime) -> list[uuid.UUID]:
-    """What ``create_case`` writes (case, data key, two memberships, audit row), flushed as a batch."""
+                now: datetime, agreement_id: uuid.UUID) -> list[uuid.UUID]:
+    """What ``create_case`` writes (case, data key, two memberships, the partner's admission
+    ground, audit row), flushed as a batch."""
     assert actor.user is not None
     partner = session.scalars(select(Agency).where(Agency.code == PARTNER_AGENCY)).one()
     counters = {c.kind: c for c in session.scalars(
         select(CaseReferenceCounter).where(CaseReferenceCounter.year == now.year).with_for_update())}
     ids = []
+    admitted: list[CaseMembership] = []
+    grounds = {PARTNER_AGENCY: {"ground": "agreement", "agreement": str(agreement_id)}}
     for n in numbers:
         kind = KINDS[n % len(KINDS)]
         counter = counters.get(kind)
@@ -141,13 +159,21 @@ def _bulk_cases(session: Session, actor: Actor, envelope: Envelope, numbers: ran
             session, plaintext, case_services._subject_binding(case), case_uuid=case.id, now=now)
         session.add(case)
         for agency_id in (actor.user.agency_id, partner.id):
-            session.add(CaseMembership(case_id=case.id, agency_id=agency_id,
-                                       is_lead=agency_id == actor.user.agency_id, added_at=now,
-                                       added_by_id=actor.user.id))
+            membership = CaseMembership(case_id=case.id, agency_id=agency_id,
+                                        is_lead=agency_id == actor.user.agency_id, added_at=now,
+                                        added_by_id=actor.user.id)
+            session.add(membership)
+            if agency_id == partner.id:
+                admitted.append(membership)
         record(session, actor, "case.create", now=now, object_type="case", object_id=case.id,
                case_id=case.id, details={"kind": str(kind), "ref": case.ref, "flags": [],
-                                         "agencies": [LEAD_AGENCY, PARTNER_AGENCY]})
+                                         "agencies": [LEAD_AGENCY, PARTNER_AGENCY],
+                                         "grounds": grounds})
         ids.append(case.id)
+    session.flush()
+    # The memberships have their ids now: each partner's admission is linked to the agreement.
+    session.add_all(AdmissionGround(membership_id=m.id, case_id=m.case_id, agreement_id=agreement_id)
+                    for m in admitted)
     session.flush()
     return ids
 

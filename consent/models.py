@@ -85,6 +85,8 @@ class DisclosureDecision(Base):
         # The report reads a period of decisions; the IG queue the agency's without consent.
         Index("ix_disclosure_decisions_decided", "decided_at"),
         Index("ix_disclosure_decisions_agency_review", "agency_id", "needs_review", "decided_at"),
+        # The decision-maker's dashboard: IG concerns about their own decisions.
+        Index("ix_disclosure_decisions_decided_by", "decided_by_id", "decided_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

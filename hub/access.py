@@ -229,6 +229,12 @@ def _note_refused_case(session: Session, case_id: uuid.UUID) -> None:
         refused.append(case_id)
 
 
+def note_refused_case(session: Session, case_id: uuid.UUID) -> None:
+    """For services refusing something of a case outside :func:`visible_case` (another agency's
+    decision, say): the request audits the refusal as it audits the policy's own."""
+    _note_refused_case(session, case_id)
+
+
 def take_refused_cases(session: Session) -> list[uuid.UUID]:
     """The case ids the policy refused in this session since last asked, in order."""
     return list(session.info.pop(_REFUSED_CASES, []))

@@ -35,7 +35,7 @@ from hub.errors import HubError
 from hub.security import init_security
 from hub.signin.views import init_signin
 from hub.web import templating
-from hub.web.panels import init_panels
+from hub.web.panels import init_case_panels, init_panels
 
 log = logging.getLogger("hub")
 
@@ -84,6 +84,7 @@ def create_app(
         for reference in package.setup:
             wiring.load(reference)(app)
     init_panels(app)
+    init_case_panels(app)
     app.view_functions["static"].__dict__["_hub_permission"] = Permission.PUBLIC
 
     app.before_request(_enforce_declared_permission)

@@ -15,13 +15,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from consent.rules import (
+    Art6Basis,
+    Art9Condition,
+    ConsentGivenBy,
+    ConsentIn,
+    ConsentMethod,
+    ConsentStatus,
+    ConsentType,
+    DecisionIn,
+    Direction,
+    NoConsentReason,
+    Outcome,
+    Purpose,
+    Regime,
+    Sch1Condition,
+    SubjectCategory,
+)
+from consent.services import agreements as agreement_services
+from consent.services import consents as consent_services
+from consent.services import decisions as decision_services
+from consent.services import reviews as review_services
 from hub import migrate
 from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.agencies.models import Agency, ExternalIdentity, User
 from hub.app import create_app
 from hub.cases import services as case_services
-from hub.cases.models import CaseKind
+from hub.cases.models import Case, CaseKind
 from hub.config import DEFAULT_INSTANCE, Policy, ProviderConfig, load_settings
 from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
@@ -102,10 +123,26 @@ PERSONAS = [
 # Entirely fictional people; any resemblance is accidental.
 CASES = [
     (CaseKind.MARAC, "IDVA-NS", "Jordan Example", date(1991, 4, 12), ["POL-NS", "ASC-NS", "NMH-NS"]),
-    (CaseKind.ADULT, "ASC-NS", "Margaret Fictitious", date(1938, 9, 2), ["POL-NS", "NMH-NS"]),
+    # The mental-health trust joins later, on a disclosure decision (see _seed_consent).
+    (CaseKind.ADULT, "ASC-NS", "Margaret Fictitious", date(1938, 9, 2), ["POL-NS"]),
     (CaseKind.MAPPA, "PRB-NS", "Lee Madeup", date(1979, 1, 23), ["POL-NS", "ASC-NS"]),
     (CaseKind.CHILD, "CSC-NS", "Riley Invented", date(2015, 6, 30), ["POL-NS", "NMH-NS"]),
 ]
+
+
+# Information-sharing agreements: (title, parties, case kinds, DPIA reference). Partners named
+# when a case is opened join on one of these (membership is sharing).
+AGREEMENTS = [
+    ("Northshire MARAC and MAPPA information-sharing protocol",
+     ("IDVA-NS", "POL-NS", "ASC-NS", "NMH-NS", "PRB-NS"), (CaseKind.MARAC, CaseKind.MAPPA), "DPIA-NS-031"),
+    ("Northshire children's safeguarding partnership agreement",
+     ("CSC-NS", "POL-NS", "NMH-NS"), (CaseKind.CHILD,), "DPIA-NS-027"),
+    ("Northshire adult safeguarding agreement: police and adult social care",
+     ("ASC-NS", "POL-NS"), (CaseKind.ADULT,), "DPIA-NS-019"),
+]
+# One agreement whose review date has passed: the register shows it overdue; it covers nothing.
+OVERDUE_AGREEMENT = ("Northshire hospital discharge information-sharing agreement (2022)",
+                     ("NMH-NS", "ASC-NS"), (CaseKind.ADULT,), "DPIA-NS-008")
 
 
 def prepare_instance(instance: Path = DEFAULT_INSTANCE) -> dict[str, str]:
@@ -137,6 +174,8 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
     for p in PERSONAS:
         agency_services.add_user(session, system, agency_code=p.agency, email=p.email,
                                  name=p.name, roles=list(p.roles), now=now)
+    _seed_agreements(session, policy, now)
+    cases: dict[CaseKind, Case] = {}
     for kind, lead, name, dob, others in CASES:
         creator = session.scalar(
             select(User).join(Agency).where(Agency.code == lead).order_by(User.created_at)
@@ -145,12 +184,117 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
             creator = agency_services.add_user(
                 session, system, agency_code=lead, email=f"duty@{lead.lower()}.northshire.example",
                 name=f"Duty worker {lead}", roles=["practitioner"], now=now)
-        case_services.create_case(
+        cases[kind] = case_services.create_case(
             session, Actor(creator, "hub:demo"), kind=kind,
             subject=case_services.Subject(name, dob), agency_codes=others, envelope=envelope,
             policy=policy, now=now - timedelta(days=30),
         )
+    _seed_consent(session, envelope, policy, cases, now)
     return True
+
+
+def _person(session: Session, email: str) -> Actor:
+    return Actor(agency_services.find_user_by_email(session, email), "hub:demo")
+
+
+def _seed_agreements(session: Session, policy: Policy, now: datetime) -> None:
+    """The register, recorded by the hub administrator: three agreements in force, one overdue."""
+    admin = _person(session, "admin@hub.northshire.example")
+
+    def agreement(entry: tuple[str, tuple[str, ...], tuple[CaseKind, ...], str], *, review: date,
+                  at: datetime) -> None:
+        title, parties, kinds, dpia = entry
+        agreement_services.record_agreement(session, admin, agreement_services.AgreementIn(
+            title=title, parties=parties, case_kinds=kinds, art6_basis=Art6Basis.PUBLIC_TASK,
+            purposes=(Purpose.SAFEGUARD_ADULT_AT_RISK, Purpose.SAFEGUARD_CHILD, Purpose.MARAC,
+                      Purpose.MAPPA),
+            review_date=review, dpia_ref=dpia), policy=policy, now=at)
+
+    for entry in AGREEMENTS:
+        agreement(entry, review=now.date() + timedelta(days=300), at=now - timedelta(days=400))
+    # Recorded three years ago with a review date that has since passed.
+    agreement(OVERDUE_AGREEMENT, review=now.date() - timedelta(days=200), at=now - timedelta(days=3 * 365))
+
+
+def _seed_consent(session: Session, envelope: Envelope, policy: Policy, cases: dict[CaseKind, Case],
+                  now: datetime) -> None:
+    """Margaret's consent and the adult social care decision to share with the mental-health
+    trust (recorded, then corrected), on which the trust joins her case; two decisions the trust
+    made without consent: one its IG has raised concerns about, one awaiting IG review."""
+    lead = _person(session, "lead.price@asc.northshire.example")
+    nurse = _person(session, "nurse.okafor@nmh.northshire.example")
+    ig = _person(session, "ig.hughes@nmh.northshire.example")
+    adult, marac, child = cases[CaseKind.ADULT], cases[CaseKind.MARAC], cases[CaseKind.CHILD]
+    trust = "Northshire Mental Health NHS Foundation Trust"
+
+    consent = consent_services.record_consent(session, lead, adult.id, ConsentIn(
+        given_by=ConsentGivenBy.SELF, purposes=(Purpose.SAFEGUARD_ADULT_AT_RISK, Purpose.DIRECT_CARE),
+        agencies=(trust, "Northshire Police"), obtained_at=now - timedelta(days=3),
+        consent_type=ConsentType.EXPLICIT, method=ConsentMethod.VERBAL,
+        information_given="Her social worker explained that her memory assessment and the "
+                          "safeguarding plan would be shared with the trust's older-adults team "
+                          "and the police, and why",
+        obtained_by="Hannah Price", capacity_assessed=False,
+        desired_outcomes="To stay in her own home and to stop the visits from her nephew",
+        advocate_present=True,
+    ), envelope=envelope, now=now - timedelta(days=3))
+    with_consent = DecisionIn(
+        case_id=adult.id, subject_category=SubjectCategory.ADULT_AT_RISK, direction=Direction.PROACTIVE,
+        purpose=Purpose.SAFEGUARD_ADULT_AT_RISK, regime=Regime.UK_GDPR, art6_basis=Art6Basis.PUBLIC_TASK,
+        special_category=True, art9_condition=Art9Condition.EXPLICIT_CONSENT, confidential=True,
+        consent_status=ConsentStatus.OBTAINED, consent_id=consent.row.id, subject_informed=True,
+        necessity="The trust cannot plan her care without knowing of the financial abuse",
+        proportionality="Only the safeguarding plan and the concerns that led to it",
+        outcome=Outcome.SHARE_FULL, recipients=(trust,),
+        rationale="Margaret agreed to her information going to the trust's older-adults team",
+        items_shared=("Safeguarding plan", "Social work case notes"),
+        decided_at=now - timedelta(days=2),
+    )
+    first = decision_services.record_decision(session, lead, adult.id, with_consent, envelope=envelope,
+                                              now=now - timedelta(days=2))
+    # The correction: the case notes were never meant to go, only the plan and a summary.
+    decision_services.record_decision(session, lead, adult.id, dataclasses.replace(
+        with_consent, outcome=Outcome.SHARE_PARTIAL_MINIMISED, supersedes=first.row.id,
+        items_shared=("Safeguarding plan", "Summary of the financial-abuse concern"),
+        rationale="Correction: the full case notes were listed in error; only the plan and a "
+                  "summary go, which is all the trust needs",
+        decided_at=now - timedelta(days=1),
+    ), envelope=envelope, now=now - timedelta(days=1))
+    case_services.add_member(session, lead, adult.id, "NMH-NS", policy=policy, now=now)
+
+    without_consent = DecisionIn(
+        case_id=marac.id, subject_category=SubjectCategory.ADULT_AT_RISK, direction=Direction.ON_REQUEST,
+        requesting_org="Northshire IDVA Service", purpose=Purpose.MARAC, regime=Regime.UK_GDPR,
+        art6_basis=Art6Basis.PUBLIC_TASK, special_category=True,
+        art9_condition=Art9Condition.SUBSTANTIAL_PUBLIC_INTEREST,
+        sch1_condition=Sch1Condition.SAFEGUARDING_CHILDREN_AND_INDIVIDUALS_AT_RISK, confidential=True,
+        consent_status=ConsentStatus.NOT_SOUGHT, no_consent_reason=NoConsentReason.WOULD_PREJUDICE_PROTECTION,
+        public_interest_rationale="A high-risk domestic abuse victim: the risk of serious harm "
+                                  "outweighs the duty of confidence",
+        subject_informed=False, not_informed_reason="Contact could alert the perpetrator, who lives with her",
+        necessity="The MARAC needs her mental-health history to plan safety",
+        proportionality="Only the current risk and the crisis plan, not the clinical record",
+        outcome=Outcome.SHARE_PARTIAL_MINIMISED, recipients=("Northshire IDVA Service", "Northshire Police"),
+        rationale="Shared for the MARAC safety plan", items_shared=("Risk summary", "Crisis plan"),
+        decided_at=now - timedelta(days=4),
+    )
+    decision_services.record_decision(session, nurse, marac.id, without_consent, envelope=envelope,
+                                      now=now - timedelta(days=4))
+    concern = decision_services.record_decision(session, nurse, child.id, dataclasses.replace(
+        without_consent, case_id=child.id, subject_category=SubjectCategory.CHILD,
+        direction=Direction.PROACTIVE, requesting_org=None, purpose=Purpose.SAFEGUARD_CHILD,
+        public_interest_rationale="Riley's safety at home comes before the parent's confidence",
+        not_informed_reason="Telling the parent could put Riley at greater risk",
+        necessity="Children's services need to know of the parent's admission",
+        recipients=("Northshire County Council Children's Services",),
+        rationale="Shared so that children's services can check Riley is safe",
+        items_shared=("Dates of the parent's admission",), decided_at=now - timedelta(days=6),
+    ), envelope=envelope, now=now - timedelta(days=6))
+    review_services.review_decision(
+        session, ig, concern.row.id, outcome=review_services.ReviewOutcome.CONCERNS_RAISED,
+        comment="The record does not say why the other parent could not be asked first: "
+                "add that to a correction, or explain it to me",
+        envelope=envelope, now=now - timedelta(days=5))
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:

@@ -40,6 +40,8 @@ class Package:
     ``setup``: callables ``(app) -> None`` run by the app factory after the blueprints;
     ``commands``: click commands or groups under ``hub``; ``jobs``: scheduled jobs;
     ``panels``: dashboard panels, callables ``(db, user) -> Panel | None``;
+    ``case_panels``: panels of the case page, callables ``(db, user, case) -> Panel | None``
+    (hub.web.panels), each drawn below the case's member agencies;
     ``admission``: checks run before an agency joins a case, callables
     ``(db, case, agency, *, policy, now) -> hub.cases.admission.Admission`` that raise
     ``hub.errors.Conflict`` to refuse (membership is sharing: the consent package's gate).
@@ -52,6 +54,7 @@ class Package:
     commands: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = ()
     panels: tuple[str, ...] = ()
+    case_panels: tuple[str, ...] = ()
     admission: tuple[str, ...] = ()
 
 

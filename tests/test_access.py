@@ -15,6 +15,7 @@ from hub.access import CASE_SCOPE, CASE_SCOPED, CaseScope, Permission, may_read_
 from hub.agencies.models import Role
 from hub.audit.models import AuditEvent
 from hub.errors import Forbidden, NotFound
+from tests.support.factories.consent import ConsentFactory
 
 REQUEST_ID = "probe-request-0001"
 
@@ -57,6 +58,7 @@ def test_visible_case_refuses_a_permission_that_is_not_case_scoped(make, session
 def test_visible_case_follows_the_table_member_or_lead(make, session, monkeypatch):
     police, nhs = make.agency(), make.agency()
     officer, nurse = make.user(police), make.user(nhs)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,))
     assert visible_case(session, nurse, case.id, Permission.CASE_READ).id == case.id
     with pytest.raises(Forbidden):
@@ -70,6 +72,7 @@ def test_visible_case_follows_the_table_member_or_lead(make, session, monkeypatc
 
 def test_the_case_audit_read_follows_the_same_table(make, session, monkeypatch):
     police, nhs, council = make.agency(), make.agency(), make.agency()
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(make.user(police), members=(nhs,))
     nhs_ig, police_lead = make.user(nhs, "ig"), make.user(police, "lead")
     outsider_lead, auditor = make.user(council, "lead"), make.user(council, "auditor")
@@ -181,6 +184,7 @@ def test_a_members_read_leaves_no_denial(client, make, session):
 def test_a_member_short_of_the_lead_scope_is_told_403_and_the_refusal_is_audited(client, make,
                                                                                   session):
     police, nhs = make.agency(), make.agency()
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(make.user(police), members=(nhs,))
     nurse = make.user(nhs)
     response = client.post(f"/api/v1/cases/{case.id}/members", json={"agency": police.code},

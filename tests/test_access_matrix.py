@@ -131,6 +131,42 @@ def signed_out(w: World, credential: str) -> str:
 
 NEW_CASE = {"kind": "adult", "subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
             "agencies": []}
+# consent (consent/api.py): valid bodies; a decision by any of the world's (police) agencies.
+API_CONSENT = {"given_by": "self", "consent_type": "explicit", "purposes": ["direct_care"],
+               "agencies": ["Northshire Health Trust"], "information_given": "Who, what and why",
+               "method": "written", "obtained_at": "2026-01-05T10:00:00+00:00"}
+API_DECISION = {
+    "subject_category": "adult_at_risk", "direction": "proactive", "purpose": "safeguard_adult_at_risk",
+    "regime": "uk_gdpr", "art6_basis": "public_task", "special_category": False, "confidential": True,
+    "consent_status": "not_sought", "no_consent_reason": "would_prejudice_protection",
+    "public_interest_rationale": "Serious harm outweighs confidence", "subject_informed": True,
+    "outcome": "share_full", "rationale": "To protect an adult at risk", "items_shared": ["Risk summary"],
+}
+API_AGREEMENT = {"title": "Matrix agreement", "purposes": ["safeguard_adult_at_risk"],
+                 "case_kinds": ["adult"], "art6_basis": "public_task", "review_date": "2099-01-01"}
+
+# consent (consent/views.py): a valid consent form; the guided form's drafts are their author's.
+PAGE_CONSENT = {"given_by": "self", "consent_type": "explicit", "purposes": "direct_care",
+                "other_agencies": "Northshire Health Trust", "information_given": "Who, what and why",
+                "method": "written", "obtained_at-day": "5", "obtained_at-month": "1",
+                "obtained_at-year": "2026", "obtained_at-time": "10:00"}
+
+
+def someone_elses_draft(w: World) -> dict[str, Any]:
+    return {"case_id": w.case.id, "draft_id": uuid.uuid5(w.case.id, "draft"), "slug": "purpose"}
+
+# consent (consent/admin_views.py)
+PAGE_AGREEMENT = {"title": "Matrix agreement", "parties": "NOPE-01", "purposes": "marac",
+                  "case_kinds": "marac", "art6_basis": "public_task", "review_date-day": "1",
+                  "review_date-month": "1", "review_date-year": "2099"}
+REPORT_READERS: dict[str, Statuses] = {
+    "practitioner": 403, "manager": 200, "lead": 200, "ig": 200, "admin": 403, "auditor": 200,
+    ANONYMOUS: SIGN_IN_REDIRECT}
+
+
+def administrators_only(ok: int) -> dict[str, Statuses]:
+    return {**dict.fromkeys(ROLES, 403), "admin": ok, ANONYMOUS: SIGN_IN_REDIRECT}
+
 
 # The table. To add a route: add one entry keyed by (METHOD, rule exactly as Flask prints it),
 # giving every role a status (an int, or one per agency relation), and a valid body if it takes one.
@@ -199,8 +235,135 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "admin": 403, "auditor": 200, ANONYMOUS: 401,
     }, query=lambda w: {"case": str(w.case.id)}),
     # --- consent: API (consent/api.py) ---
+    # Case content: members read and record; IG reads but never records (refused before the case
+    # is looked up, like admin and auditor, who hold no case-content permission at all).
+    ("POST", "/api/v1/cases/<uuid:case_id>/consents"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: API_CONSENT),
+    ("GET", "/api/v1/cases/<uuid:case_id>/consents"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("POST", "/api/v1/cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"case_id": w.case.id, "consent_id": w.consent_id},
+        body=lambda w: {"channel": "written"}),
+    ("POST", "/api/v1/cases/<uuid:case_id>/disclosures"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: {**API_DECISION, "recipients": [w.outsider.code]}),
+    ("GET", "/api/v1/cases/<uuid:case_id>/disclosures"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("GET", "/api/v1/cases/<uuid:case_id>/disclosures/<uuid:decision_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"case_id": w.case.id, "decision_id": w.decision_id}),
+    # The IG queue is the caller's own agency's; only IG of the deciding (lead) agency reviews
+    # the decision, IG of any other agency is told it does not exist.
+    ("GET", "/api/v1/disclosures/review-queue"): Route({
+        "practitioner": 403, "manager": 403, "lead": 403, "ig": 200, "admin": 403, "auditor": 403,
+        ANONYMOUS: 401,
+    }),
+    ("POST", "/api/v1/disclosures/<uuid:decision_id>/reviews"): Route({
+        "practitioner": 403, "manager": 403, "lead": 403,
+        "ig": {LEAD_MEMBER: 201, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404},
+        "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"decision_id": w.decision_id},
+        body=lambda w: {"outcome": "endorsed", "comment": "Proportionate and necessary"}),
+    # The agreements register: everyone signed in reads it, administrators write it.
+    ("GET", "/api/v1/agreements"): Route(everyone(200, anonymous=401)),
+    ("POST", "/api/v1/agreements"): Route({
+        "practitioner": 403, "manager": 403, "lead": 403, "ig": 403, "admin": 201, "auditor": 403,
+        ANONYMOUS: 401,
+    }, body=lambda w: {**API_AGREEMENT, "parties": [w.lead.code, w.outsider.code]}),
+    # Figures only, no personal data.
+    ("GET", "/api/v1/reports/disclosures"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 200, "admin": 403, "auditor": 200,
+        ANONYMOUS: 401,
+    }, query=lambda w: {"from": "2026-01-01", "to": "2026-12-31"}),
     # --- consent: case pages (consent/views.py) ---
+    # Members read and record; IG reads but never records (refused before the case is looked up);
+    # admin and auditor hold no case-content permission. A draft of the guided form is its
+    # author's alone: anyone else's (here: one that does not exist) is 404, and audited.
+    ("GET", "/cases/<uuid:case_id>/consents"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    ("GET", "/cases/<uuid:case_id>/consents/new"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/consents"): Route({
+        "practitioner": members_see(303), "manager": members_see(303), "lead": members_see(303),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id, form=PAGE_CONSENT),
+    ("GET", "/cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"case_id": w.case.id, "consent_id": w.consent_id}),
+    ("POST", "/cases/<uuid:case_id>/consents/<uuid:consent_id>/withdraw"): Route({
+        "practitioner": members_see(303), "manager": members_see(303), "lead": members_see(303),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"case_id": w.case.id, "consent_id": w.consent_id},
+        form={"channel": "written"}),
+    ("GET", "/cases/<uuid:case_id>/decisions"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    ("GET", "/cases/<uuid:case_id>/decisions/<uuid:decision_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"case_id": w.case.id, "decision_id": w.decision_id}),
+    ("GET", "/cases/<uuid:case_id>/decisions/new"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id, query=lambda w: {"supersedes": str(w.decision_id)}),
+    ("POST", "/cases/<uuid:case_id>/decisions/drafts"): Route({
+        "practitioner": members_see(303), "manager": members_see(303), "lead": members_see(303),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id, form={}),
+    ("GET", "/cases/<uuid:case_id>/decisions/drafts/<uuid:draft_id>/<slug>"): Route(
+        {**dict.fromkeys(ROLES, 404), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=someone_elses_draft),
+    ("POST", "/cases/<uuid:case_id>/decisions/drafts/<uuid:draft_id>/<slug>"): Route(
+        {**dict.fromkeys(ROLES, 404), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=someone_elses_draft,
+        form={"purpose": "marac"}),
+    ("GET", "/cases/<uuid:case_id>/decisions/drafts/<uuid:draft_id>/check-answers"): Route(
+        {**dict.fromkeys(ROLES, 404), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=someone_elses_draft),
+    ("POST", "/cases/<uuid:case_id>/decisions/drafts/<uuid:draft_id>/check-answers"): Route(
+        {**dict.fromkeys(ROLES, 404), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=someone_elses_draft,
+        form={}),
+    ("GET", "/cases/<uuid:case_id>/membership-history"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
     # --- consent: register, IG queue and report pages (consent/admin_views.py) ---
+    # The register: everyone signed in reads it; only administrators add to it. The form posted
+    # names an agency that does not exist, so an administrator is shown the form again (422).
+    ("GET", "/agreements"): Route(everyone(200, anonymous=SIGN_IN_REDIRECT)),
+    ("GET", "/agreements/new"): Route(administrators_only(200)),
+    ("POST", "/agreements/new"): Route(administrators_only(200), form=PAGE_AGREEMENT),
+    ("POST", "/agreements/check"): Route(administrators_only(422), form=PAGE_AGREEMENT),
+    ("POST", "/agreements"): Route(administrators_only(422), form=PAGE_AGREEMENT),
+    ("GET", "/agreements/<uuid:agreement_id>/recorded"): Route(
+        administrators_only(200), path_values=lambda w: {"agreement_id": w.agreement_id}),
+    # The IG queue is the caller's agency's: only IG of the deciding (lead) agency sees the
+    # decision; IG of any other agency is told it does not exist.
+    ("GET", "/disclosures/review-queue"): Route({
+        **dict.fromkeys(ROLES, 403), "ig": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/disclosures/<uuid:decision_id>/review"): Route({
+        **dict.fromkeys(ROLES, 403), "ig": {LEAD_MEMBER: 200, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404},
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"decision_id": w.decision_id}),
+    ("POST", "/disclosures/<uuid:decision_id>/review"): Route({
+        **dict.fromkeys(ROLES, 403), "ig": {LEAD_MEMBER: 303, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404},
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"decision_id": w.decision_id},
+        form={"outcome": "endorsed", "comment": "Necessary and proportionate"}),
+    # Figures only: the roles holding the report permission, whatever their agency.
+    ("GET", "/reports/disclosures"): Route(REPORT_READERS),
+    ("GET", "/reports/disclosures.csv"): Route(REPORT_READERS),
 }
 
 

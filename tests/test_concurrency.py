@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,16 @@ import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
+from consent.rules import Art6Basis, Purpose
+from consent.services.agreements import AgreementIn, record_agreement
 from hub import db as hub_db
 from hub import migrate
+from hub.actor import Actor
+from hub.agencies import services as agency_services
 from hub.audit.models import AuditEvent
-from hub.cases.models import CaseReferenceCounter
-from hub.db import SQLITE_BUSY_SECONDS, Database
+from hub.cases.models import CaseKind, CaseReferenceCounter
+from hub.config import Policy
+from hub.db import SQLITE_BUSY_SECONDS, Database, utcnow
 from tests.support.serve import hub_with_a_token
 
 
@@ -276,9 +282,25 @@ def _all_at_once(count: int, send) -> list[requests.Response]:
         return list(pool.map(fire, range(count)))
 
 
+def _record_agreement(database_url: str, lead: str, partner: str) -> None:
+    """An administrator of ``lead`` records an agreement with ``partner`` covering adult cases:
+    the lawful ground on which the partner joins (membership is sharing)."""
+    database = Database(database_url)
+    with database.transaction() as s:
+        admin = agency_services.add_user(s, Actor.system(), agency_code=lead, email="ig-admin@rc.example",
+                                         name="Agreements Administrator", roles=["admin"], now=utcnow())
+        record_agreement(s, Actor(admin, "test"), AgreementIn(
+            title="Adult safeguarding agreement", parties=(lead, partner),
+            purposes=(Purpose.SAFEGUARD_ADULT_AT_RISK,), case_kinds=(CaseKind.ADULT,),
+            art6_basis=Art6Basis.PUBLIC_TASK, review_date=utcnow().date() + timedelta(days=365)),
+            policy=Policy(), now=utcnow())
+    database.engine.dispose()
+
+
 def test_an_agency_admitted_by_many_requests_at_once_is_a_member_once_and_the_rest_hear_409(
         racing_hub, fresh_database_url):
     base, headers = racing_hub
+    _record_agreement(fresh_database_url, "POL-RC", "NHS-RC")
     rounds = 4
     for n in range(rounds):
         created = requests.post(f"{base}/api/v1/cases", headers=headers, timeout=30, json={

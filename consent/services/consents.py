@@ -16,6 +16,7 @@ from consent.rules import (
     ConsentMethod,
     ConsentRecordStatus,
     ConsentView,
+    Purpose,
     validate_consent,
     why_consent_is_not_in_force,
 )
@@ -53,7 +54,8 @@ def consent_view(row: ConsentRecord) -> ConsentView:
     """What rule 7 is shown of a stored record."""
     return ConsentView(
         status=ConsentRecordStatus(row.status), valid_from=row.valid_from, valid_until=row.valid_until,
-        purposes=frozenset(row.purposes), agencies=tuple(row.agencies), withdrawn_at=row.withdrawn_at,
+        purposes=frozenset(Purpose(p) for p in row.purposes), agencies=tuple(row.agencies),
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -88,7 +90,7 @@ def record_consent(db: Session, actor: Actor, case_id: uuid.UUID, data: ConsentI
         valid_until=data.valid_until, status=ConsentRecordStatus.ACTIVE, texts_version=1,
         recorded_at=now, recorded_by_id=actor.user.id,
     )
-    texts = {name: blank_to_none(getattr(data, name)) for name in _TEXT_FIELDS}
+    texts: dict[str, Any] = {name: blank_to_none(getattr(data, name)) for name in _TEXT_FIELDS}
     texts["exclusions"] = [e.strip() for e in data.exclusions if e.strip()]
     row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
                                 case_id=case.id, now=now)

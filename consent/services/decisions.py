@@ -164,11 +164,14 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
         "minimised": blank_to_none(details.minimised),
         "items_shared": [i.strip() for i in decision.items_shared if i.strip()],
     }
-    row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
-                                case_id=case.id, now=now)
-    db.add(row)
+    db.flush()
     try:
+        # The row and its data key in a savepoint: if the insert fails, both leave the session,
+        # which stays usable (an error page can still be drawn).
         with db.begin_nested():
+            row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
+                                        case_id=case.id, now=now)
+            db.add(row)
             db.flush()
     except IntegrityError:
         # Two corrections of one decision at once: the unique index keeps only the first.

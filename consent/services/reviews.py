@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consent.models import DisclosureDecision, DisclosureReview
 from consent.services.common import blank_to_none, seal, texts_binding, unseal
 from consent.services.decisions import Decision, open_decision
-from hub.access import Permission, check
+from hub.access import Permission, check, note_refused_case
 from hub.actor import Actor
 from hub.agencies.models import User
 from hub.audit.services import record
@@ -66,6 +66,26 @@ def queue_length(db: Session, user: User) -> int:
         _AWAITING.where(DisclosureDecision.agency_id == user.agency_id).subquery())) or 0
 
 
+def queued_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, envelope: Envelope,
+                    now: datetime) -> QueueItem:
+    """One decision of the caller's agency awaiting IG review, to judge it (the read of its
+    rationale is audited). Another agency's decision, or one not awaiting review, is 404."""
+    assert actor.user is not None
+    check(actor.user, Permission.DISCLOSURE_REVIEW)
+    found = db.execute(_AWAITING.where(DisclosureDecision.id == decision_id,
+                                       DisclosureDecision.agency_id == actor.user.agency_id)).first()
+    if found is None:
+        other = db.execute(select(DisclosureDecision.case_id, DisclosureDecision.agency_id)
+                           .where(DisclosureDecision.id == decision_id)).first()
+        if other is not None and other.agency_id != actor.user.agency_id:
+            note_refused_case(db, other.case_id)  # probing another agency's decisions is audited
+        raise NotFound("No such decision awaiting your agency's review")
+    row, ref = found
+    record(db, actor, "disclosure.read", now=now, object_type="disclosure", object_id=row.id,
+           case_id=row.case_id)
+    return QueueItem(Decision(row, open_decision(db, envelope, row)), ref)
+
+
 def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcome: ReviewOutcome,
                     comment: str | None, envelope: Envelope, now: datetime) -> DisclosureReview:
     """Record the IG review of one of the agency's decisions made without consent. Another
@@ -74,6 +94,8 @@ def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcom
     check(actor.user, Permission.DISCLOSURE_REVIEW)
     decision = db.get(DisclosureDecision, decision_id)
     if decision is None or decision.agency_id != actor.user.agency_id or not decision.needs_review:
+        if decision is not None:
+            note_refused_case(db, decision.case_id)  # probing another agency's decisions is audited
         raise NotFound("No such decision awaiting your agency's review")
     text = blank_to_none(comment)
     if text is None:
@@ -82,12 +104,14 @@ def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcom
         raise ValidationFailed({"comment": "Keep the comment to 10,000 characters or fewer"})
     review = DisclosureReview(id=uuid.uuid4(), decision_id=decision.id, case_id=decision.case_id,
                               reviewer_id=actor.user.id, outcome=outcome, reviewed_at=now)
-    review.comment_ciphertext = seal(
-        db, envelope, texts_binding(TABLE, review.id, decision.case_id, column="comment"),
-        {"comment": text}, case_id=decision.case_id, now=now)
-    db.add(review)
+    db.flush()
     try:
+        # The review and its data key in a savepoint: a second review leaves the session usable.
         with db.begin_nested():
+            review.comment_ciphertext = seal(
+                db, envelope, texts_binding(TABLE, review.id, decision.case_id, column="comment"),
+                {"comment": text}, case_id=decision.case_id, now=now)
+            db.add(review)
             db.flush()
     except IntegrityError:
         raise Conflict("This decision has already been reviewed") from None

@@ -41,6 +41,8 @@ class EndpointSpec:
     status: int = 200
     tags: tuple[str, ...] = ()
     extra_responses: dict[int, str] = field(default_factory=dict)
+    # Other media types the success answer takes when the Accept header asks for them.
+    media_types: tuple[str, ...] = ()
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -111,11 +113,12 @@ def endpoint(
     response: type[BaseModel] | None = None,
     status: int = 200,
     extra_responses: dict[int, str] | None = None,
+    media_types: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a JSON endpoint; the handler receives ``body=`` and ``query=`` already validated."""
     prefix = bp.url_prefix or ""
     spec = EndpointSpec(method, prefix + rule, summary, permission, body, query, response,
-                        status, (bp.name,), extra_responses or {})
+                        status, (bp.name,), extra_responses or {}, media_types)
     REGISTRY.append(spec)
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -98,6 +98,8 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
     ok: dict[str, Any] = {"description": "Success", "headers": _REQUEST_ID_HEADER}
     if spec.response is not None:
         ok["content"] = {"application/json": {"schema": _schema_ref(spec.response, components)}}
+    for media_type in spec.media_types:
+        ok.setdefault("content", {})[media_type] = {"schema": {"type": "string"}}
     op["responses"][str(spec.status)] = ok
     problem = {"application/problem+json": {"schema": {"$ref": _REF.format(model="Problem")}}}
     errors: dict[int, str] = {}

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from hub import context
 from hub.access import Permission, requires
 from hub.cases import services
+from hub.web.panels import case_panels
 
 cases = Blueprint("cases", __name__)
 
@@ -25,4 +26,5 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
     assert user is not None
     # The flags the caller may see ("repeat" depends on who asks; case.flags never holds it).
     flags = services.case_flags(context.db(), user, [case])[case.id]
-    return render_template("cases/case.html", case=case, subject=subject, flags=flags)
+    return render_template("cases/case.html", case=case, subject=subject, flags=flags,
+                           panels=case_panels(context.db(), user, case))

@@ -1,5 +1,6 @@
-"""Dashboard panels that packages register (hub.wiring ``panels``), so the core dashboard never
-imports domain code: each panel is ``(db, user) -> Panel | None`` and renders its own template."""
+"""Panels that packages register, so the core pages never import domain code: dashboard panels
+(hub.wiring ``panels``), each ``(db, user) -> Panel | None``, and case-page panels (hub.wiring
+``case_panels``), each ``(db, user, case) -> Panel | None``. A panel renders its own template."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from hub import wiring
 from hub.agencies.models import User
+from hub.cases.models import Case
 
 EXTENSION = "hub.panels"
+CASE_EXTENSION = "hub.case_panels"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Panel:
 
 
 PanelSource = Callable[[Session, User], Panel | None]
+CasePanelSource = Callable[[Session, User, Case], Panel | None]
 
 
 def init_panels(app: Flask) -> None:
@@ -37,3 +41,15 @@ def dashboard_panels(db: Session, user: User) -> list[Panel]:
     """The panels that have something to show this person."""
     sources = cast(list[PanelSource], current_app.extensions[EXTENSION])
     return [panel for source in sources if (panel := source(db, user)) is not None]
+
+
+def init_case_panels(app: Flask) -> None:
+    """Load every package's case-page panels once, in package order."""
+    app.extensions[CASE_EXTENSION] = [wiring.load(reference) for package in wiring.packages()
+                                      for reference in package.case_panels]
+
+
+def case_panels(db: Session, user: User, case: Case) -> list[Panel]:
+    """The case-page panels that have something to show this person about this case."""
+    sources = cast(list[CasePanelSource], current_app.extensions[CASE_EXTENSION])
+    return [panel for source in sources if (panel := source(db, user, case)) is not None]

@@ -141,6 +141,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('disclosure_decisions', schema=None) as batch_op:
         batch_op.create_index('ix_disclosure_decisions_agency_review', ['agency_id', 'needs_review', 'decided_at'], unique=False)
+        batch_op.create_index('ix_disclosure_decisions_decided_by', ['decided_by_id', 'decided_at'], unique=False)
         batch_op.create_index('ix_disclosure_decisions_case', ['case_id', 'decided_at'], unique=False)
         batch_op.create_index('ix_disclosure_decisions_decided', ['decided_at'], unique=False)
         batch_op.create_index('uq_disclosure_decisions_supersedes', ['supersedes_id'], unique=True)
@@ -186,6 +187,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_disclosure_decisions_supersedes')
         batch_op.drop_index('ix_disclosure_decisions_decided')
         batch_op.drop_index('ix_disclosure_decisions_case')
+        batch_op.drop_index('ix_disclosure_decisions_decided_by')
         batch_op.drop_index('ix_disclosure_decisions_agency_review')
 
     op.drop_table('disclosure_decisions')

@@ -15,6 +15,7 @@ from hub.app import create_app
 from hub.db import utcnow
 from tests.api.helpers import assert_nothing_written, take_snapshot
 from tests.conftest import Factory
+from tests.support.factories.consent import ConsentFactory
 from tests.support.snapshot import Snapshot, difference
 
 VALID_CASE = {"kind": "adult", "subject": {"name": "Casey Valid", "date_of_birth": "1980-01-02"},
@@ -45,6 +46,7 @@ class Setting:
 def setting(client: FlaskClient, make: Factory) -> Setting:
     police, nhs, council = make.agency(), make.agency(), make.agency()
     officer = make.user(police)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,))
     return Setting(client, make.headers(officer), str(case.id), nhs.code, council.code)
 

@@ -44,6 +44,7 @@ from tests.api.helpers import Snapshot, assert_nothing_written, take_snapshot
 from tests.conftest import Factory, rolled_back
 from tests.sessions.support import sign_in
 from tests.support.endpoints import all_endpoints
+from tests.support.factories.consent import ConsentFactory
 from tests.support.idp import HandRolledProvider, b64url, unsigned_token
 from tests.support.snapshot import ATTEMPT_COUNTERS
 
@@ -189,6 +190,7 @@ CSRF_CHOICES = st.sampled_from(["right", "right", "right", "missing", "wrong"])
 def world(client: FlaskClient, make: Factory, session: Session) -> World:
     lead, nhs, council, spare = (make.agency() for _ in range(4))
     officer = make.user(lead)
+    ConsentFactory(make).agreement(lead, nhs, council, spare)
     case = make.case(officer, members=(nhs, council))
     callers = {}
     for role in ROLES:

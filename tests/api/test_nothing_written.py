@@ -11,11 +11,13 @@ from hub.audit.services import Outcome, record
 from hub.cases import services as case_services
 from hub.db import utcnow
 from tests.api.helpers import assert_nothing_written, take_snapshot
+from tests.support.factories.consent import ConsentFactory
 
 
 def test_removing_a_member_in_place_is_seen_although_no_row_count_changes(make, session):
     lead, member = make.agency(), make.agency()
     officer = make.user(lead)
+    ConsentFactory(make).agreement(lead, member)
     case = make.case(officer, members=(member,))
     before = take_snapshot(session)
     case_services.remove_member(session, Actor(officer, "test"), case.id, member.code, now=utcnow())

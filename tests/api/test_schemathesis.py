@@ -37,6 +37,7 @@ from hub.security import CSRF_HEADER
 from hub.sessions.cookies import SESSION_COOKIE
 from tests.conftest import Factory, rolled_back
 from tests.sessions.support import sign_in
+from tests.support.factories.consent import ConsentFactory
 
 DOCUMENT = "/api/v1/openapi.json"
 MAX_EXAMPLES = 8
@@ -61,6 +62,7 @@ def world(client: FlaskClient, make: Factory, session: Session) -> dict[str, Any
     """A case led by the callers' agency with one other member, and one caller of each role, each
     with a bearer token and a signed-in browser session (and its CSRF token)."""
     lead, member, spare = make.agency(), make.agency(), make.agency()
+    ConsentFactory(make).agreement(lead, member, spare)
     case = make.case(make.user(lead), members=(member,))
     callers = {}
     for role in Role:

@@ -13,6 +13,7 @@ from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.agencies.models import ApiToken, User
 from hub.db import utcnow
+from tests.support.factories.consent import ConsentFactory
 
 
 def assert_unauthorised(response, *, token_sent: bool = True) -> None:
@@ -136,6 +137,7 @@ def test_listing_cases_does_not_query_per_case(client, make, engine):
     partners = [make.agency() for _ in range(3)]
     one_agency, many_agency = make.agency(), make.agency()
     one_officer, many_officer = make.user(one_agency), make.user(many_agency)
+    ConsentFactory(make).agreement(one_agency, many_agency, *partners)
     make.case(one_officer, members=tuple(partners))
     for n in range(20):
         make.case(many_officer, members=tuple(partners), name=f"Person {n}")

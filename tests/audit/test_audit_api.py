@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from hub.audit.models import AuditEvent
+from tests.support.factories.consent import ConsentFactory
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def scene(make, client):
     """A case led by police with NHS as member; a council that is not a member."""
     police, nhs, council = make.agency(), make.agency(kind="nhs_acute"), make.agency(kind="council_adults")
     officer = make.user(police, "practitioner")
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,), name="Casey Auditsubject")
     assert client.get(f"/api/v1/cases/{case.id}", headers=make.headers(officer)).status_code == 200
     return {"police": police, "nhs": nhs, "council": council, "officer": officer, "case": case}

@@ -15,6 +15,7 @@ from hub.audit.models import AuditEvent
 from hub.audit.services import record
 from hub.cases.models import Case
 from hub.errors import ValidationFailed
+from tests.support.factories.consent import ConsentFactory
 
 SUBJECT = {"name": "Jordan Quill-Testcase", "date_of_birth": "1984-03-09"}
 
@@ -33,6 +34,7 @@ def assert_recent_utc(moment: datetime) -> None:
 def test_case_creation_leaves_one_complete_event_tied_to_the_request_id(client, make, session):
     police, nhs = make.agency(), make.agency(kind="nhs_acute")
     officer = make.user(police)
+    agreement = ConsentFactory(make).agreement(police, nhs)
     response = client.post("/api/v1/cases", headers={**make.headers(officer), "X-Request-ID": "create-0001"},
                            json={"kind": "adult", "subject": SUBJECT, "agencies": [nhs.code]})
     assert response.status_code == 201, response.json
@@ -47,7 +49,9 @@ def test_case_creation_leaves_one_complete_event_tied_to_the_request_id(client, 
     assert (event.object_type, event.object_id, str(event.case_id)) == ("case", case_id, case_id)
     assert_recent_utc(event.occurred_at)
     assert event.details == {"kind": "adult", "ref": response.json["ref"], "flags": [],
-                             "agencies": [police.code, nhs.code]}
+                             "agencies": [police.code, nhs.code],
+                             "grounds": {nhs.code: {"ground": "agreement",
+                                                    "agreement": str(agreement.id)}}}
 
 
 def test_a_generated_request_id_is_returned_and_recorded(client, make, session):
@@ -67,6 +71,7 @@ def test_membership_changes_are_audited_with_the_agency_concerned(client, make, 
     police, council = make.agency(), make.agency(kind="council_adults")
     officer = make.user(police)
     case = make.case(officer)
+    decision = ConsentFactory(make).decision(officer, case, recipients=(council.code,))
     headers = make.headers(officer)
     added = client.post(f"/api/v1/cases/{case.id}/members", json={"agency": council.code},
                         headers={**headers, "X-Request-ID": "member-add-01"})
@@ -75,10 +80,13 @@ def test_membership_changes_are_audited_with_the_agency_concerned(client, make, 
     assert (added.status_code, removed.status_code) == (201, 200)
     [add] = events_of_request(session, "member-add-01")
     [remove] = events_of_request(session, "member-remove-01")
-    for event, action in ((add, "case.member.add"), (remove, "case.member.remove")):
+    for event, action, details in (
+            (add, "case.member.add", {"agency": council.code, "ground": "disclosure",
+                                      "decision": str(decision.id)}),
+            (remove, "case.member.remove", {"agency": council.code})):
         assert event.action == action
         assert (event.case_id, event.user_id, event.agency_code) == (case.id, officer.id, police.code)
-        assert event.details == {"agency": council.code}
+        assert event.details == details
         assert event.outcome == "success"
 
 

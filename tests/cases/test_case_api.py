@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from consent.models import AdmissionGround
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case, CaseMembership
+from tests.support.factories.consent import ConsentFactory
 
 
 def test_creator_agency_becomes_lead_member_and_listed_agencies_join(client, make, session):
     police, nhs = make.agency("POL-T1"), make.agency("NMH-T1", kind="nhs_mental_health")
     officer = make.user(police)
+    agreement = ConsentFactory(make).agreement(police, nhs)
     response = client.post(
         "/api/v1/cases",
         json={"kind": "adult", "subject": {"name": "Pat Example", "date_of_birth": "1950-02-03"},
@@ -27,6 +30,10 @@ def test_creator_agency_becomes_lead_member_and_listed_agencies_join(client, mak
     ).all()
     assert {(m.agency.code, m.is_lead) for m in memberships} == {("POL-T1", True), ("NMH-T1", False)}
     assert nhs.id in {m.agency_id for m in memberships}
+    partner = next(m for m in memberships if not m.is_lead)
+    ground = session.scalar(select(AdmissionGround).where(AdmissionGround.membership_id == partner.id))
+    assert ground is not None
+    assert ground.agreement_id == agreement.id
 
 
 def test_reading_a_case_decrypts_the_subject_and_is_audited(client, make, session):
@@ -75,7 +82,9 @@ def test_repeat_marac_referral_within_twelve_months_is_flagged(client, make):
 def test_only_the_lead_agency_changes_membership(client, make):
     police, nhs, council = make.agency(), make.agency(), make.agency()
     officer, nurse = make.user(police), make.user(nhs)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,))
+    ConsentFactory(make).decision(officer, case, recipients=(council.code,))
     refused = client.post(f"/api/v1/cases/{case.id}/members", json={"agency": council.code},
                           headers=make.headers(nurse))
     assert refused.status_code == 403
@@ -88,6 +97,7 @@ def test_only_the_lead_agency_changes_membership(client, make):
 def test_removed_member_loses_access_at_once_and_history_is_kept(client, make, session):
     police, nhs = make.agency(), make.agency()
     officer, nurse = make.user(police), make.user(nhs)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,))
     nurse_headers = make.headers(nurse)
     assert client.get(f"/api/v1/cases/{case.id}", headers=nurse_headers).status_code == 200

@@ -10,11 +10,13 @@ from hub.actor import Actor
 from hub.cases import services
 from hub.cases.models import Case
 from hub.db import utcnow
+from tests.support.factories.consent import ConsentFactory
 
 
 def test_lists_hold_current_memberships_only_newest_first_and_the_lines_agree(make, session):
     police, nhs, council = make.agency(), make.agency(kind="nhs_mental_health"), make.agency()
     officer, nurse = make.user(police), make.user(nhs)
+    ConsentFactory(make).agreement(police, nhs)
     shared = [make.case(officer, members=(nhs,), name=f"Shared Person {n}") for n in range(3)]
     police_only = make.case(officer, name="Police Only")
     left = make.case(officer, members=(nhs,), name="Nhs Left")

@@ -19,6 +19,7 @@ from hub.cases import services
 from hub.cases.models import Case, CaseKind, RepeatReferralLink
 from hub.config import Policy
 from hub.db import utcnow
+from tests.support.factories.consent import ConsentFactory
 
 VICTIM = {"name": "Jordan Marac-Person", "date_of_birth": "1991-04-12"}
 
@@ -70,6 +71,7 @@ def test_non_member_gets_no_repeat_flag_and_the_answer_of_a_first_referral(clien
 
 def test_member_of_the_earlier_case_gets_the_repeat_flag(client, make, session):
     idva, police = make.agency(kind="idva"), make.agency(kind="police")
+    ConsentFactory(make).agreement(idva, police)
     earlier = refer(client, make.headers(make.user(idva)), agencies=[police.code])
     officer_headers = make.headers(make.user(police))
 
@@ -87,6 +89,7 @@ def test_member_of_the_earlier_case_gets_the_repeat_flag(client, make, session):
 
 def test_an_agency_removed_from_the_earlier_case_is_no_longer_told(client, make):
     idva, police = make.agency(kind="idva"), make.agency(kind="police")
+    ConsentFactory(make).agreement(idva, police)
     idva_headers = make.headers(make.user(idva))
     earlier = refer(client, idva_headers, agencies=[police.code])
     removed = client.delete(f"/api/v1/cases/{earlier.json['id']}/members/{police.code}",
@@ -99,6 +102,7 @@ def test_an_agency_removed_from_the_earlier_case_is_no_longer_told(client, make)
 def test_each_member_of_a_repeat_sees_the_flag_only_if_it_is_a_member_of_the_earlier_case(
         client, make, session):
     idva, police, council = make.agency(kind="idva"), make.agency(), make.agency(kind="council_adults")
+    ConsentFactory(make).agreement(idva, police, council)
     idva_headers = make.headers(make.user(idva))
     refer(client, idva_headers)
     # The IDVA refers again and brings in the police, who never knew of the first referral.

@@ -23,6 +23,7 @@ from hub.crypto.rotation import count_keys_not_under, rewrap_all, rewrap_batch, 
 from hub.db import Database
 from tests.conftest import Factory
 from tests.crypto.cli import assert_clean_refusal, hub_env, run_hub
+from tests.support.factories.consent import ConsentFactory
 
 NAMES = [f"Rotation Person {n:02d}" for n in range(12)]
 
@@ -66,6 +67,7 @@ def world(fresh_database_url: str, tmp_path: Path) -> Iterator[World]:
     make = Factory(session, Envelope(ring))
     police, nhs = make.agency(), make.agency(kind="nhs_acute")
     officer = make.user(police)
+    ConsentFactory(make).agreement(police, nhs)
     cases = {make.case(officer, members=(nhs,), name=name).id: name for name in NAMES}
     token = make.token(officer)
     session.close()

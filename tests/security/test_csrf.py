@@ -16,6 +16,7 @@ from hub.audit.services import record
 from hub.cases.models import Case
 from hub.security import CSRF_HEADER, csrf_exempt
 from tests.sessions.support import sign_in
+from tests.support.factories.consent import ConsentFactory
 
 NEW_CASE = {"kind": "adult", "subject": {"name": "Pat Example", "date_of_birth": "1950-02-03"},
             "agencies": []}
@@ -180,6 +181,7 @@ def test_safe_requests_need_no_token(client, make, session):
 def test_every_unsafe_method_needs_the_token(client, make, session):
     police, nhs = make.agency(), make.agency(kind="nhs_mental_health")
     officer = make.user(police)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,))
     sign_in(client, session, officer)
     removal = client.delete(f"/api/v1/cases/{case.id}/members/{nhs.code}")

@@ -17,6 +17,7 @@ from hub.db import utcnow
 from hub.security import CSRF_HEADER
 from tests.conftest import with_policy
 from tests.sessions.support import sign_in
+from tests.support.factories.consent import ConsentFactory
 
 
 def members_of(session, case) -> set[int]:
@@ -29,6 +30,7 @@ def members_of(session, case) -> set[int]:
 def lead_case(make):
     police, nhs = make.agency(), make.agency(kind="nhs_mental_health")
     officer = make.user(police)
+    ConsentFactory(make).agreement(police, nhs)
     return officer, nhs, make.case(officer)
 
 

@@ -23,6 +23,7 @@ from hub.cases.models import Case
 from hub.config import Policy, ProviderConfig
 from hub.db import utcnow
 from hub.sessions import services as session_services
+from tests.support.factories.consent import ConsentFactory
 from tests.web.page import assert_govuk_page, read_page
 
 
@@ -93,6 +94,7 @@ def test_a_bad_bearer_token_is_not_signed_in(client, make):
 def test_case_page_shows_the_case_to_a_member_and_audits_the_read(client, make, session):
     police, nhs = make.agency(), make.agency(kind="nhs_mental_health")
     officer, nurse = make.user(police), make.user(nhs)
+    ConsentFactory(make).agreement(police, nhs)
     case = make.case(officer, members=(nhs,), name="Robin Sample")
     set_opened(session, case, datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # the night clocks go forward
 
