@@ -203,6 +203,42 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=case_id),
+    # --- case pages (hub/cases/views.py) ---
+    # Opening a case: the roles that may create cases, whatever their agency (the form names no
+    # partner, so no agreement is needed); the form goes to check-your-answers (200), then opens.
+    ("GET", "/cases/new"): Route({
+        "practitioner": 200, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/cases/new"): Route({
+        "practitioner": 200, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={"kind": "adult", "name": "Jo Newcase",
+                                            "date_of_birth-day": "1", "date_of_birth-month": "4",
+                                            "date_of_birth-year": "1975"}),
+    ("POST", "/cases"): Route({
+        "practitioner": 303, "manager": 303, "lead": 303, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={"kind": "adult", "name": "Jo Newcase",
+                                            "date_of_birth-day": "1", "date_of_birth-month": "4",
+                                            "date_of_birth-year": "1975"}),
+    # Members: the lead agency only, as in the API; IG, admin and auditor are refused before the
+    # case is looked up. The static form names an agency that does not exist, so the lead agency
+    # is shown the form again (422); tests/cases/test_case_pages.py adds real ones.
+    ("GET", "/cases/<uuid:case_id>/members/new"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/members"): Route({
+        "practitioner": lead_agency_only(422), "manager": lead_agency_only(422),
+        "lead": lead_agency_only(422), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={"agency": "NOPE-01"}),
+    ("GET", "/cases/<uuid:case_id>/members/<code>/remove"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"case_id": w.case.id, "code": w.member.code}),
+    ("POST", "/cases/<uuid:case_id>/members/<code>/remove"): Route({
+        "practitioner": lead_agency_only(303), "manager": lead_agency_only(303),
+        "lead": lead_agency_only(303), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"case_id": w.case.id, "code": w.member.code},
+        form={}),
     # --- API: about me ---
     ("GET", "/api/v1/me"): Route(everyone(200, anonymous=401)),
     # --- API: cases ---

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from hub import context
-from hub.access import Permission, requires
+from hub.access import Permission, has_permission, requires
 from hub.cases import services as case_services
 from hub.signin.rules import safe_next_path
 from hub.web.panels import dashboard_panels
@@ -48,5 +48,6 @@ def dashboard() -> ResponseReturnValue:
     # One url_for for the list, not one per row (werkzeug's URL building was a tenth of the page).
     case_url = url_for("cases.case_page", case_id=_ANY_CASE).removesuffix(str(_ANY_CASE))
     return render_template("web/dashboard.html", user=user, cases=cases, case_url=case_url,
-                           panels=dashboard_panels(context.db(), user))
+                           panels=dashboard_panels(context.db(), user),
+                           may_open_case=has_permission(user, Permission.CASE_CREATE))
 
