@@ -17,27 +17,21 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from consent import forms
-from consent.models import AdmissionGround, SharingAgreement
-from consent.rules import ConsentMethod, DeciderContext, DecisionIn, Problems, validate_decision
+from consent.rules import ConsentMethod, DecisionIn, Problems
+from consent.services import admission as admission_services
 from consent.services import consents as consent_services
 from consent.services import decisions as decision_services
 from consent.services import drafts as draft_services
 from consent.services import reviews as review_services
-from consent.services.common import is_public_authority
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
 from hub.agencies.models import Agency, User
-from hub.audit.services import record
-from hub.cases.models import CaseMembership
 from hub.errors import Conflict, NotFound, ValidationFailed
 
 pages = Blueprint("consent", __name__)
 
-_AddedBy = aliased(User)
-_RemovedBy = aliased(User)
 
 
 def local_time(moment: Any) -> str:
@@ -225,18 +219,10 @@ def _open_draft(case_id: uuid.UUID, draft_id: uuid.UUID) -> draft_services.Draft
 def _rule_problems(case_id: uuid.UUID) -> Any:
     """The rules' problems with a decision as it stands, the caller deciding now."""
     db, user, now = context.db(), _user(), context.now()
-    decider = DeciderContext(agency_code=user.agency.code,
-                             public_authority_in_functions=is_public_authority(user.agency))
 
     def judge(decision: DecisionIn) -> Problems:
-        decision = dataclasses.replace(decision, decision_maker=user.name, decided_at=now)
-        row = (consent_services.case_consent(db, case_id, decision.consent_id)
-               if decision.consent_id else None)
-        problems = validate_decision(decision, consent=consent_services.consent_view(row) if row else None,
-                                     decider=decider, now=now)
-        if decision.consent_id is not None and row is None:
-            problems.setdefault("consent_id", "Choose a consent record of this case")
-        return problems
+        return decision_services.decision_problems(
+            db, user, case_id, dataclasses.replace(decision, decided_at=now), now=now)
 
     return judge
 
@@ -359,16 +345,6 @@ def record_decision(case_id: uuid.UUID, draft_id: uuid.UUID) -> ResponseReturnVa
 @requires(Permission.CASE_READ)
 def membership_history(case_id: uuid.UUID) -> ResponseReturnValue:
     db = context.db()
+    rows = admission_services.membership_history(db, context.actor(), case_id, now=context.now())
     case = visible_case(db, _user(), case_id, Permission.CASE_READ)
-    rows = db.execute(
-        select(CaseMembership, _AddedBy.name, _RemovedBy.name, AdmissionGround, SharingAgreement.title)
-        .join(_AddedBy, _AddedBy.id == CaseMembership.added_by_id)
-        .outerjoin(_RemovedBy, _RemovedBy.id == CaseMembership.removed_by_id)
-        .outerjoin(AdmissionGround, AdmissionGround.membership_id == CaseMembership.id)
-        .outerjoin(SharingAgreement, SharingAgreement.id == AdmissionGround.agreement_id)
-        .where(CaseMembership.case_id == case.id)
-        .order_by(CaseMembership.added_at, CaseMembership.id)
-    ).all()
-    record(db, context.actor(), "case.membership_history.read", now=context.now(), object_type="case",
-           object_id=case.id, case_id=case.id, details={"count": len(rows)})
     return _page("consent/membership_history.html", case=case, rows=rows)

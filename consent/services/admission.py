@@ -12,18 +12,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from consent.models import AdmissionGround, DisclosureDecision
+from consent.models import AdmissionGround, DisclosureDecision, SharingAgreement
 from consent.rules import Outcome
 from consent.rules.common import organisation_key
 from consent.services.agreements import covering_agreements
 from consent.services.common import local_today
-from hub.agencies.models import Agency
+from hub.access import Permission, visible_case
+from hub.actor import Actor
+from hub.agencies.models import Agency, User
+from hub.audit.services import record
 from hub.cases.admission import Admission
-from hub.cases.models import Case
+from hub.cases.models import Case, CaseMembership
 from hub.config import Policy
 from hub.errors import Conflict
 
@@ -92,3 +96,26 @@ def _link(case_id: uuid.UUID, *, decision_id: uuid.UUID | None = None,
         db.flush()
 
     return record
+
+
+_AddedBy = aliased(User)
+_RemovedBy = aliased(User)
+
+
+def membership_history(db: Session, actor: Actor, case_id: uuid.UUID, *, now: datetime) -> list[Any]:
+    """Every membership of the case, oldest first, with who added and removed it and the ground
+    it was admitted on (the decision, or the agreement's title); the read is audited."""
+    assert actor.user is not None
+    case = visible_case(db, actor.user, case_id, Permission.CASE_READ)
+    rows = db.execute(
+        select(CaseMembership, _AddedBy.name, _RemovedBy.name, AdmissionGround, SharingAgreement.title)
+        .join(_AddedBy, _AddedBy.id == CaseMembership.added_by_id)
+        .outerjoin(_RemovedBy, _RemovedBy.id == CaseMembership.removed_by_id)
+        .outerjoin(AdmissionGround, AdmissionGround.membership_id == CaseMembership.id)
+        .outerjoin(SharingAgreement, SharingAgreement.id == AdmissionGround.agreement_id)
+        .where(CaseMembership.case_id == case.id)
+        .order_by(CaseMembership.added_at, CaseMembership.id)
+    ).all()
+    record(db, actor, "case.membership_history.read", now=now, object_type="case",
+           object_id=case.id, case_id=case.id, details={"count": len(rows)})
+    return list(rows)

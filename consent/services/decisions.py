@@ -38,6 +38,7 @@ from consent.services.common import (
 from consent.services.consents import case_consent, consent_view
 from hub.access import Permission, visible_case
 from hub.actor import Actor
+from hub.agencies.models import User
 from hub.audit.services import record
 from hub.crypto.envelope import Envelope
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -102,6 +103,23 @@ def _earlier(db: Session, case_id: uuid.UUID, decision_id: uuid.UUID | None) -> 
     return EarlierDecision(case_id=row.case_id, superseded=corrected is not None)
 
 
+def decision_problems(db: Session, user: User, case_id: uuid.UUID, decision: DecisionIn, *,
+                      now: datetime) -> dict[str, str]:
+    """Rules 1-9 for a decision ``user`` would record on the case now: the user is the
+    decision-maker and their agency decides; the consent it names is looked up in this case.
+    The caller has already fetched the case through the access policy."""
+    decision = dataclasses.replace(decision, case_id=case_id, decision_maker=user.name,
+                                   decided_at=decision.decided_at or now)
+    consent_row = case_consent(db, case_id, decision.consent_id) if decision.consent_id else None
+    decider = DeciderContext(agency_code=user.agency.code,
+                             public_authority_in_functions=is_public_authority(user.agency))
+    problems = validate_decision(decision, consent=consent_view(consent_row) if consent_row else None,
+                                 decider=decider, now=now)
+    if decision.consent_id is not None and consent_row is None:
+        problems.setdefault("consent_id", "Choose a consent record of this case")
+    return problems
+
+
 def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: DecisionIn,
                     details: DecisionDetails | None = None, *, envelope: Envelope,
                     now: datetime) -> Decision:
@@ -116,19 +134,14 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
         decision, case_id=case.id, decision_maker=actor.user.name,
         decided_at=decision.decided_at or now,
     )
-    consent_row = case_consent(db, case.id, decision.consent_id) if decision.consent_id else None
-    decider = DeciderContext(agency_code=actor.user.agency.code,
-                             public_authority_in_functions=is_public_authority(actor.user.agency))
     problems = merge_problems(
-        validate_decision(decision, consent=consent_view(consent_row) if consent_row else None,
-                          decider=decider, now=now),
+        decision_problems(db, actor.user, case.id, decision, now=now),
         supersession_problems(decision, _earlier(db, case.id, decision.supersedes)),
     )
-    if decision.consent_id is not None and consent_row is None:
-        problems.setdefault("consent_id", "Choose a consent record of this case")
     if problems:
         raise ValidationFailed(problems)
     assert decision.decided_at is not None
+    consent_row = case_consent(db, case.id, decision.consent_id) if decision.consent_id else None
     row = DisclosureDecision(
         id=uuid.uuid4(), case_id=case.id, agency_id=actor.user.agency_id,
         decided_by_id=actor.user.id, decision_maker_role=blank_to_none(decision.decision_maker_role),
