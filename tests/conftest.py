@@ -29,8 +29,9 @@ from tests.support.components import component_missing
 from tests.support.environment import BadTestEnvironment, check, database_kind, skipped_components
 from tests.support.factories.core import Factory
 from tests.support.postgres import PostgresCluster, start_cluster
+from tests.support.templates import InMemoryBytecodeCache
 
-__all__ = ["DB_KIND", "Factory", "rolled_back", "with_policy"]
+__all__ = ["DB_KIND", "Factory", "app_for", "rolled_back", "settings_for", "with_policy"]
 
 try:
     DB_KIND = database_kind()
@@ -51,6 +52,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header() -> str:
     skipped = ",".join(sorted(skipped_components())) or "none"
     return f"hub test database: {DB_KIND}; components left out (HUB_TEST_SKIP): {skipped}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compiled_once() -> Iterator[None]:
+    """Every application the tests build shares one bytecode cache (tests/support/templates.py)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(Flask, "jinja_options", {**Flask.jinja_options,
+                                           "bytecode_cache": InMemoryBytecodeCache()})
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
@@ -137,8 +148,7 @@ def session(database: Database) -> Iterator[Session]:
     s.close()
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings_for(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-not-for-production",
@@ -149,10 +159,19 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database, keyring: Keyring) -> Flask:
+def settings(database_url: str) -> Settings:
+    return settings_for(database_url)
+
+
+def app_for(settings: Settings, database: Database, keyring: Keyring) -> Flask:
     application = create_app(settings, database=database, keyring=keyring)
     application.config["TESTING"] = True
     return application
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, keyring: Keyring) -> Flask:
+    return app_for(settings, database, keyring)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hub.access import declared_permission
@@ -30,11 +31,12 @@ from hub.app import create_app
 from hub.cases import services as case_services
 from hub.cases.models import Case
 from hub.config import Policy, ProviderConfig, Settings
+from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
-from hub.db import utcnow
+from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
-from tests.conftest import Factory
+from tests.conftest import Factory, app_for, settings_for
 from tests.sessions.support import sign_in
 from tests.support.factories.consent import ConsentFactory
 from tests.support.idp import HandRolledProvider, free_port
@@ -446,10 +448,11 @@ def test_every_route_declares_a_permission(app):
     )
 
 
-def test_a_view_without_a_declared_permission_is_refused(app, client):
+def test_a_view_without_a_declared_permission_is_refused(settings, database, keyring):
     """Deny by default: even if the test above were skipped, the request hook refuses the view."""
+    app = app_for(settings, database, keyring)  # its own: the module's has served requests
     app.add_url_rule("/forgotten", endpoint="forgotten", view_func=lambda: "secret")
-    response = client.get("/forgotten")
+    response = app.test_client().get("/forgotten")
     assert response.status_code == 404
     assert b"secret" not in response.data
 
@@ -477,17 +480,60 @@ def provider_config(name: str, issuer: str, agency: str = "POL-MX") -> ProviderC
                           client_secret_env="HUB_TEST_MATRIX_SECRET", agencies=(agency,))
 
 
-@pytest.fixture(name="settings")
-def settings_with_a_provider(settings: Settings, provider: HandRolledProvider,
-                             monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HUB_TEST_MATRIX_SECRET", PROVIDER_SECRET)
-    # `gone` stands for a provider that is down: nothing listens on its port.
-    gone = provider_config("gone", f"http://127.0.0.1:{free_port()}")
-    return replace(settings, providers=(provider_config(PROVIDER, provider.issuer), gone))
+# The world is built once for the module, inside a transaction on one connection that is rolled
+# back when the module ends; each test runs in a savepoint of its own on that connection, rolled
+# back after it, so what one test writes (a member added, a review recorded) no other test sees.
+# The application is built once too, as a running hub is: only the database rows differ per test.
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    connection = engine.connect()
+    outer = connection.begin()
+    yield connection
+    if outer.is_active:
+        outer.rollback()
+    connection.close()
 
 
-@pytest.fixture
-def world(make: Factory, session: Session, provider: HandRolledProvider) -> World:
+@pytest.fixture(scope="module")
+def module_database(module_connection: Connection, engine: Engine, database_url: str) -> Database:
+    database = Database(database_url, engine=engine)
+    database.bind_to_connection(module_connection)
+    return database
+
+
+@pytest.fixture(name="db_connection")
+def savepoint_per_test(module_connection: Connection, world: World) -> Iterator[Connection]:
+    savepoint = module_connection.begin_nested()
+    yield module_connection
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+@pytest.fixture(name="database")
+def module_database_per_test(module_database: Database, db_connection: Connection) -> Database:
+    return module_database
+
+
+@pytest.fixture(scope="module", name="settings")
+def settings_with_a_provider(database_url: str, provider: HandRolledProvider) -> Iterator[Settings]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUB_TEST_MATRIX_SECRET", PROVIDER_SECRET)
+        # `gone` stands for a provider that is down: nothing listens on its port.
+        gone = provider_config("gone", f"http://127.0.0.1:{free_port()}")
+        yield replace(settings_for(database_url),
+                      providers=(provider_config(PROVIDER, provider.issuer), gone))
+
+
+@pytest.fixture(scope="module", name="app")
+def module_app(settings: Settings, module_database: Database, keyring: Keyring) -> Flask:
+    return app_for(settings, module_database, keyring)
+
+
+@pytest.fixture(scope="module")
+def world(module_database: Database, keyring: Keyring, provider: HandRolledProvider) -> World:
+    session = module_database.session()
+    make = Factory(session, Envelope(keyring))
     lead, member, removed, outsider = (make.agency() for _ in range(4))
     creator = make.user(lead)
     consent = ConsentFactory(make)
@@ -497,6 +543,8 @@ def world(make: Factory, session: Session, provider: HandRolledProvider) -> Worl
     session.commit()
     record = consent.consent(creator, case)
     decision = consent.decision(creator, case, recipients=(outsider.code,))
+    session.commit()
+    session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
                  agreement.id)
 
