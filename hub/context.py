@@ -58,9 +58,11 @@ def db() -> Session:
     """The request's one session: committed by the app after a successful response (invariant 1)."""
     session = g.get("db_session")
     if session is None:
-        # Safe methods mostly read (plus audit rows): on SQLite they take the write lock only
-        # for their writes, so readers do not queue behind each other (hub.db._sqlite_begin).
-        session = state().database.session(read_first=request.method in SAFE_METHODS)
+        # Read first: on SQLite a request takes the write lock at its first write, not at BEGIN,
+        # so neither readers nor the reading part of a write queue behind another worker's
+        # request (hub.db._sqlite_begin). A form or a decision validates for milliseconds
+        # before it writes: holding the lock through that let one worker record at a time.
+        session = state().database.session(read_first=True)
         g.db_session = session
     return cast(Session, session)
 

@@ -80,14 +80,15 @@ def _sqlite_begin(conn: Any) -> None:
 
     IMMEDIATE takes the write lock up front. A deferred transaction that has read and then
     writes fails at once with "database is locked" whenever another connection committed in
-    between (its WAL snapshot is too old, and busy_timeout cannot help), so writers must wait
-    for the lock at BEGIN. But holding the lock for a whole request serialises every reader
-    behind every other: a request that mostly reads (a case page: a few SELECTs and one audit
-    row) asks for a read-first transaction instead. It reads without the lock, and its first
-    statement that writes or locks rows takes the lock then, with a fresh snapshot
-    (_sqlite_take_write_lock). Reads before that point may be older than the write: that is
-    PostgreSQL's READ COMMITTED, which the hub's code already has to be correct under, and a
-    read that decides a write asks for a row lock (``with_for_update``), which counts as a write.
+    between (its WAL snapshot is too old, and busy_timeout cannot help), so a plain deferred
+    transaction cannot be used. But holding the lock for a whole request serialises every
+    request behind every other, reads and validation included, so requests ask for a
+    read-first transaction instead (commands and jobs keep IMMEDIATE). It reads without the
+    lock, and its first statement that writes or locks rows takes the lock then, with a fresh
+    snapshot (_sqlite_take_write_lock). Reads before that point may be older than the write:
+    that is PostgreSQL's READ COMMITTED, which the hub's code already has to be correct under
+    (unique indexes and ``ON CONFLICT`` inserts decide races, never an earlier read), and a read
+    that decides a write asks for a row lock (``with_for_update``), which counts as a write.
     """
     read_first = bool(conn.get_execution_options().get(READ_FIRST))
     _transaction_ended(conn)

@@ -1,8 +1,8 @@
 """Concurrent requests and transactions: nothing lost, nothing refused, readers not queued.
 
-SQLite serialises writers. A request that mostly reads asks for a read-first transaction
-(hub.db._sqlite_begin): it reads without the write lock and takes the lock, with a fresh snapshot,
-at its first write or locking read. These tests hold that to what a user would notice: every
+SQLite serialises writers. A request asks for a read-first transaction (hub.db._sqlite_begin):
+it reads and validates without the write lock and takes the lock, with a fresh snapshot, at its
+first write or locking read. These tests hold that to what a user would notice: every
 audited read answered and audited, no "database is locked", a row lock that still serialises.
 """
 
@@ -22,6 +22,7 @@ import requests
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
+from consent.models import DisclosureDecision
 from consent.rules import Art6Basis, Purpose
 from consent.services.agreements import AgreementIn, record_agreement
 from hub import db as hub_db
@@ -31,7 +32,11 @@ from hub.agencies import services as agency_services
 from hub.audit.models import AuditEvent
 from hub.cases.models import CaseKind, CaseReferenceCounter
 from hub.config import Policy
+from hub.crypto.envelope import Envelope
+from hub.crypto.keyring import Keyring
 from hub.db import SQLITE_BUSY_SECONDS, Database, utcnow
+from tests.conftest import Factory, app_for, settings_for
+from tests.consent.api_support import decision_body
 from tests.support.serve import hub_with_a_token
 
 
@@ -147,6 +152,48 @@ def test_a_locking_read_in_a_read_first_transaction_waits_for_the_writer(tmp_pat
     reader.rollback()
     for s in (writer, reader):
         s.close()
+    database.engine.dispose()
+
+
+def test_a_request_that_writes_validates_without_the_write_lock_and_takes_it_to_write(
+        tmp_path, lock_waits):
+    """A disclosure decision is checked against ten rules before anything is written: while
+    another worker holds the write lock, a decision the rules refuse is answered at once (422,
+    nothing to write), and a valid one waits for the lock only to write, then is recorded."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    migrate.upgrade(url)
+    database, keyring = Database(url), Keyring.generate()
+    with database.transaction() as s:
+        make = Factory(s, Envelope(keyring))
+        agency = make.agency()
+        person = make.user(agency)
+        case_id = make.case(person).id
+        headers = make.headers(person)
+    client = app_for(settings_for(url), database, keyring).test_client()
+    path = f"/api/v1/cases/{case_id}/disclosures"
+    valid = decision_body(recipients=[agency.code])
+    holder = database.session()
+    holder.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: another worker writing
+    try:
+        thread, out = _in_thread(lambda: client.post(path, headers=headers,
+                                                     json={**valid, "rationale": ""}))
+        thread.join(timeout=10)
+        assert out, "a request the rules refuse waited for another worker's write lock"
+        assert out[0].status_code == 422, out[0].json
+        assert "rationale" in out[0].json["errors"]
+        assert not lock_waits.refused.is_set()
+
+        thread, out = _in_thread(lambda: client.post(path, headers=headers, json=valid))
+        assert lock_waits.refused.wait(timeout=10), "the decision did not wait for the lock to write"
+        assert out == []
+    finally:
+        holder.rollback()
+        holder.close()
+    thread.join(timeout=30)
+    assert out, "the decision was never recorded"
+    assert out[0].status_code == 201, out[0].json
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(DisclosureDecision)) == 1
     database.engine.dispose()
 
 

@@ -197,7 +197,7 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
                "supersedes": str(row.supersedes_id) if row.supersedes_id else None,
                "recipients": len(row.recipients),
            })
-    return Decision(row, texts, chain=_chain(db, row))
+    return Decision(row, texts, chain=_chain(db, row, just_recorded=True))
 
 
 def open_decision(db: Session, envelope: Envelope, row: DisclosureDecision) -> dict[str, Any]:
@@ -228,8 +228,9 @@ def list_decisions(db: Session, actor: Actor, case_id: uuid.UUID, *, envelope: E
             for row, later, review in rows]
 
 
-def _chain(db: Session, row: DisclosureDecision) -> list[uuid.UUID]:
-    """Every decision of the correction chain ``row`` belongs to, oldest first."""
+def _chain(db: Session, row: DisclosureDecision, *, just_recorded: bool = False) -> list[uuid.UUID]:
+    """Every decision of the correction chain ``row`` belongs to, oldest first (a decision
+    ``just_recorded`` in this transaction has nothing after it yet: no query looks)."""
     earlier: list[uuid.UUID] = []
     current = row
     while current.supersedes_id is not None and len(earlier) < 1000:
@@ -240,7 +241,7 @@ def _chain(db: Session, row: DisclosureDecision) -> list[uuid.UUID]:
         current = found
     later: list[uuid.UUID] = []
     last = row.id
-    while len(later) < 1000:
+    while not just_recorded and len(later) < 1000:
         nxt = db.scalar(select(DisclosureDecision.id).where(DisclosureDecision.supersedes_id == last))
         if nxt is None:
             break

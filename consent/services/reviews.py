@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,10 +60,14 @@ def review_queue(db: Session, actor: Actor, *, envelope: Envelope, now: datetime
     return [QueueItem(Decision(row, open_decision(db, envelope, row)), ref) for row, ref in rows]
 
 
+# The dashboard's two questions, built once (every signed-in page view asks one of them).
+_QUEUE_LENGTH = select(func.count()).select_from(
+    _AWAITING.where(DisclosureDecision.agency_id == bindparam("agency_id")).subquery())
+
+
 def queue_length(db: Session, user: User) -> int:
     """How many decisions await the user's agency's IG (for the dashboard; no content)."""
-    return db.scalar(select(func.count()).select_from(
-        _AWAITING.where(DisclosureDecision.agency_id == user.agency_id).subquery())) or 0
+    return db.scalar(_QUEUE_LENGTH, {"agency_id": user.agency_id}) or 0
 
 
 def queued_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, envelope: Envelope,
@@ -135,18 +139,21 @@ class RaisedConcern:
     reviewed_at: datetime
 
 
+_UNSEEN_CONCERNS = (
+    select(DisclosureReview.id, DisclosureDecision.id, Case.id, Case.ref, DisclosureReview.reviewed_at)
+    .join(DisclosureDecision, DisclosureDecision.id == DisclosureReview.decision_id)
+    .join(Case, Case.id == DisclosureDecision.case_id)
+    .where(DisclosureDecision.decided_by_id == bindparam("user_id"),
+           DisclosureReview.outcome == ReviewOutcome.CONCERNS_RAISED,
+           DisclosureReview.seen_at.is_(None))
+    .order_by(DisclosureReview.reviewed_at.desc()).limit(bindparam("limit"))
+)
+
+
 def concerns_for(db: Session, user: User, *, limit: int = 20) -> list[RaisedConcern]:
     """Concerns an IG review raised about the user's own decisions, not yet opened by them
     (a dashboard item; e-mail joins it once the outbox exists). No content: a reference."""
-    rows = db.execute(
-        select(DisclosureReview.id, DisclosureDecision.id, Case.id, Case.ref, DisclosureReview.reviewed_at)
-        .join(DisclosureDecision, DisclosureDecision.id == DisclosureReview.decision_id)
-        .join(Case, Case.id == DisclosureDecision.case_id)
-        .where(DisclosureDecision.decided_by_id == user.id,
-               DisclosureReview.outcome == ReviewOutcome.CONCERNS_RAISED,
-               DisclosureReview.seen_at.is_(None))
-        .order_by(DisclosureReview.reviewed_at.desc()).limit(limit)
-    ).all()
+    rows = db.execute(_UNSEEN_CONCERNS, {"user_id": user.id, "limit": limit}).all()
     return [RaisedConcern(*row) for row in rows]
 
 
