@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -178,18 +179,21 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
         "items_shared": [i.strip() for i in decision.items_shared if i.strip()],
     }
     db.flush()
-    try:
-        # The row and its data key in a savepoint: if the insert fails, both leave the session,
-        # which stays usable (an error page can still be drawn).
-        with db.begin_nested():
+    # Only a correction can collide (two corrections of one decision at once: the unique index on
+    # supersedes_id keeps the first), so only a correction is written in a savepoint, which takes
+    # the row and its data key out of the session if the insert fails and leaves the session
+    # usable for the error page. A new decision's row has a fresh id and nothing to collide with.
+    with db.begin_nested() if row.supersedes_id is not None else nullcontext():
+        try:
             row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
                                         case_id=case.id, now=now)
             db.add(row)
             db.flush()
-    except IntegrityError:
-        # Two corrections of one decision at once: the unique index keeps only the first.
-        raise Conflict("That decision has just been corrected by someone else: "
-                       "correct the latest one instead") from None
+        except IntegrityError:
+            if row.supersedes_id is None:
+                raise
+            raise Conflict("That decision has just been corrected by someone else: "
+                           "correct the latest one instead") from None
     record(db, actor, "disclosure.record", now=now, object_type="disclosure", object_id=row.id,
            case_id=case.id, details={
                "outcome": row.outcome, "purpose": row.purpose, "regime": row.regime,
