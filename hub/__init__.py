@@ -11,6 +11,7 @@ PACKAGE = Package(
         "hub.audit.models",
         "hub.cases.models",
         "hub.crypto.models",
+        "hub.mail.models",
         "hub.sessions.models",
         "hub.signin.models",
     ),
@@ -34,5 +35,8 @@ PACKAGE = Package(
         "hub.cli.serving:serve",
         "hub.cli.serving:demo",
     ),
-    jobs=(Job("audit-seal", "hub.audit.tasks:seal_audit_events", timedelta(minutes=1)),),
+    jobs=(
+        Job("audit-seal", "hub.audit.tasks:seal_audit_events", timedelta(minutes=1)),
+        Job("outbox", "hub.mail.delivery:deliver_outbox", timedelta(minutes=1)),
+    ),
 )

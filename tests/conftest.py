@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub import migrate
 from hub.app import create_app
-from hub.config import Policy, Settings
+from hub.config import Policy, Settings, SmtpConfig
 from hub.crypto.envelope import Envelope
 from hub.crypto.keyring import Keyring
 from hub.db import Database, make_engine
@@ -29,6 +29,7 @@ from tests.support.components import component_missing
 from tests.support.environment import BadTestEnvironment, check, database_kind, skipped_components
 from tests.support.factories.core import Factory
 from tests.support.postgres import PostgresCluster, start_cluster
+from tests.support.smtp import SmtpServer
 from tests.support.templates import InMemoryBytecodeCache
 
 __all__ = ["DB_KIND", "Factory", "app_for", "rolled_back", "settings_for", "with_policy"]
@@ -204,3 +205,21 @@ def rolled_back(connection: Connection, session: Session) -> Iterator[None]:
         session.expunge_all()
         if savepoint.is_active:
             savepoint.rollback()
+
+
+# A real SMTP server on loopback, and settings whose [smtp] points at it (links to the hub's
+# pages are made from base_url).
+MAIL_SENDER = "safeguarding-hub@northshire.example"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: SmtpServer) -> Settings:
+    return replace(settings, base_url="https://hub.northshire.example",
+                   smtp=SmtpConfig(host=smtp_server.host, port=smtp_server.port, sender=MAIL_SENDER))

@@ -22,6 +22,7 @@ from hub.audit.services import record
 from hub.cases.models import Case
 from hub.crypto.envelope import Envelope
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.mail.outbox import enqueue
 
 TABLE = "disclosure_reviews"
 
@@ -121,7 +122,25 @@ def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcom
         raise Conflict("This decision has already been reviewed") from None
     record(db, actor, "disclosure.review", now=now, object_type="disclosure", object_id=decision.id,
            case_id=decision.case_id, details={"outcome": str(outcome)})
+    if outcome is ReviewOutcome.CONCERNS_RAISED:
+        _tell_the_decision_maker(db, decision, now=now)
     return review
+
+
+def _tell_the_decision_maker(db: Session, decision: DisclosureDecision, *, now: datetime) -> None:
+    """An e-mail, in the review's transaction, to whoever recorded the decision: the case
+    reference and a link to the decision, where the concern is read after signing in."""
+    maker = db.get(User, decision.decided_by_id)
+    case_ref = db.scalar(select(Case.ref).where(Case.id == decision.case_id))
+    if maker is None or not maker.active:
+        return  # the dashboard still lists the concern for whoever looks after their decisions
+    enqueue(db, kind="disclosure.concerns_raised", recipient=maker.email, case_id=decision.case_id,
+            subject=f"Concerns raised about a disclosure decision on case {case_ref}",
+            body=("Information governance has reviewed a decision to share information that you "
+                  "recorded, and has raised concerns about it.\n\n"
+                  "Sign in to the safeguarding hub to read them and, if needed, correct the "
+                  "decision:"),
+            link_path=f"/cases/{decision.case_id}/decisions/{decision.id}", now=now)
 
 
 def review_comment(db: Session, envelope: Envelope, review: DisclosureReview) -> str:
