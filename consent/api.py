@@ -27,7 +27,6 @@ from consent.schemas import (
     DisclosureReportOut,
     DisclosureReviewCreate,
     DisclosureReviewOut,
-    Page,
     QueuedDecisionOut,
     ReportQuery,
     ReviewQueue,
@@ -42,6 +41,7 @@ from hub import context
 from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
+from hub.api.schemas import Page
 
 api = api_blueprint("consent", __name__)
 

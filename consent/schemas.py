@@ -10,13 +10,11 @@ by the rules with their own messages, all at once.
 from __future__ import annotations
 
 import enum
-import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AwareDatetime, Field
 
 from consent.rules import (
     AdviceSought,
@@ -40,33 +38,9 @@ from consent.rules import (
     SubjectCategory,
 )
 from consent.services.reviews import ReviewOutcome
-from hub.api.schemas import Input, Output, Query
+from hub.api.schemas import Input, Item, Label, Name, Output, Query, Reference, Text
 from hub.cases.models import CaseKind
 from hub.cases.schemas import AgencyCode
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control_characters(text: str) -> str:
-    """Tabs and line breaks are text; other control characters are not (and PostgreSQL refuses
-    NUL in a text column)."""
-    if _CONTROL.search(text):
-        raise PydanticCustomError("control_characters",
-                                  "Remove the control characters (such as NUL) from this text")
-    return text
-
-
-_Clean = AfterValidator(_no_control_characters)
-# Free text (rationale, necessity ...): long enough for a considered paragraph or ten.
-Text = Annotated[str, StringConstraints(max_length=10_000), _Clean]
-# A name of a person, organisation or role.
-Name = Annotated[str, StringConstraints(max_length=200), _Clean]
-# An item of a list (an organisation, an item shared, an exclusion).
-Item = Annotated[str, StringConstraints(max_length=1_000), _Clean]
-# A reference to another document (DSA, DPIA).
-Reference = Annotated[str, StringConstraints(max_length=100), _Clean]
-# A short label (channel, security marking), as long as the column that holds it.
-Label = Annotated[str, StringConstraints(max_length=64), _Clean]
 
 MAX_ITEMS = 50
 
@@ -81,13 +55,6 @@ class QualityCheck(enum.StrEnum):
     ACCURATE = "accurate"
     TIMELY = "timely"
     SECURE = "secure"
-
-
-class Page(Query):
-    """Paging through a list, newest first."""
-
-    limit: int = Field(default=50, ge=1, le=200, description="how many to return (1-200)")
-    offset: int = Field(default=0, ge=0, le=1_000_000, description="how many to skip")
 
 
 # --- consent records -------------------------------------------------------------------------------

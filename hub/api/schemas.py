@@ -1,8 +1,37 @@
-"""Base classes for API schemas: strict about unknown fields and JSON types."""
+"""Base classes for API schemas, strict about unknown fields and JSON types, and the text types
+the packages' schemas share."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(text: str) -> str:
+    """Tabs and line breaks are text; other control characters are not (and PostgreSQL refuses
+    NUL in a text column)."""
+    if _CONTROL.search(text):
+        raise PydanticCustomError("control_characters",
+                                  "Remove the control characters (such as NUL) from this text")
+    return text
+
+
+_Clean = AfterValidator(_no_control_characters)
+# Free text (a rationale, a plan's strategies): long enough for a considered paragraph or ten.
+Text = Annotated[str, StringConstraints(max_length=10_000), _Clean]
+# A name of a person, organisation or role.
+Name = Annotated[str, StringConstraints(max_length=200), _Clean]
+# An item of a list (an organisation, an item shared, an exclusion).
+Item = Annotated[str, StringConstraints(max_length=1_000), _Clean]
+# A reference to another document (DSA, DPIA).
+Reference = Annotated[str, StringConstraints(max_length=100), _Clean]
+# A short label (channel, security marking), as long as the column that holds it.
+Label = Annotated[str, StringConstraints(max_length=64), _Clean]
 
 
 class Input(BaseModel):
@@ -19,3 +48,10 @@ class Query(BaseModel):
 
 class Output(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class Page(Query):
+    """Paging through a list, newest first."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="how many to return (1-200)")
+    offset: int = Field(default=0, ge=0, le=1_000_000, description="how many to skip")
