@@ -58,6 +58,9 @@ class Permission(enum.StrEnum):
     # The information-sharing agreements register: everyone reads, administrators write.
     AGREEMENT_READ = "agreements:any:read"
     AGREEMENT_MANAGE = "agreements:any:manage"
+    # sharing (DOMAIN.md §7): a case's risk summary and crisis plan, in versions
+    RISK_SUMMARY_READ = "case:risk-summaries:read"
+    RISK_SUMMARY_WRITE = "case:risk-summaries:create"
 
 
 class CaseScope(enum.StrEnum):
@@ -77,6 +80,8 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.CONSENT_RECORD: CaseScope.MEMBER,
     Permission.DISCLOSURE_READ: CaseScope.MEMBER,
     Permission.DISCLOSURE_RECORD: CaseScope.MEMBER,
+    Permission.RISK_SUMMARY_READ: CaseScope.MEMBER,
+    Permission.RISK_SUMMARY_WRITE: CaseScope.MEMBER,
 }
 
 
@@ -92,6 +97,8 @@ CASE_WORK = frozenset(
         Permission.DISCLOSURE_READ,
         Permission.DISCLOSURE_RECORD,
         Permission.AGREEMENT_READ,
+        Permission.RISK_SUMMARY_READ,
+        Permission.RISK_SUMMARY_WRITE,
     }
 )
 
@@ -103,7 +110,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.IG: frozenset(
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,
-         Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ}
+         Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ,
+         Permission.RISK_SUMMARY_READ}
     ),
     Role.ADMIN: frozenset({Permission.SIGNED_IN, Permission.AGREEMENT_READ, Permission.AGREEMENT_MANAGE}),
     Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE,

@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,6 +88,10 @@ class Policy:
     membership_decision_days: int = 30
     # The guided disclosure form's encrypted drafts are discarded this long after their last change.
     disclosure_draft_hours: int = 24
+
+    def local_date(self, moment: datetime) -> date:
+        """The date at ``moment`` in the policy's time zone (review dates are local dates)."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
 
     @classmethod
     def from_mapping(cls, data: object) -> Policy:

@@ -36,6 +36,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
+from sharing.rules import RiskSummaryIn
+from sharing.services import risk_summaries as risk_services
 from tests.conftest import Factory, app_for, settings_for
 from tests.sessions.support import sign_in
 from tests.support.factories.consent import ConsentFactory
@@ -88,6 +90,8 @@ class World:
     consent_id: uuid.UUID
     decision_id: uuid.UUID
     agreement_id: uuid.UUID
+    # Version 1 of the case's risk summary, written by the lead agency.
+    risk_version: int
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -144,6 +148,9 @@ API_DECISION = {
     "public_interest_rationale": "Serious harm outweighs confidence", "subject_informed": True,
     "outcome": "share_full", "rationale": "To protect an adult at risk", "items_shared": ["Risk summary"],
 }
+API_RISK_SUMMARY = {"level": "medium", "content": {
+    "early_warning_signs": "Stops answering the door", "contacts": [
+        {"stage": 1, "name": "Duty desk", "role": "Community team", "route": "01632 960000"}]}}
 API_AGREEMENT = {"title": "Matrix agreement", "purposes": ["safeguard_adult_at_risk"],
                  "case_kinds": ["adult"], "art6_basis": "public_task", "review_date": "2099-01-01"}
 
@@ -300,6 +307,23 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=lambda w: {"case_id": w.case.id, "decision_id": w.decision_id}),
+    # sharing (sharing/api.py): a case's risk summary, written and read by its members; IG reads.
+    ("POST", "/api/v1/cases/<uuid:case_id>/risk-summaries"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: API_RISK_SUMMARY),
+    ("GET", "/api/v1/cases/<uuid:case_id>/risk-summaries"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("GET", "/api/v1/cases/<uuid:case_id>/risk-summaries/latest"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("GET", "/api/v1/cases/<uuid:case_id>/risk-summaries/<int:version>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"case_id": w.case.id, "version": w.risk_version}),
     # The IG queue is the caller's own agency's; only IG of the deciding (lead) agency reviews
     # the decision, IG of any other agency is told it does not exist.
     ("GET", "/api/v1/disclosures/review-queue"): Route({
@@ -543,10 +567,13 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
     session.commit()
     record = consent.consent(creator, case)
     decision = consent.decision(creator, case, recipients=(outsider.code,))
+    risk = risk_services.record_summary(
+        session, Actor(creator, "test"), case.id, RiskSummaryIn(level="high", risk_to="Herself"),
+        envelope=make.envelope, now=utcnow(), today=utcnow().date())
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
-                 agreement.id)
+                 agreement.id, risk.info.version)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:

@@ -6,7 +6,6 @@ import json
 import uuid
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -53,7 +52,7 @@ def unseal(db: Session, envelope: Envelope, binding: Binding, blob: bytes) -> di
 
 def local_today(policy: Policy, now: datetime) -> date:
     """The date in the policy's time zone (an agreement's review date is a local date)."""
-    return now.astimezone(ZoneInfo(policy.timezone)).date()
+    return policy.local_date(now)
 
 
 def blank_to_none(text: str | None) -> str | None:

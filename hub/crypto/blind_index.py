@@ -89,3 +89,16 @@ def unmatchable_index(key: bytes, row_id: str) -> str:
     nothing (written before such names were refused), so it no longer collides with the others."""
     message = INDEX_VERSION + b"-unmatchable\x1f" + row_id.encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+TEXT_INDEX_VERSION = b"hub-text-v1"
+
+
+def text_index(key: bytes, text: str) -> str | None:
+    """HMAC-SHA256 of a free text folded as names are (:func:`normalise_name`: case, accents,
+    punctuation and spacing), for noticing the same words in two places without storing them;
+    None for a text with no letters or digits, which matches nothing."""
+    normalised = normalise_name(text)
+    if not normalised:
+        return None
+    return hmac.new(key, TEXT_INDEX_VERSION + b"\x1f" + normalised.encode(), hashlib.sha256).hexdigest()
