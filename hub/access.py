@@ -61,6 +61,11 @@ class Permission(enum.StrEnum):
     # sharing (DOMAIN.md §7): a case's risk summary and crisis plan, in versions
     RISK_SUMMARY_READ = "case:risk-summaries:read"
     RISK_SUMMARY_WRITE = "case:risk-summaries:create"
+    # sharing (DOMAIN.md §8): cross-agency actions; the status is the assigned or lead agency's
+    ACTION_READ = "case:actions:read"
+    ACTION_CREATE = "case:actions:create"
+    ACTION_UPDATE = "case:actions:update"
+    ACTION_LIST = "actions:own:list"  # the caller's agency's actions across its cases
 
 
 class CaseScope(enum.StrEnum):
@@ -82,6 +87,9 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.DISCLOSURE_RECORD: CaseScope.MEMBER,
     Permission.RISK_SUMMARY_READ: CaseScope.MEMBER,
     Permission.RISK_SUMMARY_WRITE: CaseScope.MEMBER,
+    Permission.ACTION_READ: CaseScope.MEMBER,
+    Permission.ACTION_CREATE: CaseScope.MEMBER,
+    Permission.ACTION_UPDATE: CaseScope.MEMBER,
 }
 
 
@@ -99,6 +107,10 @@ CASE_WORK = frozenset(
         Permission.AGREEMENT_READ,
         Permission.RISK_SUMMARY_READ,
         Permission.RISK_SUMMARY_WRITE,
+        Permission.ACTION_READ,
+        Permission.ACTION_CREATE,
+        Permission.ACTION_UPDATE,
+        Permission.ACTION_LIST,
     }
 )
 
@@ -111,7 +123,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,
          Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ,
-         Permission.RISK_SUMMARY_READ}
+         Permission.RISK_SUMMARY_READ, Permission.ACTION_READ}
     ),
     Role.ADMIN: frozenset({Permission.SIGNED_IN, Permission.AGREEMENT_READ, Permission.AGREEMENT_MANAGE}),
     Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE,

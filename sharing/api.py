@@ -1,5 +1,5 @@
 """JSON endpoints of the sharing package (DESIGN.md §4): a case's risk summary and crisis plan,
-in versions (never changed once saved: no PATCH, PUT or DELETE)."""
+in versions (never changed once saved: no PATCH, PUT or DELETE), and cross-agency actions."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.schemas import Page
-from sharing.rules import Contact, RiskLevel, RiskSummaryIn
+from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.schemas import (
+    ActionChangeOut,
+    ActionCreate,
+    ActionDetail,
+    ActionList,
+    ActionOut,
+    ActionQuery,
+    ActionUpdate,
     RiskContentOut,
     RiskSummaryCreate,
     RiskSummaryList,
@@ -21,6 +28,7 @@ from sharing.schemas import (
     RiskSummaryRecorded,
     RiskSummaryVersion,
 )
+from sharing.services import actions as action_services
 from sharing.services import risk_summaries as risk_services
 
 api = api_blueprint("sharing", __name__)
@@ -97,3 +105,76 @@ def risk_summary_version(case_id: uuid.UUID, version: int) -> dict:
     found = risk_services.read_version(context.db(), context.actor(), case_id, version,
                                        envelope=context.state().envelope, now=context.now())
     return summary_out(found).model_dump(mode="json")
+
+
+# --- cross-agency actions --------------------------------------------------------------------------
+
+def action_out(view: action_services.ActionView) -> dict:
+    return ActionOut(id=view.id, case_id=view.case_id, case_ref=view.case_ref, title=view.title,
+                     agency=view.agency_code, assignee=view.assignee, status=ActionStatus(view.status),
+                     due=view.due, overdue=view.overdue(_today()), created_at=view.created_at,
+                     updated_at=view.updated_at).model_dump(mode="json")
+
+
+def action_detail(view: action_services.ActionView) -> dict:
+    history = [ActionChangeOut(status=ActionStatus(c.status), by=c.by, agency=c.agency_code, at=c.at,
+                               note=c.note, evidence=c.evidence) for c in view.history]
+    return ActionDetail(**action_out(view), history=history).model_dump(mode="json")
+
+
+@endpoint(api, "POST", "/cases/<uuid:case_id>/actions",
+          summary="Set an action for a member agency of the case (and optionally a person of it)",
+          permission=Permission.ACTION_CREATE, body=ActionCreate, response=ActionDetail, status=201,
+          extra_responses={404: _NOT_A_MEMBER})
+def create_action(case_id: uuid.UUID, body: ActionCreate) -> tuple[dict, int]:
+    view = action_services.create_action(
+        context.db(), context.actor(), case_id, title=body.title, agency_code=body.agency,
+        due=body.due, assignee_id=body.assignee, envelope=context.state().envelope,
+        now=context.now(), today=_today())
+    return action_detail(view), 201
+
+
+@endpoint(api, "GET", "/cases/<uuid:case_id>/actions",
+          summary="A case's actions, every member agency's, soonest due first (audited)",
+          permission=Permission.ACTION_READ, response=ActionList, extra_responses={404: _NOT_A_MEMBER})
+def case_actions(case_id: uuid.UUID) -> dict:
+    found = action_services.case_actions(context.db(), context.actor(), case_id,
+                                         envelope=context.state().envelope, now=context.now())
+    return {"actions": [action_out(v) for v in found], "limit": len(found), "offset": 0,
+            "next_offset": None}
+
+
+@endpoint(api, "GET", "/actions",
+          summary="The caller's agency's actions on its cases, by due date (audited)",
+          permission=Permission.ACTION_LIST, query=ActionQuery, response=ActionList)
+def my_agency_actions(query: ActionQuery) -> dict:
+    found = action_services.agency_actions(
+        context.db(), context.actor(), status=str(query.status) if query.status else None,
+        envelope=context.state().envelope, now=context.now(), limit=query.limit + 1,
+        offset=query.offset, newest_due_first=query.sort == "-due")
+    more = len(found) > query.limit
+    return ActionList.model_validate({
+        "actions": [action_out(v) for v in found[: query.limit]], "limit": query.limit,
+        "offset": query.offset, "next_offset": query.offset + query.limit if more else None,
+    }).model_dump(mode="json")
+
+
+@endpoint(api, "GET", "/actions/<uuid:action_id>",
+          summary="One action with its history of status changes (audited)",
+          permission=Permission.ACTION_READ, response=ActionDetail,
+          extra_responses={404: "No such action on a case of yours"})
+def get_action(action_id: uuid.UUID) -> dict:
+    return action_detail(action_services.get_action(context.db(), context.actor(), action_id,
+                                                    envelope=context.state().envelope,
+                                                    now=context.now()))
+
+
+@endpoint(api, "PATCH", "/actions/<uuid:action_id>",
+          summary="Change an action's status with a note and evidence (the assigned or lead agency)",
+          permission=Permission.ACTION_UPDATE, body=ActionUpdate, response=ActionDetail,
+          extra_responses={403: "Only the agency the action is for, or the case's lead agency",
+                           404: "No such action on a case of yours"})
+def update_action(action_id: uuid.UUID, body: ActionUpdate) -> dict:
+    return action_detail(action_services.change_status(
+        context.db(), context.actor(), action_id, status=str(body.status), note=body.note,
+        evidence=body.evidence, envelope=context.state().envelope, now=context.now()))

@@ -51,3 +51,43 @@ class RiskSummaryText(Base):
     field: Mapped[str] = mapped_column(String(32), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
     text_index: Mapped[str] = mapped_column(String(64))
+
+
+class Action(Base):
+    """An action on a case, assigned to a member agency (DOMAIN.md §8). What it is, and every
+    note and evidence of its history, are encrypted; the status and dates stay plain for the
+    lists and the escalation sweep."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        # "My agency's open actions", soonest due first; the sweep asks for open ones by due date.
+        Index("ix_actions_agency_status_due", "agency_id", "status", "due"),
+        Index("ix_actions_status_due", "status", "due"),
+        Index("ix_actions_case", "case_id", "due"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(64))
+    due: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ActionChange(Base):
+    """One entry of an action's history: its status from then on, who set it, and why."""
+
+    __tablename__ = "action_changes"
+    __table_args__ = (Index("ix_action_changes_action", "action_id", "changed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id"))
+    status: Mapped[str] = mapped_column(String(64))
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    changed_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

@@ -148,3 +148,53 @@ def generic_warnings(summary: RiskSummaryIn, copied: frozenset[str]) -> dict[str
 
 def review_overdue(next_review: date | None, today: date) -> bool:
     return next_review is not None and next_review < today
+
+
+# --- cross-agency actions (DOMAIN.md §8) -----------------------------------------------------------
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    NOT_POSSIBLE = "not_possible_circumstances_changed"
+    NOT_DONE = "not_done_by_agency"
+
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.OPEN: "Open",
+    ActionStatus.DONE: "Done",
+    ActionStatus.NOT_POSSIBLE: "Not possible: circumstances changed",
+    ActionStatus.NOT_DONE: "Not done by the agency",
+}
+MAX_TITLE = 500
+
+
+def action_problems(*, title: str, due: date | None, today: date) -> dict[str, str]:
+    """A new action: what it is and when it is due (the agency is checked against the case)."""
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = "Say what the agency is to do"
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"The action must be {MAX_TITLE} characters or fewer"
+    if due is None:
+        errors["due"] = "Enter the date the action is due"
+    elif due < today:
+        errors["due"] = "The due date must be today or in the future"
+    return errors
+
+
+def status_change_problems(*, current: str, new: str, note: str, evidence: str) -> dict[str, str]:
+    """A change of an action's status: a done action needs its evidence, one not done or no
+    longer possible the reason, and the status must change."""
+    errors: dict[str, str] = {}
+    if new not in set(ActionStatus):
+        errors["status"] = "Choose open, done, not possible or not done"
+    elif new == current:
+        errors["status"] = f"The action is already {ACTION_STATUS_LABELS[ActionStatus(new)].lower()}"
+    elif new == ActionStatus.DONE and not evidence.strip():
+        errors["evidence"] = "Say what was done, as evidence of completion"
+    elif new in (ActionStatus.NOT_POSSIBLE, ActionStatus.NOT_DONE) and not note.strip():
+        errors["note"] = "Say why the action was not done"
+    for name, value in (("note", note), ("evidence", evidence)):
+        if len(value) > MAX_TEXT:
+            errors[name] = f"Keep it to {MAX_TEXT:,} characters or fewer"
+    return errors

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from hub.api.schemas import Input, Name, Output, Text
-from sharing.rules import MAX_CONTACTS, RiskLevel
+from hub.api.schemas import Input, Item, Name, Output, Query, Text
+from hub.cases.schemas import AgencyCode
+from sharing.rules import MAX_CONTACTS, MAX_TITLE, ActionStatus, RiskLevel
 
 
 class ContactIn(Input):
@@ -91,6 +92,62 @@ class RiskSummaryOut(RiskSummaryVersion):
 
 class RiskSummaryList(Output):
     risk_summaries: list[RiskSummaryVersion]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last page")
+
+
+# --- cross-agency actions --------------------------------------------------------------------------
+
+class ActionCreate(Input):
+    title: Item = Field(description=f"what the agency is to do ({MAX_TITLE} characters at most)")
+    agency: AgencyCode = Field(description="code of the member agency the action is for")
+    due: date
+    assignee: uuid.UUID | None = Field(default=None, description="a named person of that agency")
+
+
+class ActionUpdate(Input):
+    status: ActionStatus
+    note: Text = ""
+    evidence: Text = Field(default="", description="evidence of completion, for `done`")
+
+
+class ActionQuery(Query):
+    status: ActionStatus | None = None
+    sort: Literal["due", "-due"] = Field(default="due", description="soonest due first, or latest")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class ActionChangeOut(Output):
+    status: ActionStatus
+    by: str | None
+    agency: str | None
+    at: datetime
+    note: str
+    evidence: str
+
+
+class ActionOut(Output):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    title: str
+    agency: str
+    assignee: str | None
+    status: ActionStatus
+    due: date
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActionDetail(ActionOut):
+    history: list[ActionChangeOut]
+
+
+class ActionList(Output):
+    actions: list[ActionOut]
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page, null on the last page")

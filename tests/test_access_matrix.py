@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
 from sharing.rules import RiskSummaryIn
+from sharing.services import actions as action_services
 from sharing.services import risk_summaries as risk_services
 from tests.conftest import Factory, app_for, settings_for
 from tests.sessions.support import sign_in
@@ -92,6 +94,8 @@ class World:
     agreement_id: uuid.UUID
     # Version 1 of the case's risk summary, written by the lead agency.
     risk_version: int
+    # An action the lead agency set for the member agency.
+    action_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -324,6 +328,28 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=lambda w: {"case_id": w.case.id, "version": w.risk_version}),
+    # Actions: set by members for members; the status is the assigned (member) or lead agency's.
+    ("POST", "/api/v1/cases/<uuid:case_id>/actions"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: {"title": "Visit", "agency": w.member.code,
+                                           "due": "2099-01-01"}),
+    ("GET", "/api/v1/cases/<uuid:case_id>/actions"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
+    ("GET", "/api/v1/actions"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200, "lead": 200,
+        ANONYMOUS: 401}),
+    ("GET", "/api/v1/actions/<uuid:action_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": members_see(200), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"action_id": w.action_id}),
+    ("PATCH", "/api/v1/actions/<uuid:action_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"action_id": w.action_id},
+        body=lambda w: {"status": "done", "evidence": "Visited as agreed"}),
     # The IG queue is the caller's own agency's; only IG of the deciding (lead) agency reviews
     # the decision, IG of any other agency is told it does not exist.
     ("GET", "/api/v1/disclosures/review-queue"): Route({
@@ -570,10 +596,14 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
     risk = risk_services.record_summary(
         session, Actor(creator, "test"), case.id, RiskSummaryIn(level="high", risk_to="Herself"),
         envelope=make.envelope, now=utcnow(), today=utcnow().date())
+    action = action_services.create_action(
+        session, Actor(creator, "test"), case.id, title="Matrix action", agency_code=member.code,
+        due=utcnow().date() + timedelta(days=7), envelope=make.envelope, now=utcnow(),
+        today=utcnow().date())
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
-                 agreement.id, risk.info.version)
+                 agreement.id, risk.info.version, action.id)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:
