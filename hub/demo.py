@@ -49,6 +49,9 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
+from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
+from sharing.services import actions as action_services
+from sharing.services import risk_summaries as risk_services
 
 IDP_MOUNT = "/demo-idp"
 # Where the hub asks the demo provider to send people after signing out (registered exactly).
@@ -190,6 +193,7 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
             policy=policy, now=now - timedelta(days=30),
         )
     _seed_consent(session, envelope, policy, cases, now)
+    _seed_sharing(session, envelope, policy, cases, now)
     return True
 
 
@@ -295,6 +299,79 @@ def _seed_consent(session: Session, envelope: Envelope, policy: Policy, cases: d
         comment="The record does not say why the other parent could not be asked first: "
                 "add that to a correction, or explain it to me",
         envelope=envelope, now=now - timedelta(days=5))
+
+
+def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: dict[CaseKind, Case],
+                  now: datetime) -> None:
+    """Jordan's crisis plan in two versions (the second after the MARAC), Margaret's plan whose
+    review date has passed, and actions on Jordan's case: one done with its evidence, one due
+    this week and one overdue."""
+    nurse = _person(session, "nurse.okafor@nmh.northshire.example")
+    idva = _person(session, "idva.walsh@idva.northshire.example")
+    lead = _person(session, "lead.price@asc.northshire.example")
+    marac, adult = cases[CaseKind.MARAC], cases[CaseKind.ADULT]
+
+    def today(moment: datetime) -> date:
+        return policy.local_date(moment)
+
+    plan = RiskSummaryIn(
+        level=RiskLevel.HIGH,
+        risk_to="Jordan, from her partner, who lives with her; and her two-year-old son",
+        risk_factors="Strangulation in September; his drinking at weekends; the separation she plans",
+        protective_factors="Her mother two streets away; the IDVA she trusts; the nursery staff",
+        early_warning_signs="She stops replying to texts and cancels nursery; he starts collecting "
+                            "her from work",
+        de_escalation="Her IDVA texts first, using the agreed word; a home visit only with police",
+        coping_strategies="Going to her mother's with her son; the running club on Thursdays",
+        contacts=(Contact(1, "Niamh Walsh", "IDVA", "07700 900123", "Mon-Fri 9-5"),
+                  Contact(2, "Chidi Okafor", "Community mental-health nurse", "01632 960451",
+                          "Mon-Fri 8-6"),
+                  Contact(3, "Public protection unit duty desk", "Police", "01632 960999", "24 hours"),
+                  Contact(4, "Crisis resolution team", "Mental-health crisis", "01632 960111",
+                          "24 hours")),
+        statutory_thresholds="A Mental Health Act assessment if she expresses plans to end her life",
+        wishes="She does not want her partner told that agencies share; she wants her son kept "
+               "with her mother in a crisis",
+        agreed_with_person=True, next_review=today(now - timedelta(days=20)) + timedelta(days=90),
+        reviewer="Niamh Walsh",
+    )
+    risk_services.record_summary(session, nurse, marac.id, plan, envelope=envelope,
+                                 now=now - timedelta(days=20), today=today(now - timedelta(days=20)))
+    risk_services.record_summary(
+        session, idva, marac.id, dataclasses.replace(
+            plan, level=RiskLevel.VERY_HIGH,
+            risk_factors=plan.risk_factors + "; he has found out about the refuge referral"),
+        envelope=envelope, now=now - timedelta(days=2), today=today(now - timedelta(days=2)),
+        based_on=1)
+    written = now - timedelta(days=120)
+    risk_services.record_summary(session, lead, adult.id, RiskSummaryIn(
+        level=RiskLevel.MEDIUM, risk_to="Margaret, from her nephew's financial abuse",
+        risk_factors="His visits on pension day; her memory problems",
+        protective_factors="Her neighbour, who calls daily; her bank's fraud team",
+        early_warning_signs="Unpaid bills; she says she has 'lent' him money",
+        de_escalation="Her social worker visits with the neighbour present",
+        coping_strategies="Her church group on Sundays",
+        contacts=(Contact(1, "Hannah Price", "Safeguarding lead", "01632 960321", "Mon-Fri 9-5"),),
+        statutory_thresholds="A Court of Protection application if she loses capacity over money",
+        wishes="To stay in her own home", agreed_with_person=True,
+        next_review=today(written) + timedelta(days=90), reviewer="Hannah Price",
+    ), envelope=envelope, now=written, today=today(written))
+
+    done = action_services.create_action(
+        session, idva, marac.id, title="Arrange a refuge place for Jordan and her son",
+        agency_code="ASC-NS", due=today(now - timedelta(days=10)) + timedelta(days=5),
+        envelope=envelope, now=now - timedelta(days=10), today=today(now - timedelta(days=10)))
+    action_services.change_status(session, lead, done.id, status=ActionStatus.DONE,
+                                  note="Place held from Friday", evidence="Refuge referral REF-2231",
+                                  envelope=envelope, now=now - timedelta(days=6))
+    action_services.create_action(
+        session, idva, marac.id, title="Flag the address for an urgent police response",
+        agency_code="POL-NS", due=today(now) + timedelta(days=4), envelope=envelope,
+        now=now - timedelta(days=1), today=today(now - timedelta(days=1)))
+    action_services.create_action(
+        session, idva, marac.id, title="Review her medication with her GP before the next MARAC",
+        agency_code="NMH-NS", due=today(now) - timedelta(days=5), envelope=envelope,
+        now=now - timedelta(days=14), today=today(now - timedelta(days=14)))
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:
