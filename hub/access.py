@@ -66,6 +66,11 @@ class Permission(enum.StrEnum):
     ACTION_CREATE = "case:actions:create"
     ACTION_UPDATE = "case:actions:update"
     ACTION_LIST = "actions:own:list"  # the caller's agency's actions across its cases
+    # Professional challenge of another member agency's action, and its escalation ladder
+    CHALLENGE_RAISE = "case:challenges:create"
+    CHALLENGE_READ = "case:challenges:read"
+    CHALLENGE_RESOLVE = "case:challenges:resolve"
+    CHALLENGE_LIST = "challenges:own:list"
 
 
 class CaseScope(enum.StrEnum):
@@ -90,6 +95,9 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.ACTION_READ: CaseScope.MEMBER,
     Permission.ACTION_CREATE: CaseScope.MEMBER,
     Permission.ACTION_UPDATE: CaseScope.MEMBER,
+    Permission.CHALLENGE_RAISE: CaseScope.MEMBER,
+    Permission.CHALLENGE_READ: CaseScope.MEMBER,
+    Permission.CHALLENGE_RESOLVE: CaseScope.MEMBER,
 }
 
 
@@ -111,6 +119,10 @@ CASE_WORK = frozenset(
         Permission.ACTION_CREATE,
         Permission.ACTION_UPDATE,
         Permission.ACTION_LIST,
+        Permission.CHALLENGE_RAISE,
+        Permission.CHALLENGE_READ,
+        Permission.CHALLENGE_RESOLVE,
+        Permission.CHALLENGE_LIST,
     }
 )
 

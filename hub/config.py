@@ -84,6 +84,17 @@ class Policy:
     recent_auth_minutes: int = 15
     marac_repeat_months: int = 12
     escalation_grace_working_days: int = 2
+    # The escalation ladder (DOMAIN.md §8): each stage's deadline in working days and the role
+    # notified in both agencies; immediate risk starts at `escalation_immediate_risk_stage`.
+    escalation_stage1_working_days: int = 2
+    escalation_stage2_working_days: int = 5
+    escalation_stage3_working_days: int = 2
+    escalation_stage4_working_days: int = 10
+    escalation_stage1_role: str = "practitioner"
+    escalation_stage2_role: str = "manager"
+    escalation_stage3_role: str = "lead"
+    escalation_stage4_role: str = "lead"
+    escalation_immediate_risk_stage: int = 3
     # Membership is sharing: a lead agency's decision admits an agency for this many days.
     membership_decision_days: int = 30
     # The guided disclosure form's encrypted drafts are discarded this long after their last change.
@@ -92,6 +103,12 @@ class Policy:
     def local_date(self, moment: datetime) -> date:
         """The date at ``moment`` in the policy's time zone (review dates are local dates)."""
         return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def stage_working_days(self, stage: int) -> int:
+        return int(getattr(self, f"escalation_stage{stage}_working_days"))
+
+    def stage_role(self, stage: int) -> str:
+        return str(getattr(self, f"escalation_stage{stage}_role"))
 
     @classmethod
     def from_mapping(cls, data: object) -> Policy:
@@ -106,6 +123,13 @@ class Policy:
             minimum = 0 if key in _MAY_BE_ZERO else 1
             if expected is int and value < minimum:
                 raise ConfigError(f"[policy] {key} must be at least {minimum}, not {value}")
+        for stage in range(1, 5):
+            role = values.get(f"escalation_stage{stage}_role")
+            if role is not None and role not in {r.value for r in Role}:
+                raise ConfigError(f"[policy] escalation_stage{stage}_role must be a hub role "
+                                  f"({', '.join(r.value for r in Role)}), not {role!r}")
+        if not 1 <= values.get("escalation_immediate_risk_stage", 3) <= 4:
+            raise ConfigError("[policy] escalation_immediate_risk_stage must be a stage, 1 to 4")
         if "timezone" in values:
             zone = values["timezone"]
             try:

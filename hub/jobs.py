@@ -17,7 +17,9 @@ from functools import cache
 from sqlalchemy.orm import Session
 
 from hub import wiring
-from hub.config import Settings
+from hub.config import ConfigError, Settings
+from hub.crypto.envelope import Envelope
+from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.errors import ValidationFailed
 
@@ -30,6 +32,16 @@ class JobContext:
     as_of: datetime
     settings: Settings
     _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # For jobs that encrypt or decrypt: loaded from HUB_KEYRING when first asked for.
+    keyring: Keyring | None = None
+
+    def envelope(self) -> Envelope:
+        """The envelope of the hub's keyring (HUB_KEYRING), for jobs that write encrypted text."""
+        if self.keyring is None:
+            if self.settings.keyring_path is None:
+                raise ConfigError("HUB_KEYRING is required: this job writes encrypted records")
+            self.keyring = Keyring.load(self.settings.keyring_path)
+        return Envelope(self.keyring)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the job's transaction has committed; never if it rolls back."""

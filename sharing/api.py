@@ -1,8 +1,10 @@
 """JSON endpoints of the sharing package (DESIGN.md §4): a case's risk summary and crisis plan,
-in versions (never changed once saved: no PATCH, PUT or DELETE), and cross-agency actions."""
+in versions (never changed once saved: no PATCH, PUT or DELETE), cross-agency actions and
+professional challenge."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import asdict
 from datetime import date
@@ -21,6 +23,11 @@ from sharing.schemas import (
     ActionOut,
     ActionQuery,
     ActionUpdate,
+    ChallengeCreate,
+    ChallengeList,
+    ChallengeOut,
+    ChallengeQuery,
+    ChallengeResolve,
     RiskContentOut,
     RiskSummaryCreate,
     RiskSummaryList,
@@ -29,6 +36,7 @@ from sharing.schemas import (
     RiskSummaryVersion,
 )
 from sharing.services import actions as action_services
+from sharing.services import challenges as challenge_services
 from sharing.services import risk_summaries as risk_services
 
 api = api_blueprint("sharing", __name__)
@@ -178,3 +186,59 @@ def update_action(action_id: uuid.UUID, body: ActionUpdate) -> dict:
     return action_detail(action_services.change_status(
         context.db(), context.actor(), action_id, status=str(body.status), note=body.note,
         evidence=body.evidence, envelope=context.state().envelope, now=context.now()))
+
+
+# --- professional challenge ------------------------------------------------------------------------
+
+def challenge_out(found: challenge_services.ChallengeView) -> dict:
+    values = dataclasses.asdict(found)
+    values["history"] = [dataclasses.asdict(e) for e in found.history]
+    return ChallengeOut.model_validate(values).model_dump(mode="json")
+
+
+@endpoint(api, "POST", "/actions/<uuid:action_id>/challenges",
+          summary="Challenge another member agency about its action (stage 1, or 3 for immediate risk)",
+          permission=Permission.CHALLENGE_RAISE, body=ChallengeCreate, response=ChallengeOut, status=201,
+          extra_responses={404: "No such action on a case of yours",
+                           409: "The action already has an open challenge"})
+def raise_challenge(action_id: uuid.UUID, body: ChallengeCreate) -> tuple[dict, int]:
+    found = challenge_services.raise_challenge(
+        context.db(), context.actor(), action_id, concern=body.concern, evidence=body.evidence,
+        immediate_risk=body.immediate_risk, envelope=context.state().envelope,
+        policy=context.state().settings.policy, now=context.now())
+    return challenge_out(found), 201
+
+
+@endpoint(api, "GET", "/challenges",
+          summary="Challenges raised by or against the caller's agency, soonest deadline first (audited)",
+          permission=Permission.CHALLENGE_LIST, query=ChallengeQuery, response=ChallengeList)
+def list_challenges(query: ChallengeQuery) -> dict:
+    found = challenge_services.agency_challenges(
+        context.db(), context.actor(), status=query.status, envelope=context.state().envelope,
+        now=context.now(), limit=query.limit + 1, offset=query.offset)
+    more = len(found) > query.limit
+    return {"challenges": [challenge_out(c) for c in found[: query.limit]], "limit": query.limit,
+            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
+
+
+@endpoint(api, "GET", "/challenges/<uuid:challenge_id>",
+          summary="One challenge with its history (audited)", permission=Permission.CHALLENGE_READ,
+          response=ChallengeOut, extra_responses={404: "No such challenge on a case of yours"})
+def get_challenge(challenge_id: uuid.UUID) -> dict:
+    return challenge_out(challenge_services.get_challenge(
+        context.db(), context.actor(), challenge_id, envelope=context.state().envelope,
+        now=context.now()))
+
+
+@endpoint(api, "POST", "/challenges/<uuid:challenge_id>/resolve",
+          summary="Resolve with the outcome and the agreed plan (the raising agency, or a stage-3/4 "
+                  "role holder)",
+          permission=Permission.CHALLENGE_RESOLVE, body=ChallengeResolve, response=ChallengeOut,
+          extra_responses={403: "Neither the raising agency nor a stage-3/4 role holder",
+                           404: "No such challenge on a case of yours",
+                           409: "Already resolved"})
+def resolve_challenge(challenge_id: uuid.UUID, body: ChallengeResolve) -> dict:
+    return challenge_out(challenge_services.resolve(
+        context.db(), context.actor(), challenge_id, outcome=body.outcome,
+        agreed_plan=body.agreed_plan, envelope=context.state().envelope,
+        policy=context.state().settings.policy, now=context.now()))

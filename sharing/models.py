@@ -13,7 +13,18 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
@@ -90,4 +101,56 @@ class ActionChange(Base):
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     changed_by_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+_OPEN = text("status = 'open'")
+
+
+class Challenge(Base):
+    """A professional challenge of one member agency by another about an action (DOMAIN.md §8),
+    on the escalation ladder's stage ``stage`` until ``deadline`` (a local date). The concern and
+    evidence, and the outcome and agreed plan once resolved, are encrypted."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (
+        # The sweep's question, "which open challenges are past their deadline?", walks this.
+        Index("ix_challenges_open_deadline", "deadline", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        # One open challenge per action, however many sweeps or people raise one at once.
+        Index("uq_challenges_open_action", "action_id", unique=True, postgresql_where=_OPEN,
+              sqlite_where=_OPEN),
+        Index("ix_challenges_raised_by", "raised_by_agency_id", "status"),
+        Index("ix_challenges_against", "against_agency_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id"))
+    raised_by_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    against_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    stage: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChallengeEvent(Base):
+    """One step of a challenge: opened, moved up a stage (by the sweep), resolved; with what was
+    recorded at it (steps taken, agreed plan and timescales, outcome), encrypted."""
+
+    __tablename__ = "challenge_events"
+    __table_args__ = (Index("ix_challenge_events_challenge", "challenge_id", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    challenge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("challenges.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

@@ -151,3 +151,56 @@ class ActionList(Output):
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page, null on the last page")
+
+
+# --- professional challenge ------------------------------------------------------------------------
+
+class ChallengeCreate(Input):
+    concern: Text = Field(description="what concerns your agency about the action or inaction")
+    evidence: Text = ""
+    immediate_risk: bool = Field(default=False, description="starts at the immediate-risk stage (3)")
+
+
+class ChallengeResolve(Input):
+    outcome: Text
+    agreed_plan: Text = Field(description="the plan agreed, with its timescales")
+
+
+class ChallengeQuery(Query):
+    status: Literal["open", "resolved"] | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class ChallengeEventOut(Output):
+    kind: Literal["opened", "escalated", "resolved"]
+    stage: int
+    at: datetime
+    by: str | None
+    texts: dict[str, str]
+
+
+class ChallengeOut(Output):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    action_id: uuid.UUID
+    raised_by_agency: str
+    against_agency: str
+    automatic: bool = Field(description="opened by the escalation job")
+    immediate_risk: bool
+    stage: int = Field(ge=1, le=4)
+    status: Literal["open", "resolved"]
+    deadline: date
+    opened_at: datetime
+    resolved_at: datetime | None
+    concern: str
+    evidence: str
+    history: list[ChallengeEventOut]
+
+
+class ChallengeList(Output):
+    challenges: list[ChallengeOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last page")

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from hub.access import Permission, check, current_membership, visible_case
+from hub.access import Permission, check, current_membership, note_refused_case, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, User
 from hub.audit.services import record
@@ -127,6 +127,7 @@ def change_status(db: Session, actor: Actor, action_id: uuid.UUID, *, status: st
     assert actor.user is not None
     action, case = _action_of_a_visible_case(db, actor.user, action_id, Permission.ACTION_UPDATE)
     if actor.user.agency_id not in (action.agency_id, case.lead_agency_id):
+        note_refused_case(db, case.id)  # audited as access.denied, naming the case
         raise Forbidden("Only the agency the action is for, or the case's lead agency, changes "
                         "its status")
     errors = status_change_problems(current=action.status, new=status, note=note, evidence=evidence)
