@@ -51,6 +51,7 @@ from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.services import actions as action_services
+from sharing.services import challenges as challenge_services
 from sharing.services import risk_summaries as risk_services
 
 IDP_MOUNT = "/demo-idp"
@@ -305,7 +306,7 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
                   now: datetime) -> None:
     """Jordan's crisis plan in two versions (the second after the MARAC), Margaret's plan whose
     review date has passed, and actions on Jordan's case: one done with its evidence, one due
-    this week and one overdue."""
+    this week and one overdue, challenged and now at stage 2."""
     nurse = _person(session, "nurse.okafor@nmh.northshire.example")
     idva = _person(session, "idva.walsh@idva.northshire.example")
     lead = _person(session, "lead.price@asc.northshire.example")
@@ -368,10 +369,18 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
         session, idva, marac.id, title="Flag the address for an urgent police response",
         agency_code="POL-NS", due=today(now) + timedelta(days=4), envelope=envelope,
         now=now - timedelta(days=1), today=today(now - timedelta(days=1)))
-    action_services.create_action(
+    overdue = action_services.create_action(
         session, idva, marac.id, title="Review her medication with her GP before the next MARAC",
-        agency_code="NMH-NS", due=today(now) - timedelta(days=5), envelope=envelope,
-        now=now - timedelta(days=14), today=today(now - timedelta(days=14)))
+        agency_code="NMH-NS", due=today(now) - timedelta(days=12), envelope=envelope,
+        now=now - timedelta(days=20), today=today(now - timedelta(days=20)))
+    # The IDVA challenged the trust a week ago; no plan was agreed by stage 1's deadline, so the
+    # escalation job has moved it to stage 2 (managers).
+    challenge_services.raise_challenge(
+        session, idva, overdue.id, concern="The medication review was due before the MARAC and "
+        "has not happened; she says her tablets are running out", evidence="Two e-mails to the "
+        "community team unanswered", immediate_risk=False, envelope=envelope, policy=policy,
+        now=now - timedelta(days=7))
+    challenge_services.escalate(session, as_of=now, policy=policy, envelope=envelope)
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:

@@ -29,7 +29,6 @@ from hub.cases.models import Case
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from hub.jobs import JobContext
 from hub.mail.outbox import enqueue
 from hub.workdays import add_working_days, earliest_not_yet_overdue
 from sharing.models import Action, Challenge, ChallengeEvent
@@ -272,12 +271,12 @@ _PAST_DEADLINE = (
 )
 
 
-def escalate(session: Session, context: JobContext, *, envelope: Envelope) -> int:
+def escalate(session: Session, *, as_of: datetime, policy: Policy, envelope: Envelope) -> int:
     """Open challenges for actions overdue by the grace or not done, and move every open
     challenge past its deadline up one stage, as of ``context.as_of``. Set-based (two indexed
     queries), idempotent (run again as of the same moment, nothing is due), and safe when two run
     at once (rows locked with SKIP LOCKED on PostgreSQL; SQLite's write lock serialises)."""
-    policy, now = context.settings.policy, context.as_of
+    now = as_of
     today = policy.local_date(now)
     done = 0
     cutoff = earliest_not_yet_overdue(today, policy.escalation_grace_working_days)

@@ -1,5 +1,6 @@
 """`hub demo` seeds sharing data through the real services: a crisis plan in two versions, a plan
-whose review date has passed, and actions (one done with its evidence, one due, one overdue)."""
+whose review date has passed, actions (one done with its evidence, one due, one overdue) and a
+challenge of the overdue one at stage 2."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hub.cases.models import Case, CaseKind
 from hub.config import Policy
 from hub.db import utcnow
 from sharing.services import actions as action_services
+from sharing.services import challenges as challenge_services
 from sharing.services import risk_summaries as risk_services
 
 
@@ -39,3 +41,10 @@ def test_the_demo_seeds_plans_and_actions_the_partners_see(session, envelope):
     [done] = [a for a in actions if a.status == "done"]
     detail = action_services.get_action(session, officer, done.id, envelope=envelope, now=now)
     assert detail.history[-1].evidence == "Refuge referral REF-2231"
+
+    nurse = Actor(agency_services.find_user_by_email(session, "nurse.okafor@nmh.northshire.example"),
+                  "test")
+    [challenge] = challenge_services.agency_challenges(session, nurse, status="open", envelope=envelope,
+                                                       now=now)
+    assert (challenge.stage, challenge.against_agency, challenge.raised_by_agency) == (2, "NMH-NS", "IDVA-NS")
+    assert [e.kind for e in challenge.history] == ["opened", "escalated"]
