@@ -48,6 +48,12 @@ def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
                           f"{dash['requests_per_second']:,.0f} req/s",
                           f"{dash['ratio_to_baseline']:.0%} of baseline" + _cpu(dash),
                           f"≥ 25%: {_mark(dash['target_met'])}"))
+        if "risk_summary_read" in r:
+            risk = r["risk_summary_read"]
+            table.append((name, "hub `GET /api/v1/cases/{id}/risk-summaries/latest` (decrypt, audit)",
+                          f"{risk['requests_per_second']:,.0f} req/s",
+                          f"{risk['ratio_to_baseline']:.0%} of baseline" + _cpu(risk),
+                          f"≥ 30%: {_mark(risk['target_met'])}"))
         if "disclosure_record" in r:
             record = r["disclosure_record"]
             table.append((name, "hub `POST /api/v1/cases/{id}/disclosures` (rules, 5 texts encrypted, audit)",

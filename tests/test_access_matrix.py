@@ -39,6 +39,7 @@ from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
 from sharing.rules import RiskSummaryIn
 from sharing.services import actions as action_services
+from sharing.services import challenges as challenge_services
 from sharing.services import risk_summaries as risk_services
 from tests.conftest import Factory, app_for, settings_for
 from tests.sessions.support import sign_in
@@ -94,8 +95,11 @@ class World:
     agreement_id: uuid.UUID
     # Version 1 of the case's risk summary, written by the lead agency.
     risk_version: int
-    # An action the lead agency set for the member agency.
+    # An action the lead agency set for the member agency, which the lead agency has challenged,
+    # and a second one nobody has challenged.
     action_id: uuid.UUID
+    challenge_id: uuid.UUID
+    unchallenged_action_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -175,6 +179,22 @@ PAGE_AGREEMENT = {"title": "Matrix agreement", "parties": "NOPE-01", "purposes":
 REPORT_READERS: dict[str, Statuses] = {
     "practitioner": 403, "manager": 200, "lead": 200, "ig": 200, "admin": 403, "auditor": 200,
     ANONYMOUS: SIGN_IN_REDIRECT}
+
+
+def other_agencies(ok: int) -> dict[str, int]:
+    """Of the member agency's own action: the lead agency gets ``ok``, the member 422."""
+    return {LEAD_MEMBER: ok, MEMBER: 422, NON_MEMBER: 404, REMOVED: 404}
+
+
+def page_readers(ok: int) -> dict[str, Statuses]:
+    """A case page every case-working role and IG may read, as members."""
+    return {**dict.fromkeys(("practitioner", "manager", "lead", "ig"), members_see(ok)),
+            "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT}
+
+
+def page_writers(ok: int) -> dict[str, Statuses]:
+    """A case page the case-working roles may use to write, as members (IG reads only)."""
+    return {**page_readers(ok), "ig": 404}
 
 
 def administrators_only(ok: int) -> dict[str, Statuses]:
@@ -350,6 +370,53 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=lambda w: {"action_id": w.action_id},
         body=lambda w: {"status": "done", "evidence": "Visited as agreed"}),
+    # Professional challenge: of another agency's action (the member's own action is 422 for it);
+    # resolved by the raising (lead) agency or a stage-3/4 role holder (`lead`) of either agency.
+    ("POST", "/api/v1/actions/<uuid:action_id>/challenges"): Route({
+        "practitioner": other_agencies(201), "manager": other_agencies(201), "lead": other_agencies(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"action_id": w.unchallenged_action_id},
+        body=lambda w: {"concern": "Not started", "evidence": "Two calls unanswered"}),
+    ("GET", "/api/v1/challenges"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200, "lead": 200,
+        ANONYMOUS: 401}),
+    ("GET", "/api/v1/challenges/<uuid:challenge_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"challenge_id": w.challenge_id}),
+    ("POST", "/api/v1/challenges/<uuid:challenge_id>/resolve"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": members_see(200), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"challenge_id": w.challenge_id},
+        body=lambda w: {"outcome": "Visit booked", "agreed_plan": "Visit on Wednesday"}),
+    # The risk summary's pages (sharing/views.py): readers include IG; writers do not.
+    ("GET", "/cases/<uuid:case_id>/risk-summary"): Route(page_readers(200), path_values=case_id),
+    ("GET", "/cases/<uuid:case_id>/risk-summary/new"): Route(page_writers(200), path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/risk-summary/new"): Route(
+        page_writers(200), path_values=case_id, form={"level": "medium", "based_on": "1"}),
+    ("POST", "/cases/<uuid:case_id>/risk-summary"): Route(
+        page_writers(303), path_values=case_id, form={"level": "medium", "based_on": "1"}),
+    ("GET", "/cases/<uuid:case_id>/risk-summary/versions"): Route(page_readers(200), path_values=case_id),
+    ("GET", "/cases/<uuid:case_id>/risk-summary/versions/<int:version>"): Route(
+        page_readers(200), path_values=lambda w: {"case_id": w.case.id, "version": w.risk_version}),
+    # Comparing needs two different versions; the world's case has one, so a reader is told so.
+    ("GET", "/cases/<uuid:case_id>/risk-summary/compare"): Route(
+        page_readers(422), path_values=case_id, query=lambda w: {"from": "1", "to": "1"}),
+    # The actions' pages (sharing/action_views.py). The form posted names an agency that is not a
+    # member, so a member is shown the form again (422); the status form marks the action done.
+    ("GET", "/cases/<uuid:case_id>/actions"): Route(page_readers(200), path_values=case_id),
+    ("GET", "/cases/<uuid:case_id>/actions/new"): Route(page_writers(200), path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/actions/new"): Route(
+        page_writers(422), path_values=case_id,
+        form={"title": "Visit", "agency": "NOPE-01", "assignee": "", "due-day": "1", "due-month": "1",
+              "due-year": "2099"}),
+    ("GET", "/actions/<uuid:action_id>"): Route(page_readers(200),
+                                                path_values=lambda w: {"action_id": w.action_id}),
+    ("POST", "/actions/<uuid:action_id>/status"): Route(
+        page_writers(303), path_values=lambda w: {"action_id": w.action_id},
+        form={"status": "done", "note": "", "evidence": "Visited as agreed"}),
+    ("GET", "/actions"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200,
+                                "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     # The IG queue is the caller's own agency's; only IG of the deciding (lead) agency reviews
     # the decision, IG of any other agency is told it does not exist.
     ("GET", "/api/v1/disclosures/review-queue"): Route({
@@ -600,10 +667,17 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
         session, Actor(creator, "test"), case.id, title="Matrix action", agency_code=member.code,
         due=utcnow().date() + timedelta(days=7), envelope=make.envelope, now=utcnow(),
         today=utcnow().date())
+    second = action_services.create_action(
+        session, Actor(creator, "test"), case.id, title="Second matrix action", agency_code=member.code,
+        due=utcnow().date() + timedelta(days=7), envelope=make.envelope, now=utcnow(),
+        today=utcnow().date())
+    challenge = challenge_services.raise_challenge(
+        session, Actor(creator, "test"), action.id, concern="Not started", evidence="",
+        immediate_risk=False, envelope=make.envelope, policy=Policy(), now=utcnow())
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
-                 agreement.id, risk.info.version, action.id)
+                 agreement.id, risk.info.version, action.id, challenge.id, second.id)
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:

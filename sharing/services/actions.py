@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hub.access import Permission, check, current_membership, note_refused_case, visible_case
@@ -178,9 +178,11 @@ _AGENCY_ACTIONS = (
 
 def agency_actions(db: Session, actor: Actor, *, status: str | None, envelope: Envelope,
                    now: datetime, limit: int = 50, offset: int = 0,
-                   newest_due_first: bool = False) -> list[ActionView]:
+                   newest_due_first: bool = False, audit_empty: bool = True) -> list[ActionView]:
     """The caller's agency's actions, by due date (soonest first unless asked otherwise),
-    optionally of one status (audited, without a case: it spans the agency's cases)."""
+    optionally of one status (audited, without a case: it spans the agency's cases). The
+    dashboard passes ``audit_empty=False``: a panel that showed nothing read nothing, and every
+    signed-in page view would otherwise write an audit row."""
     assert actor.user is not None
     check(actor.user, Permission.ACTION_LIST)
     query = _AGENCY_ACTIONS
@@ -190,9 +192,32 @@ def agency_actions(db: Session, actor: Actor, *, status: str | None, envelope: E
              else (Action.due, Action.created_at))
     rows = db.execute(query.order_by(*order).limit(limit).offset(offset),
                       {"agency_id": actor.user.agency_id}).all()
-    record(db, actor, "action.list", now=now, object_type="agency", object_id=actor.user.agency_id,
-           details={"count": len(rows), "status": status})
+    if rows or audit_empty:
+        record(db, actor, "action.list", now=now, object_type="agency", object_id=actor.user.agency_id,
+               details={"count": len(rows), "status": status})
     return [_view(db, envelope, action, ref) for action, ref in rows]
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    total: int
+    open: int
+    overdue: int
+
+
+_COUNTS = (
+    select(func.count(),
+           func.count().filter(Action.status == ActionStatus.OPEN),
+           func.count().filter((Action.status == ActionStatus.OPEN) & (Action.due < bindparam("today"))))
+    .where(Action.case_id == bindparam("case_id"))
+)
+
+
+def action_counts(db: Session, case_id: uuid.UUID, *, today: date) -> ActionCounts:
+    """How many actions the case has, open and overdue: figures, no content, for the case page,
+    whose caller has already been let see the case (so no audit of its own)."""
+    total, open_, overdue = db.execute(_COUNTS, {"case_id": case_id, "today": today}).one()
+    return ActionCounts(total, open_, overdue)
 
 
 def _view(db: Session, envelope: Envelope, action: Action, case_ref: str, *,

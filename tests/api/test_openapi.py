@@ -110,7 +110,7 @@ def test_the_documented_permission_is_the_one_the_route_enforces(app, client):
         for method, operation in item.items():
             types = {p["name"]: p.get("schema", {}).get("type") for p in operation.get("parameters", [])
                      if p.get("in") == "path"}
-            concrete = re.sub(r"\{(\w+)\}", lambda m: "1" if types.get(m.group(1)) == "integer"
+            concrete = re.sub(r"\{(\w+)\}", lambda m, types=types: "1" if types.get(m.group(1)) == "integer"
                               else "00000000-0000-4000-8000-000000000000", path)
             endpoint, _args = adapter.match(concrete, method=method.upper())
             declared = declared_permission(app.view_functions[endpoint])
