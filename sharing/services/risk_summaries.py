@@ -264,15 +264,18 @@ def latest_info(db: Session, case_id: uuid.UUID) -> VersionInfo | None:
 
 
 _Newer = aliased(RiskSummary)
+# From the plans past their review date (an index range, usually a handful of rows) to the
+# agency's membership of each case, probed by index: never the other way round, which walked
+# every case of an agency with 10,000 of them (15 ms a dashboard on SQLite).
 _OVERDUE = (
     select(Case.id, Case.ref, RiskSummary.version, RiskSummary.next_review)
     .join(Case, Case.id == RiskSummary.case_id)
-    .join(CaseMembership, (CaseMembership.case_id == Case.id)
-          & (CaseMembership.agency_id == bindparam("agency_id"))
-          & CaseMembership.removed_at.is_(None))
     .where(RiskSummary.next_review < bindparam("today"),
            ~select(_Newer.id).where(_Newer.case_id == RiskSummary.case_id,
-                                    _Newer.version > RiskSummary.version).exists())
+                                    _Newer.version > RiskSummary.version).exists(),
+           select(CaseMembership.id).where(CaseMembership.case_id == RiskSummary.case_id,
+                                           CaseMembership.agency_id == bindparam("agency_id"),
+                                           CaseMembership.removed_at.is_(None)).exists())
     .order_by(RiskSummary.next_review)
     .limit(bindparam("limit"))
 )
