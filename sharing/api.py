@@ -144,12 +144,15 @@ def create_action(case_id: uuid.UUID, body: ActionCreate) -> tuple[dict, int]:
 
 @endpoint(api, "GET", "/cases/<uuid:case_id>/actions",
           summary="A case's actions, every member agency's, soonest due first (audited)",
-          permission=Permission.ACTION_READ, response=ActionList, extra_responses={404: _NOT_A_MEMBER})
-def case_actions(case_id: uuid.UUID) -> dict:
+          permission=Permission.ACTION_READ, query=Page, response=ActionList,
+          extra_responses={404: _NOT_A_MEMBER})
+def case_actions(case_id: uuid.UUID, query: Page) -> dict:
     found = action_services.case_actions(context.db(), context.actor(), case_id,
-                                         envelope=context.state().envelope, now=context.now())
-    return {"actions": [action_out(v) for v in found], "limit": len(found), "offset": 0,
-            "next_offset": None}
+                                         envelope=context.state().envelope, now=context.now(),
+                                         limit=query.limit + 1, offset=query.offset)
+    more = len(found) > query.limit
+    return {"actions": [action_out(v) for v in found[: query.limit]], "limit": query.limit,
+            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
 
 
 @endpoint(api, "GET", "/actions",

@@ -154,12 +154,13 @@ def get_action(db: Session, actor: Actor, action_id: uuid.UUID, *, envelope: Env
 
 
 def case_actions(db: Session, actor: Actor, case_id: uuid.UUID, *, envelope: Envelope,
-                 now: datetime) -> list[ActionView]:
-    """Every member agency's actions on the case, soonest due first (audited)."""
+                 now: datetime, limit: int | None = None, offset: int = 0) -> list[ActionView]:
+    """Every member agency's actions on the case, soonest due first (audited); a page of them
+    when ``limit`` is given."""
     assert actor.user is not None
     case = visible_case(db, actor.user, case_id, Permission.ACTION_READ)
     actions = db.scalars(select(Action).where(Action.case_id == case.id)
-                         .order_by(Action.due, Action.created_at)).all()
+                         .order_by(Action.due, Action.created_at).limit(limit).offset(offset)).all()
     record(db, actor, "action.list", now=now, object_type="case", object_id=case.id, case_id=case.id,
            details={"count": len(actions)})
     return [_view(db, envelope, a, case.ref) for a in actions]

@@ -52,11 +52,16 @@ def test_an_action_for_a_partner_is_seen_by_every_member_and_kept_encrypted(clie
     listed = client.get(f"/api/v1/cases/{case.id}/actions", headers=make.headers(nurse))
     assert listed.status_code == 200
     assert [a["title"] for a in listed.json["actions"]] == [TITLE]
+    assert (listed.json["limit"], listed.json["offset"], listed.json["next_offset"]) == (50, 0, None)
     stored = b"".join(bytes(r.title_ciphertext) for r in session.scalars(select(Action)))
     assert TITLE.encode() not in stored
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "action.create")).all()
     assert (event.case_id, event.details["agency"]) == (case.id, police.code)
     assert TITLE not in str(event.details)
+    # The case's list pages like every list.
+    assert _new(client, make, case, social_worker, trust).status_code == 201
+    first = client.get(f"/api/v1/cases/{case.id}/actions?limit=1", headers=make.headers(nurse)).json
+    assert (len(first["actions"]), first["next_offset"]) == (1, 1)
 
 
 def test_only_the_assigned_or_the_lead_agency_changes_the_status_and_history_is_kept(
