@@ -305,3 +305,49 @@ def escalate(session: Session, *, as_of: datetime, policy: Policy, envelope: Env
                object_id=challenge.id, case_id=challenge.case_id, details={"stage": challenge.stage})
         done += 1
     return done
+
+
+# --- without content: for the dashboard and the action page -----------------------------------------
+
+@dataclass(frozen=True)
+class ChallengeLine:
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    stage: int
+    status: str
+    deadline: date
+    raised_by_agency: str
+    against_agency: str
+
+
+def _lines(db: Session, query: Any, params: dict[str, Any]) -> list[ChallengeLine]:
+    rows = db.execute(query, params).all()
+    codes = dict(db.execute(select(Agency.id, Agency.code).where(Agency.id.in_(
+        {r.raised_by_agency_id for r in rows} | {r.against_agency_id for r in rows}))).all()) if rows else {}
+    return [ChallengeLine(r.id, r.case_id, r.ref, r.stage, r.status, r.deadline,
+                          codes[r.raised_by_agency_id], codes[r.against_agency_id]) for r in rows]
+
+
+_LINE = select(Challenge.id, Challenge.case_id, Case.ref, Challenge.stage, Challenge.status,
+               Challenge.deadline, Challenge.raised_by_agency_id, Challenge.against_agency_id
+               ).join(Case, Case.id == Challenge.case_id)
+_OPEN_FOR_AGENCY = (
+    _LINE.where(Challenge.status == OPEN,
+                or_(Challenge.against_agency_id == bindparam("agency_id"),
+                    Challenge.raised_by_agency_id == bindparam("agency_id")))
+    .order_by(Challenge.deadline).limit(bindparam("limit"))
+)
+_OF_ACTION = _LINE.where(Challenge.action_id == bindparam("action_id")).order_by(Challenge.opened_at)
+
+
+def open_challenges_for(db: Session, user: User, *, limit: int = 10) -> list[ChallengeLine]:
+    """The open challenges raised by or about the user's agency, soonest deadline first: stage,
+    deadline and agencies only (the dashboard; the challenge's own page is the audited read)."""
+    return _lines(db, _OPEN_FOR_AGENCY, {"agency_id": user.agency_id, "limit": limit})
+
+
+def challenges_of_action(db: Session, action_id: uuid.UUID) -> list[ChallengeLine]:
+    """An action's challenges, oldest first, without content (the action's page, already read
+    through the access policy)."""
+    return _lines(db, _OF_ACTION, {"action_id": action_id})
