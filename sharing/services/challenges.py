@@ -149,7 +149,8 @@ def _event(db: Session, envelope: Envelope, challenge: Challenge, kind: str, by:
 
 
 def _notify(db: Session, policy: Policy, challenge: Challenge, now: datetime) -> None:
-    """Both agencies' holders of the stage's role: the case reference, the stage and a link."""
+    """Both agencies' holders of the stage's role: the case reference, the stage and a link (on
+    opening, on each move up, and on the outcome)."""
     role = policy.stage_role(challenge.stage)
     ref = db.scalar(select(Case.ref).where(Case.id == challenge.case_id))
     people = db.scalars(select(User).where(
@@ -158,13 +159,20 @@ def _notify(db: Session, policy: Policy, challenge: Challenge, now: datetime) ->
     for person in people:
         if not person.has_role(role):
             continue
-        enqueue(db, kind="challenge.stage", recipient=person.email, case_id=challenge.case_id,
-                subject=f"Professional challenge at stage {challenge.stage} on case {ref}",
-                body=(f"A professional challenge about an action on case {ref} is at stage "
-                      f"{challenge.stage} ({STAGE_NAMES[challenge.stage]}) and needs your agency's "
-                      f"response by {challenge.deadline:%-d %B %Y}.\n\nSign in to the safeguarding "
-                      "hub to read it:"),
-                link_path=f"/cases/{challenge.case_id}", now=now)
+        if challenge.status == RESOLVED:
+            subject = f"Professional challenge resolved on case {ref}"
+            body = (f"The professional challenge about an action on case {ref} has been resolved "
+                    f"at stage {challenge.stage}, with an agreed plan.\n\nSign in to the "
+                    "safeguarding hub to read the outcome:")
+        else:
+            subject = f"Professional challenge at stage {challenge.stage} on case {ref}"
+            body = (f"A professional challenge about an action on case {ref} is at stage "
+                    f"{challenge.stage} ({STAGE_NAMES[challenge.stage]}) and needs your agency's "
+                    f"response by {challenge.deadline:%-d %B %Y}.\n\nSign in to the safeguarding "
+                    "hub to read it:")
+        enqueue(db, kind="challenge.stage" if challenge.status == OPEN else "challenge.resolved",
+                recipient=person.email, case_id=challenge.case_id, subject=subject, body=body,
+                link_path=f"/challenges/{challenge.id}", now=now)
 
 
 def resolve(db: Session, actor: Actor, challenge_id: uuid.UUID, *, outcome: str, agreed_plan: str,
@@ -190,6 +198,7 @@ def resolve(db: Session, actor: Actor, challenge_id: uuid.UUID, *, outcome: str,
     challenge.resolved_by_id = actor.user.id
     _event(db, envelope, challenge, "resolved", actor.user,
            {"outcome": outcome.strip(), "agreed_plan": agreed_plan.strip()}, now)
+    _notify(db, policy, challenge, now)
     record(db, actor, "challenge.resolve", now=now, object_type="challenge", object_id=challenge.id,
            case_id=challenge.case_id, details={"stage": challenge.stage})
     return view(db, envelope, challenge)
