@@ -27,6 +27,7 @@ from hub.cases.models import Case
 from hub.errors import ValidationFailed
 from sharing import action_forms as forms
 from sharing.services import actions as action_services
+from sharing.services import challenges as challenge_services
 
 action_pages = Blueprint("sharing_actions", __name__)
 
@@ -130,10 +131,17 @@ def _action_page(view: action_services.ActionView, answers: Mapping[str, str],
                   and (user.agency.code == view.agency_code or case.lead_agency_id == user.agency_id))
     # Who changed it is named by agency: the case's members by name, a former member by code.
     agency_names = {m.agency.code: m.agency.name for m in case.memberships}
+    # Another member agency may challenge the action (professional challenge, DOMAIN.md §8).
+    challenges = (challenge_services.challenges_of_action(context.db(), view.id)
+                  if has_permission(user, Permission.CHALLENGE_READ) else [])
+    may_challenge = (has_permission(user, Permission.CHALLENGE_RAISE)
+                     and user.agency.code != view.agency_code
+                     and not any(c.status == "open" for c in challenges))
     return _page("sharing/actions/action.html", status, case=case, action=view, answers=answers,
                  agency_names=agency_names, errors=problems,
                  error_list=forms.ordered(problems, forms.STATUS_ORDER),
-                 may_change=may_change, choices=forms.status_choices(view.status), done=done)
+                 may_change=may_change, may_challenge=may_challenge, challenges=challenges,
+                 choices=forms.status_choices(view.status), done=done)
 
 
 @action_pages.get("/actions/<uuid:action_id>")

@@ -417,6 +417,21 @@ EXPECTED: dict[tuple[str, str], Route] = {
         form={"status": "done", "note": "", "evidence": "Visited as agreed"}),
     ("GET", "/actions"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200,
                                 "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
+    # The challenge pages (sharing/challenge_views.py): the member's own action is 422 for it.
+    ("GET", "/actions/<uuid:action_id>/challenge"): Route(
+        page_writers(200), path_values=lambda w: {"action_id": w.unchallenged_action_id}),
+    ("POST", "/actions/<uuid:action_id>/challenge"): Route({
+        **page_writers(303), "practitioner": other_agencies(303), "manager": other_agencies(303),
+        "lead": other_agencies(303)}, path_values=lambda w: {"action_id": w.unchallenged_action_id},
+        form={"concern": "Not started", "evidence": "", "immediate_risk": "no"}),
+    ("GET", "/challenges/<uuid:challenge_id>"): Route(
+        page_writers(200), path_values=lambda w: {"challenge_id": w.challenge_id}),
+    ("POST", "/challenges/<uuid:challenge_id>/resolve"): Route({
+        **page_writers(303), "practitioner": lead_agency_only(303), "manager": lead_agency_only(303)},
+        path_values=lambda w: {"challenge_id": w.challenge_id},
+        form={"outcome": "Visit booked", "agreed_plan": "Visit on Wednesday"}),
+    ("GET", "/challenges"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200,
+                                   "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     # The IG queue is the caller's own agency's; only IG of the deciding (lead) agency reviews
     # the decision, IG of any other agency is told it does not exist.
     ("GET", "/api/v1/disclosures/review-queue"): Route({

@@ -149,7 +149,8 @@ def _event(db: Session, envelope: Envelope, challenge: Challenge, kind: str, by:
 
 
 def _notify(db: Session, policy: Policy, challenge: Challenge, now: datetime) -> None:
-    """Both agencies' holders of the stage's role: the case reference, the stage and a link."""
+    """Both agencies' holders of the stage's role: the case reference, the stage and a link (on
+    opening, on each move up, and on the outcome)."""
     role = policy.stage_role(challenge.stage)
     ref = db.scalar(select(Case.ref).where(Case.id == challenge.case_id))
     people = db.scalars(select(User).where(
@@ -158,13 +159,20 @@ def _notify(db: Session, policy: Policy, challenge: Challenge, now: datetime) ->
     for person in people:
         if not person.has_role(role):
             continue
-        enqueue(db, kind="challenge.stage", recipient=person.email, case_id=challenge.case_id,
-                subject=f"Professional challenge at stage {challenge.stage} on case {ref}",
-                body=(f"A professional challenge about an action on case {ref} is at stage "
-                      f"{challenge.stage} ({STAGE_NAMES[challenge.stage]}) and needs your agency's "
-                      f"response by {challenge.deadline:%-d %B %Y}.\n\nSign in to the safeguarding "
-                      "hub to read it:"),
-                link_path=f"/cases/{challenge.case_id}", now=now)
+        if challenge.status == RESOLVED:
+            subject = f"Professional challenge resolved on case {ref}"
+            body = (f"The professional challenge about an action on case {ref} has been resolved "
+                    f"at stage {challenge.stage}, with an agreed plan.\n\nSign in to the "
+                    "safeguarding hub to read the outcome:")
+        else:
+            subject = f"Professional challenge at stage {challenge.stage} on case {ref}"
+            body = (f"A professional challenge about an action on case {ref} is at stage "
+                    f"{challenge.stage} ({STAGE_NAMES[challenge.stage]}) and needs your agency's "
+                    f"response by {challenge.deadline:%-d %B %Y}.\n\nSign in to the safeguarding "
+                    "hub to read it:")
+        enqueue(db, kind="challenge.stage" if challenge.status == OPEN else "challenge.resolved",
+                recipient=person.email, case_id=challenge.case_id, subject=subject, body=body,
+                link_path=f"/challenges/{challenge.id}", now=now)
 
 
 def resolve(db: Session, actor: Actor, challenge_id: uuid.UUID, *, outcome: str, agreed_plan: str,
@@ -190,6 +198,7 @@ def resolve(db: Session, actor: Actor, challenge_id: uuid.UUID, *, outcome: str,
     challenge.resolved_by_id = actor.user.id
     _event(db, envelope, challenge, "resolved", actor.user,
            {"outcome": outcome.strip(), "agreed_plan": agreed_plan.strip()}, now)
+    _notify(db, policy, challenge, now)
     record(db, actor, "challenge.resolve", now=now, object_type="challenge", object_id=challenge.id,
            case_id=challenge.case_id, details={"stage": challenge.stage})
     return view(db, envelope, challenge)
@@ -305,3 +314,49 @@ def escalate(session: Session, *, as_of: datetime, policy: Policy, envelope: Env
                object_id=challenge.id, case_id=challenge.case_id, details={"stage": challenge.stage})
         done += 1
     return done
+
+
+# --- without content: for the dashboard and the action page -----------------------------------------
+
+@dataclass(frozen=True)
+class ChallengeLine:
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    stage: int
+    status: str
+    deadline: date
+    raised_by_agency: str
+    against_agency: str
+
+
+def _lines(db: Session, query: Any, params: dict[str, Any]) -> list[ChallengeLine]:
+    rows = db.execute(query, params).all()
+    codes = dict(db.execute(select(Agency.id, Agency.code).where(Agency.id.in_(
+        {r.raised_by_agency_id for r in rows} | {r.against_agency_id for r in rows}))).all()) if rows else {}
+    return [ChallengeLine(r.id, r.case_id, r.ref, r.stage, r.status, r.deadline,
+                          codes[r.raised_by_agency_id], codes[r.against_agency_id]) for r in rows]
+
+
+_LINE = select(Challenge.id, Challenge.case_id, Case.ref, Challenge.stage, Challenge.status,
+               Challenge.deadline, Challenge.raised_by_agency_id, Challenge.against_agency_id
+               ).join(Case, Case.id == Challenge.case_id)
+_OPEN_FOR_AGENCY = (
+    _LINE.where(Challenge.status == OPEN,
+                or_(Challenge.against_agency_id == bindparam("agency_id"),
+                    Challenge.raised_by_agency_id == bindparam("agency_id")))
+    .order_by(Challenge.deadline).limit(bindparam("limit"))
+)
+_OF_ACTION = _LINE.where(Challenge.action_id == bindparam("action_id")).order_by(Challenge.opened_at)
+
+
+def open_challenges_for(db: Session, user: User, *, limit: int = 10) -> list[ChallengeLine]:
+    """The open challenges raised by or about the user's agency, soonest deadline first: stage,
+    deadline and agencies only (the dashboard; the challenge's own page is the audited read)."""
+    return _lines(db, _OPEN_FOR_AGENCY, {"agency_id": user.agency_id, "limit": limit})
+
+
+def challenges_of_action(db: Session, action_id: uuid.UUID) -> list[ChallengeLine]:
+    """An action's challenges, oldest first, without content (the action's page, already read
+    through the access policy)."""
+    return _lines(db, _OF_ACTION, {"action_id": action_id})

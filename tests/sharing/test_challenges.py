@@ -130,6 +130,10 @@ def test_only_the_raising_agency_or_a_stage_three_role_holder_resolves(make, ses
         policy=Policy(), now=MONDAY + timedelta(hours=2))
     assert resolved.status == "resolved"
     assert resolved.history[-1].texts["agreed_plan"].startswith("PC Hart visits")
+    # The outcome is e-mailed to both agencies' holders of the stage's role: a reference, a link.
+    outcome = [m for m in _mail(session) if m.kind == "challenge.resolved"]
+    assert {m.recipient for m in outcome} == {worker.email, officer.email}
+    assert all(m.link_path == f"/challenges/{raised.id}" and "PC Hart" not in m.body for m in outcome)
     with pytest.raises(Conflict):
         challenge_services.resolve(session, Actor(worker, "test"), raised.id, outcome="Again",
                                    agreed_plan="Again", envelope=envelope, policy=Policy(), now=MONDAY)
