@@ -74,7 +74,8 @@ def new_challenge(action_id: uuid.UUID) -> ResponseReturnValue:
 def raise_challenge(action_id: uuid.UUID) -> ResponseReturnValue:
     answers = _answers(("concern", "evidence", "immediate_risk"))
     db, envelope, now = context.db(), context.state().envelope, context.now()
-    problems = forms.control_problems(answers, ("concern", "evidence"))
+    problems = {**challenge_services.raise_problems(answers["concern"], answers["evidence"]),
+                **forms.control_problems(answers, ("concern", "evidence"))}
     if answers["immediate_risk"] not in ("yes", "no"):
         problems["immediate_risk"] = "Say whether there is an immediate risk to the person"
     if not problems:

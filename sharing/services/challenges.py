@@ -86,6 +86,12 @@ def _texts_problems(values: dict[str, str], required: dict[str, str]) -> dict[st
     return errors
 
 
+def raise_problems(concern: str, evidence: str) -> dict[str, str]:
+    """What a challenge's own text lacks or has too much of (the form shows them with its own)."""
+    return _texts_problems({"concern": concern, "evidence": evidence},
+                           {"concern": "Say what concerns your agency about this action"})
+
+
 def raise_challenge(db: Session, actor: Actor, action_id: uuid.UUID, *, concern: str, evidence: str,
                     immediate_risk: bool, envelope: Envelope, policy: Policy, now: datetime) -> ChallengeView:
     """Challenge the agency an action is for (422 keyed by field; 409 if one is open already)."""
@@ -98,8 +104,7 @@ def raise_challenge(db: Session, actor: Actor, action_id: uuid.UUID, *, concern:
     if action.agency_id == actor.user.agency_id:
         raise ValidationFailed({"action": "A challenge is of another agency's action: this one is "
                                           "your agency's own"})
-    errors = _texts_problems({"concern": concern, "evidence": evidence},
-                             {"concern": "Say what concerns your agency about this action"})
+    errors = raise_problems(concern, evidence)
     if errors:
         raise ValidationFailed(errors)
     stage = policy.escalation_immediate_risk_stage if immediate_risk else 1

@@ -83,7 +83,10 @@ def test_a_challenge_at_stage_two_is_read_by_the_trust_and_resolved_by_the_idva_
     expect(page.locator('[data-challenge="history"]')).to_contain_text("every month")
 
     # --- and challenges the police about another action, at immediate risk ----------------------
-    audited.goto(f"{demo_site.base_url}/actions?status=any")
+    page.get_by_role("link", name="Back to the action").click()
+    audited.audit()
+    page.get_by_role("link", name="Back to the case's actions").click()
+    audited.audit()
     page.get_by_role("link", name="Flag the address for an urgent police response").click()
     audited.audit()
     page.get_by_role("link", name="Challenge Northshire Police about this action").click()
