@@ -17,11 +17,14 @@ demo: $(STAMP) $(ASSETS)
 	$(BIN)/hub demo
 
 # Everything, on both databases. A component is left out only when HUB_TEST_SKIP names it.
-test: system-packages $(STAMP) $(ASSETS)
+# Each database's suite is mostly one process on one core, so the two run side by side (every
+# server a test starts takes a free port, every cluster its own directory); each suite's output is
+# printed whole when it ends, and the run fails when either fails.
+test: system-packages $(STAMP) $(ASSETS) $(TEST_IDP)
 	$(MAKE) lint
-	$(MAKE) test-sqlite
 	@if $(TEST_ENVIRONMENT) skips postgresql; then \
-		echo "PostgreSQL left out of the run (HUB_TEST_SKIP)"; else $(MAKE) test-postgresql; fi
+		echo "PostgreSQL left out of the run (HUB_TEST_SKIP)"; $(MAKE) test-sqlite; \
+	else $(MAKE) --output-sync=target -j2 test-sqlite test-postgresql; fi
 
 test-sqlite: system-packages $(STAMP) $(ASSETS) $(TEST_IDP)
 	HUB_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
