@@ -24,6 +24,7 @@ import psycopg
 
 from bench import bulk, profile, seed
 from bench import consent as consent_bench
+from bench import escalation as escalation_bench
 from bench import sharing as sharing_bench
 from bench.load import (
     BenchError,
@@ -46,7 +47,8 @@ from tests.support.postgres import start_cluster
 RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {"case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,
            "keys_rotate_keys_per_second": 20_000, "disclosure_record_ratio": 0.25,
-           "disclosure_report_ms": 300, "risk_summary_read_ratio": 0.30}
+           "disclosure_report_ms": 300, "risk_summary_read_ratio": 0.30,
+           "escalation_sweep_ms": 3000, "escalation_sweep_size_ratio": 1.5}
 WORKERS = 2
 CONNECTIONS = 32
 SERVICE_CASES = 500  # seeded one by one through create_case; the rest in batches
@@ -258,6 +260,21 @@ def bench_keys_rotate(kind: str, bulk_url: str, keyring: Keyring, keyring_path: 
         f"({rotate['cli_seconds']} s), rewrap_all {rotate['library_keys_per_second']:,} keys/s")
 
 
+def bench_escalation_sweep(kind: str, url: str, keyring: Keyring, out: dict[str, Any]) -> None:
+    log(f"{kind}: escalation sweep, {escalation_bench.DUE:,} actions due among "
+        f"{escalation_bench.SMALL:,}, then {escalation_bench.LARGE:,}")
+    sweep = escalation_bench.bench_escalation(url, keyring)
+    sweep["target_ms"] = TARGETS["escalation_sweep_ms"]
+    sweep["target_size_ratio"] = TARGETS["escalation_sweep_size_ratio"]
+    sweep["target_met"] = (sweep["large"]["median_ms"] < TARGETS["escalation_sweep_ms"]
+                           and sweep["large_to_small"] <= TARGETS["escalation_sweep_size_ratio"])
+    out["escalation_sweep"] = sweep
+    log(f"  {escalation_bench.LARGE:,} actions: median {sweep['large']['median_ms']:,} ms of "
+        f"{sweep['large']['runs_ms']}; {escalation_bench.SMALL:,}: {sweep['small']['median_ms']:,} ms "
+        f"({sweep['large_to_small']} times; target < {TARGETS['escalation_sweep_ms']:,} ms and "
+        f"≤ {TARGETS['escalation_sweep_size_ratio']} times); seeded in {sweep['seed_seconds']} s")
+
+
 def _postmaster_pid(cluster: Cluster | None) -> int | None:
     """The PostgreSQL server's main process, whose children are the backends serving the runs."""
     if cluster is None:
@@ -286,6 +303,9 @@ def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int]
         ("disclosure report", lambda: bench_disclosure_report(kind, url_for("bench_report"), keyring,
                                                               sizes, out)),
     ]
+    if kind == "postgresql":  # the target is set for production's database
+        steps.append(("escalation sweep", lambda: bench_escalation_sweep(
+            kind, url_for("bench_escalation"), keyring, out)))
     for name, step in steps:
         try:
             step()

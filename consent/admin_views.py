@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -25,12 +25,12 @@ from consent.rules import Art6Basis, Problems, Purpose
 from consent.services import agreements as agreement_services
 from consent.services import reports as report_services
 from consent.services import reviews as review_services
-from consent.services.common import local_today
 from hub import context
 from hub.access import Permission, has_permission, requires
-from hub.agencies.models import Agency, User
+from hub.agencies.models import Agency
 from hub.cases.models import Case, CaseKind
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.web.pages import page, see_other
 
 admin_pages = Blueprint("consent_admin", __name__)
 
@@ -47,15 +47,8 @@ BASIS_CHOICES = [(value, words) for value, words in forms.choices("art6_basis")
                  if value != Art6Basis.CONSENT]
 
 
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, case_kind_words=CASE_KIND_WORDS, **values)
-    return Response(body, status=status, mimetype="text/html")
+    return page(template, status, forms=forms, case_kind_words=CASE_KIND_WORDS, **values)
 
 
 def _offset() -> int:
@@ -72,7 +65,7 @@ def agreements() -> ResponseReturnValue:
         limit=PAGE_SIZE + 1, offset=offset)
     return _page("consent/admin/agreements.html", agreements=found[:PAGE_SIZE],
                  next_offset=offset + PAGE_SIZE if len(found) > PAGE_SIZE else None,
-                 offset=offset, may_manage=has_permission(_user(), Permission.AGREEMENT_MANAGE))
+                 offset=offset, may_manage=has_permission(context.signed_in(), Permission.AGREEMENT_MANAGE))
 
 
 def agreement_answers(form: forms.Form) -> forms.Answers:
@@ -171,8 +164,7 @@ def agreement_record() -> ResponseReturnValue:
         except ValidationFailed as failed:
             problems = dict(failed.errors)
         else:
-            return redirect(url_for("consent_admin.agreement_recorded", agreement_id=found.row.id),
-                            code=303)
+            return see_other("consent_admin.agreement_recorded", agreement_id=found.row.id)
     return _agreement_form(answers, problems, 422)
 
 
@@ -251,8 +243,8 @@ def review_record(decision_id: uuid.UUID) -> ResponseReturnValue:
     else:
         if not problems:
             case = context.db().get(Case, review.case_id)
-            return redirect(url_for("consent_admin.review_queue", done=outcome,
-                                    ref=case.ref if case else ""), code=303)
+            return see_other("consent_admin.review_queue", done=outcome,
+                             ref=case.ref if case else "")
     finally:
         if trial is not None:
             trial.rollback()
@@ -270,7 +262,7 @@ def _period() -> tuple[dict[str, str], date | None, date | None, Problems]:
     found: dict[str, date | None] = {}
     problems: Problems = {}
     asked = any(key in args for key in ("from", "to", "from-day", "to-day"))
-    today = local_today(context.state().settings.policy, context.now())
+    today = context.today()
     defaults = {"from": today - timedelta(days=29), "to": today}
     for name, what in (("from", "The first day"), ("to", "The last day")):
         if any(f"{name}-{part}" in args for part in ("day", "month", "year")):

@@ -44,6 +44,7 @@ from consent.rules import (
     SubjectCategory,
 )
 from consent.services.decisions import Decision, DecisionDetails
+from hub.web.forms import date_parts, read_date
 
 Answers = dict[str, Any]
 E = TypeVar("E", bound=enum.StrEnum)
@@ -264,27 +265,6 @@ def yes_no(value: Any) -> bool | None:
 
 
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
-
-
-def date_parts(answers: Mapping[str, Any], name: str) -> tuple[str, str, str]:
-    return tuple(str(answers.get(f"{name}-{part}") or "").strip()  # type: ignore[return-value]
-                 for part in ("day", "month", "year"))
-
-
-def read_date(answers: Mapping[str, Any], name: str, what: str) -> tuple[date | None, str | None]:
-    """A GOV.UK date input's day, month and year: the date, or what is wrong with it."""
-    day, month, year = date_parts(answers, name)
-    if not (day or month or year):
-        return None, None
-    if not (day and month and year):
-        return None, f"{what} must include a day, month and year"
-    try:
-        found = date(int(year), int(month), int(day))
-    except ValueError:
-        return None, f"{what} must be a real date"
-    if found.year < 1900:
-        return None, f"{what} must be a real date"
-    return found, None
 
 
 def read_time(value: Any, what: str) -> tuple[time | None, str | None]:

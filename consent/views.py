@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -27,11 +27,11 @@ from consent.services import drafts as draft_services
 from consent.services import reviews as review_services
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
-from hub.agencies.models import Agency, User
+from hub.agencies.models import Agency
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.web.pages import page, see_other
 
 pages = Blueprint("consent", __name__)
-
 
 
 def local_time(moment: Any) -> str:
@@ -43,23 +43,12 @@ def _zone() -> str:
     return context.state().settings.policy.timezone
 
 
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
 def _agencies() -> list[Agency]:
     return list(context.db().scalars(select(Agency).order_by(Agency.name)))
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, **values)
-    return Response(body, status=status, mimetype="text/html")
-
-
-def _see_other(endpoint: str, **values: Any) -> ResponseReturnValue:
-    return redirect(url_for(endpoint, **values), code=303)
+    return page(template, status, forms=forms, **values)
 
 
 # --- consent records ----------------------------------------------------------------------------
@@ -69,15 +58,15 @@ def _see_other(endpoint: str, **values: Any) -> ResponseReturnValue:
 def consent_list(case_id: uuid.UUID) -> ResponseReturnValue:
     found = consent_services.list_consents(context.db(), context.actor(), case_id,
                                            envelope=context.state().envelope, now=context.now())
-    return _page("consent/consents.html", case=visible_case(context.db(), _user(), case_id,
+    return _page("consent/consents.html", case=visible_case(context.db(), context.signed_in(), case_id,
                                                             Permission.CONSENT_READ),
                  consents=found, done=request.args.get("done"),
-                 may_record=has_permission(_user(), Permission.CONSENT_RECORD))
+                 may_record=has_permission(context.signed_in(), Permission.CONSENT_RECORD))
 
 
 def _consent_form(case_id: uuid.UUID, answers: Mapping[str, Any], problems: Problems,
                   status: int = 200) -> Response:
-    case = visible_case(context.db(), _user(), case_id, Permission.CONSENT_RECORD)
+    case = visible_case(context.db(), context.signed_in(), case_id, Permission.CONSENT_RECORD)
     return _page("consent/consent_form.html", status, case=case, answers=answers,
                  errors=problems, error_list=forms.ordered(problems, forms.CONSENT_ORDER),
                  agencies=_agencies())
@@ -101,14 +90,14 @@ def consent_record(case_id: uuid.UUID) -> ResponseReturnValue:
         problems = {**failed.errors, **problems}
     else:
         if not problems:
-            return _see_other("consent.consent_list", case_id=case_id, done="recorded")
+            return see_other("consent.consent_list", case_id=case_id, done="recorded")
     # Nothing is written: the request rolls back on 422.
     return _consent_form(case_id, answers, problems, 422)
 
 
 def _withdraw_page(case_id: uuid.UUID, consent_id: uuid.UUID, problems: Problems,
                    status: int = 200, channel: str = "") -> Response:
-    case = visible_case(context.db(), _user(), case_id, Permission.CONSENT_RECORD)
+    case = visible_case(context.db(), context.signed_in(), case_id, Permission.CONSENT_RECORD)
     row = consent_services.case_consent(context.db(), case.id, consent_id)
     if row is None:
         raise NotFound("No such consent record on this case")
@@ -133,7 +122,7 @@ def consent_withdraw(case_id: uuid.UUID, consent_id: uuid.UUID) -> ResponseRetur
     consent_services.withdraw_consent(context.db(), context.actor(), case_id, consent_id,
                                       channel=channel, envelope=context.state().envelope,
                                       now=context.now())
-    return _see_other("consent.consent_list", case_id=case_id, done="withdrawn")
+    return see_other("consent.consent_list", case_id=case_id, done="withdrawn")
 
 
 # --- disclosure decisions -----------------------------------------------------------------------
@@ -143,15 +132,15 @@ def consent_withdraw(case_id: uuid.UUID, consent_id: uuid.UUID) -> ResponseRetur
 def decision_list(case_id: uuid.UUID) -> ResponseReturnValue:
     found = decision_services.list_decisions(context.db(), context.actor(), case_id,
                                              envelope=context.state().envelope, now=context.now())
-    case = visible_case(context.db(), _user(), case_id, Permission.DISCLOSURE_READ)
+    case = visible_case(context.db(), context.signed_in(), case_id, Permission.DISCLOSURE_READ)
     return _page("consent/decisions.html", case=case, decisions=found,
-                 may_record=has_permission(_user(), Permission.DISCLOSURE_RECORD))
+                 may_record=has_permission(context.signed_in(), Permission.DISCLOSURE_RECORD))
 
 
 @pages.get("/cases/<uuid:case_id>/decisions/<uuid:decision_id>")
 @requires(Permission.DISCLOSURE_READ)
 def decision_page(case_id: uuid.UUID, decision_id: uuid.UUID) -> ResponseReturnValue:
-    db, user, envelope = context.db(), _user(), context.state().envelope
+    db, user, envelope = context.db(), context.signed_in(), context.state().envelope
     decision = decision_services.get_decision(db, context.actor(), case_id, decision_id,
                                               envelope=envelope, now=context.now())
     case = visible_case(db, user, case_id, Permission.DISCLOSURE_READ)
@@ -172,7 +161,7 @@ def decision_page(case_id: uuid.UUID, decision_id: uuid.UUID) -> ResponseReturnV
 @requires(Permission.DISCLOSURE_RECORD)
 def decision_start(case_id: uuid.UUID) -> ResponseReturnValue:
     db = context.db()
-    case = visible_case(db, _user(), case_id, Permission.DISCLOSURE_RECORD)
+    case = visible_case(db, context.signed_in(), case_id, Permission.DISCLOSURE_RECORD)
     earlier = None
     raw = request.args.get("supersedes")
     if raw:
@@ -201,7 +190,7 @@ def draft_start(case_id: uuid.UUID) -> ResponseReturnValue:
         answers = forms.answers_from_decision(earlier, (a.code for a in _agencies()))
     draft = draft_services.start_draft(db, context.actor(), case_id, answers, envelope=envelope, now=now)
     first = forms.QUESTIONS[0].slug
-    return _see_other("consent.question", case_id=case_id, draft_id=draft.row.id, slug=first)
+    return see_other("consent.question", case_id=case_id, draft_id=draft.row.id, slug=first)
 
 
 def _open_draft(case_id: uuid.UUID, draft_id: uuid.UUID) -> draft_services.Draft:
@@ -218,7 +207,7 @@ def _open_draft(case_id: uuid.UUID, draft_id: uuid.UUID) -> draft_services.Draft
 
 def _rule_problems(case_id: uuid.UUID) -> Any:
     """The rules' problems with a decision as it stands, the caller deciding now."""
-    db, user, now = context.db(), _user(), context.now()
+    db, user, now = context.db(), context.signed_in(), context.now()
 
     def judge(decision: DecisionIn) -> Problems:
         return decision_services.decision_problems(
@@ -235,7 +224,7 @@ def _active_consents(case_id: uuid.UUID) -> list[consent_services.Consent]:
 
 def _question_page(case_id: uuid.UUID, draft: draft_services.Draft, question: forms.Question,
                    answers: Mapping[str, Any], problems: Problems, status: int = 200) -> Response:
-    db, user = context.db(), _user()
+    db, user = context.db(), context.signed_in()
     case = visible_case(db, user, case_id, Permission.DISCLOSURE_RECORD)
     extra: dict[str, Any] = {}
     if question.slug == "consent":
@@ -280,14 +269,14 @@ def answer(case_id: uuid.UUID, draft_id: uuid.UUID, slug: str) -> ResponseReturn
         target = next((q.slug for q in forms.asked(answers) if set(q.fields) & set(missing)),
                       forms.CHECK_ANSWERS)
     if target == forms.CHECK_ANSWERS:
-        return _see_other("consent.check_answers", case_id=case_id, draft_id=draft_id)
-    return _see_other("consent.question", case_id=case_id, draft_id=draft_id, slug=target)
+        return see_other("consent.check_answers", case_id=case_id, draft_id=draft_id)
+    return see_other("consent.question", case_id=case_id, draft_id=draft_id, slug=target)
 
 
 def _check_answers_page(case_id: uuid.UUID, draft: draft_services.Draft, problems: Problems,
                         status: int = 200) -> Response:
     db = context.db()
-    case = visible_case(db, _user(), case_id, Permission.DISCLOSURE_RECORD)
+    case = visible_case(db, context.signed_in(), case_id, Permission.DISCLOSURE_RECORD)
     answers = forms.applicable_answers(draft.answers)
     consent = None
     if answers.get("consent_id"):
@@ -333,8 +322,8 @@ def record_decision(case_id: uuid.UUID, draft_id: uuid.UUID) -> ResponseReturnVa
             problems = {"supersedes": conflict.detail}
         else:
             draft_services.discard_draft(db, draft.row)
-            return _see_other("consent.decision_page", case_id=case_id, decision_id=recorded.row.id,
-                              done="recorded")
+            return see_other("consent.decision_page", case_id=case_id, decision_id=recorded.row.id,
+                             done="recorded")
     # Nothing is written (the request rolls back on 422); the draft keeps every answer.
     return _check_answers_page(case_id, draft, problems, 422)
 
@@ -346,5 +335,5 @@ def record_decision(case_id: uuid.UUID, draft_id: uuid.UUID) -> ResponseReturnVa
 def membership_history(case_id: uuid.UUID) -> ResponseReturnValue:
     db = context.db()
     rows = admission_services.membership_history(db, context.actor(), case_id, now=context.now())
-    case = visible_case(db, _user(), case_id, Permission.CASE_READ)
+    case = visible_case(db, context.signed_in(), case_id, Permission.CASE_READ)
     return _page("consent/membership_history.html", case=case, rows=rows)

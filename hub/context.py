@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from flask import Flask, current_app, g, request
@@ -81,6 +81,18 @@ def user() -> User | None:
     if u is None or not getattr(u, "is_authenticated", False):
         return None
     return cast(User, u._get_current_object() if hasattr(u, "_get_current_object") else u)
+
+
+def signed_in() -> User:
+    """The signed-in user, in a view that only signed-in users reach (hub.web's `login_required`)."""
+    found = user()
+    assert found is not None, "a view for signed-in users was reached without one"
+    return found
+
+
+def today() -> date:
+    """The request's date in the policy's time zone: deadlines and due dates are local dates."""
+    return state().settings.policy.local_date(now())
 
 
 def actor() -> Actor:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -68,6 +68,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
+    # PostgreSQL's name, so that a statement that makes its own ids (INSERT ... SELECT) is the same
+    # SQL on both: a version-4 UUID as SQLAlchemy's Uuid stores it here (32 hex digits).
+    dbapi_connection.create_function("gen_random_uuid", 0, _random_uuid_hex)
+
+
+def _random_uuid_hex() -> str:
+    return uuid.uuid4().hex
 
 
 # Execution option asking for a read-first transaction (see _sqlite_begin); ignored elsewhere.
@@ -181,6 +188,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def is_postgres(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Many rows of one table (every row with the same columns) in one pass: COPY on PostgreSQL,
+    which takes ten thousand rows in a fraction of the time of as many INSERTs, and executemany
+    on SQLite, one loop in C. Each value goes through its column's type first, as in an INSERT
+    (UTC timestamps, JSON), and the rows join the session's transaction."""
+    if not rows:
+        return 0
+    if not is_postgres(session):
+        session.execute(insert(table), list(rows))
+        return len(rows)
+    session.flush()
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] if process is None else process(row[name])
+                            for name, process in zip(names, processors, strict=True)])
+    return len(rows)
 
 
 class Database:

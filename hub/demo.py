@@ -380,7 +380,7 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
         "has not happened; she says her tablets are running out", evidence="Two e-mails to the "
         "community team unanswered", immediate_risk=False, envelope=envelope, policy=policy,
         now=now - timedelta(days=7))
-    challenge_services.escalate(session, as_of=now, policy=policy, envelope=envelope)
+    challenge_services.escalate(session, as_of=now, policy=policy)
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:

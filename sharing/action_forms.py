@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.web.forms import read_date
 from sharing.rules import ACTION_STATUS_LABELS, ActionStatus
 
 Answers = dict[str, str]
@@ -80,28 +81,12 @@ def new_action_answers(form: Form) -> Answers:
         "title", "agency", "assignee", "due-day", "due-month", "due-year")}
 
 
-def read_date(answers: Mapping[str, Any], name: str, what: str) -> tuple[date | None, str | None]:
-    """A GOV.UK date input's day, month and year: the date, or what is wrong with it."""
-    day, month, year = (str(answers.get(f"{name}-{part}") or "").strip()
-                        for part in ("day", "month", "year"))
-    if not (day or month or year):
-        return None, f"Enter {what.lower()}"
-    if not (day and month and year):
-        return None, f"{what} must include a day, month and year"
-    if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-        return None, f"{what} must be a real date"
-    try:
-        return date(int(year), int(month), int(day)), None
-    except ValueError:
-        return None, f"{what} must be a real date"
-
-
 def new_action_from_answers(answers: Mapping[str, str], *, people: Mapping[str, str]
                             ) -> tuple[NewAction, Problems]:
     """The action the answers describe and what could not be read from them (the services judge
     the rest). ``people`` maps each person who may be chosen (their id) to their agency's code."""
     problems: Problems = control_problems(answers, ("title",))
-    due, due_problem = read_date(answers, "due", "The date the action is due")
+    due, due_problem = read_date(answers, "due", "The date the action is due", required=True)
     if due_problem:
         problems["due"] = due_problem
     assignee_id = None

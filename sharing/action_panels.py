@@ -27,7 +27,7 @@ SHOWN = 8
 def dashboard_panel(db: Session, user: User) -> Panel | None:
     if not has_permission(user, Permission.ACTION_LIST):
         return None
-    today = context.state().settings.policy.local_date(context.now())
+    today = context.today()
     found = action_services.agency_actions(db, context.actor(), status=ActionStatus.OPEN,
                                            envelope=context.state().envelope, now=context.now(),
                                            limit=SHOWN + 1, audit_empty=False)
@@ -44,7 +44,7 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
 def case_panel(db: Session, user: User, case: Case) -> Panel | None:
     if not has_permission(user, Permission.ACTION_READ):
         return None
-    today = context.state().settings.policy.local_date(context.now())
+    today = context.today()
     counts = action_services.action_counts(db, case.id, today=today)
     return Panel("sharing/actions/_case_panel.html", {
         "case": case, "total": counts.total, "open": counts.open, "overdue": counts.overdue,

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from hub.access import Permission, has_permission, requires, visible_case
 from hub.agencies.models import Agency, User
 from hub.cases.models import Case
 from hub.errors import ValidationFailed
+from hub.web.pages import page, see_other
 from sharing import action_forms as forms
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
@@ -39,23 +39,12 @@ PAGE_SIZE = 25
 _WORKING_ROLES = ("practitioner", "manager", "lead")
 
 
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
-def _today() -> date:
-    return context.state().settings.policy.local_date(context.now())
-
-
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, today=_today(), **values)
-    return Response(body, status=status, mimetype="text/html")
+    return page(template, status, forms=forms, today=context.today(), **values)
 
 
 def _case(case_id: uuid.UUID, permission: Permission) -> Case:
-    return visible_case(context.db(), _user(), case_id, permission)
+    return visible_case(context.db(), context.signed_in(), case_id, permission)
 
 
 # --- a case's actions ---------------------------------------------------------------------------
@@ -66,7 +55,7 @@ def case_actions(case_id: uuid.UUID) -> ResponseReturnValue:
     found = action_services.case_actions(context.db(), context.actor(), case_id,
                                          envelope=context.state().envelope, now=context.now())
     return _page("sharing/actions/case_actions.html", case=_case(case_id, Permission.ACTION_READ),
-                 actions=found, may_create=has_permission(_user(), Permission.ACTION_CREATE))
+                 actions=found, may_create=has_permission(context.signed_in(), Permission.ACTION_CREATE))
 
 
 # --- setting an action --------------------------------------------------------------------------
@@ -109,14 +98,13 @@ def create_action(case_id: uuid.UUID) -> ResponseReturnValue:
         created = action_services.create_action(
             context.db(), context.actor(), case.id, title=new.title, agency_code=new.agency_code,
             due=new.due, assignee_id=new.assignee_id, envelope=context.state().envelope,
-            now=context.now(), today=_today())
+            now=context.now(), today=context.today())
     except ValidationFailed as failed:
         # What could not be read is said in the form's words; the rules' say the rest.
         problems = {**failed.errors, **problems}
     else:
         if not problems:
-            return redirect(url_for("sharing_actions.action_page", action_id=created.id, done="set"),
-                            code=303)
+            return see_other("sharing_actions.action_page", action_id=created.id, done="set")
     # Nothing is written: the request rolls back on 422.
     return _new_action_page(case, answers, problems, 422)
 
@@ -125,7 +113,7 @@ def create_action(case_id: uuid.UUID) -> ResponseReturnValue:
 
 def _action_page(view: action_services.ActionView, answers: Mapping[str, str],
                  problems: Mapping[str, str], status: int = 200, done: str | None = None) -> Response:
-    user = _user()
+    user = context.signed_in()
     case = _case(view.case_id, Permission.ACTION_READ)
     may_change = (has_permission(user, Permission.ACTION_UPDATE)
                   and (user.agency.code == view.agency_code or case.lead_agency_id == user.agency_id))
@@ -170,8 +158,7 @@ def change_status(action_id: uuid.UUID) -> ResponseReturnValue:
         # Nothing is written (the request rolls back on 422); the page shows what was typed.
         view = action_services.get_action(db, context.actor(), action_id, envelope=envelope, now=now)
         return _action_page(view, answers, problems, 422)
-    return redirect(url_for("sharing_actions.action_page", action_id=action_id, done="changed"),
-                    code=303)
+    return see_other("sharing_actions.action_page", action_id=action_id, done="changed")
 
 
 # --- my agency's actions --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import asdict
-from datetime import date
 
 from hub import context
 from hub.access import Permission
@@ -28,6 +27,7 @@ from sharing.schemas import (
     ChallengeOut,
     ChallengeQuery,
     ChallengeResolve,
+    ChallengeSteps,
     RiskContentOut,
     RiskSummaryCreate,
     RiskSummaryList,
@@ -50,15 +50,12 @@ def summary_in(body: RiskSummaryCreate) -> RiskSummaryIn:
     return RiskSummaryIn(level=str(body.level), **content)
 
 
-def _today() -> date:
-    return context.state().settings.policy.local_date(context.now())
-
-
 def version_out(info: risk_services.VersionInfo) -> RiskSummaryVersion:
     return RiskSummaryVersion(id=info.id, case_id=info.case_id, version=info.version,
                               level=RiskLevel(info.level),
                               agency=info.agency_code, author=info.author, recorded_at=info.recorded_at,
-                              next_review=info.next_review, review_overdue=info.review_overdue(_today()))
+                              next_review=info.next_review,
+                              review_overdue=info.review_overdue(context.today()))
 
 
 def summary_out(found: risk_services.Version) -> RiskSummaryOut:
@@ -77,7 +74,7 @@ def summary_out(found: risk_services.Version) -> RiskSummaryOut:
 def record_risk_summary(case_id: uuid.UUID, body: RiskSummaryCreate) -> tuple[dict, int]:
     recorded = risk_services.record_summary(
         context.db(), context.actor(), case_id, summary_in(body), envelope=context.state().envelope,
-        now=context.now(), today=_today(), based_on=body.based_on)
+        now=context.now(), today=context.today(), based_on=body.based_on)
     return RiskSummaryRecorded(id=recorded.info.id, version=recorded.info.version,
                                warnings=recorded.warnings).model_dump(mode="json"), 201
 
@@ -120,7 +117,7 @@ def risk_summary_version(case_id: uuid.UUID, version: int) -> dict:
 def action_out(view: action_services.ActionView) -> dict:
     return ActionOut(id=view.id, case_id=view.case_id, case_ref=view.case_ref, title=view.title,
                      agency=view.agency_code, assignee=view.assignee, status=ActionStatus(view.status),
-                     due=view.due, overdue=view.overdue(_today()), created_at=view.created_at,
+                     due=view.due, overdue=view.overdue(context.today()), created_at=view.created_at,
                      updated_at=view.updated_at).model_dump(mode="json")
 
 
@@ -138,7 +135,7 @@ def create_action(case_id: uuid.UUID, body: ActionCreate) -> tuple[dict, int]:
     view = action_services.create_action(
         context.db(), context.actor(), case_id, title=body.title, agency_code=body.agency,
         due=body.due, assignee_id=body.assignee, envelope=context.state().envelope,
-        now=context.now(), today=_today())
+        now=context.now(), today=context.today())
     return action_detail(view), 201
 
 
@@ -231,6 +228,19 @@ def get_challenge(challenge_id: uuid.UUID) -> dict:
     return challenge_out(challenge_services.get_challenge(
         context.db(), context.actor(), challenge_id, envelope=context.state().envelope,
         now=context.now()))
+
+
+@endpoint(api, "POST", "/challenges/<uuid:challenge_id>/steps",
+          summary="Record the steps taken and the plan agreed at the current stage (either of the "
+                  "challenge's two agencies)",
+          permission=Permission.CHALLENGE_RAISE, body=ChallengeSteps, response=ChallengeOut, status=201,
+          extra_responses={403: "A member agency that is neither of the challenge's two",
+                           404: "No such challenge on a case of yours",
+                           409: "Already resolved"})
+def record_challenge_steps(challenge_id: uuid.UUID, body: ChallengeSteps) -> tuple[dict, int]:
+    return challenge_out(challenge_services.record_steps(
+        context.db(), context.actor(), challenge_id, steps_taken=body.steps_taken,
+        agreed_plan=body.agreed_plan, envelope=context.state().envelope, now=context.now())), 201
 
 
 @endpoint(api, "POST", "/challenges/<uuid:challenge_id>/resolve",

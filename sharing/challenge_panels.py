@@ -22,7 +22,7 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
     found = challenge_services.open_challenges_for(db, user, limit=SHOWN + 1)
     if not found:
         return None
-    today = context.state().settings.policy.local_date(context.now())
+    today = context.today()
     return Panel("sharing/challenges/_dashboard_panel.html", {
         "challenges": [{"case_ref": c.case_ref, "stage": c.stage, "deadline": forms.long_date(c.deadline),
                         "late": c.deadline < today, "raised_by": c.raised_by_agency,

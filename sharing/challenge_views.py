@@ -11,42 +11,33 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, has_permission, requires
-from hub.agencies.models import User
 from hub.errors import Conflict, ValidationFailed
+from hub.web.pages import page, see_other
 from sharing import action_forms as forms
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
 
 challenge_pages = Blueprint("sharing_challenges", __name__)
 
-_DONE = {"raised": "Challenge raised", "resolved": "Challenge resolved"}
+_DONE = {"raised": "Challenge raised", "resolved": "Challenge resolved",
+         "steps": "Steps recorded at this stage"}
 _STATUSES = ("open", "resolved")
 _NEW_ORDER = ("concern", "evidence", "immediate_risk", "action")
 _RESOLVE_ORDER = ("outcome", "agreed_plan")
-
-
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
-def _today() -> date:
-    return context.state().settings.policy.local_date(context.now())
+# The steps form's plan is `step_plan` on the page: the resolve form beside it has its own.
+_STEPS_ORDER = ("steps_taken", "step_plan")
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, today=_today(),
-                           stage_names=challenge_services.STAGE_NAMES, **values)
-    return Response(body, status=status, mimetype="text/html")
+    return page(template, status, forms=forms, today=context.today(),
+                stage_names=challenge_services.STAGE_NAMES, **values)
 
 
 def _answers(names: tuple[str, ...]) -> dict[str, str]:
@@ -91,8 +82,8 @@ def raise_challenge(action_id: uuid.UUID) -> ResponseReturnValue:
                                                 now=now)
             return _new_page(action, answers, {"action": conflict.detail}, 409)
         else:
-            return redirect(url_for("sharing_challenges.challenge_page", challenge_id=raised.id,
-                                    done="raised"), code=303)
+            return see_other("sharing_challenges.challenge_page", challenge_id=raised.id,
+                             done="raised")
     action = action_services.get_action(db, context.actor(), action_id, envelope=envelope, now=now)
     return _new_page(action, answers, problems, 422)
 
@@ -101,13 +92,15 @@ def raise_challenge(action_id: uuid.UUID) -> ResponseReturnValue:
 
 def _challenge_page(found: challenge_services.ChallengeView, answers: Mapping[str, str],
                     problems: Mapping[str, str], status: int = 200, done: str | None = None) -> Response:
-    user, policy = _user(), context.state().settings.policy
+    user, policy = context.signed_in(), context.state().settings.policy
     senior = {policy.stage_role(3), policy.stage_role(4)}
     may_resolve = (found.status == "open" and has_permission(user, Permission.CHALLENGE_RESOLVE)
                    and (user.agency.code == found.raised_by_agency or user.has_role(*senior)))
+    may_record_steps = (found.status == "open" and has_permission(user, Permission.CHALLENGE_RAISE)
+                        and user.agency.code in (found.raised_by_agency, found.against_agency))
     return _page("sharing/challenges/challenge.html", status, challenge=found, answers=answers,
-                 errors=problems, error_list=forms.ordered(problems, _RESOLVE_ORDER),
-                 may_resolve=may_resolve, done=done)
+                 errors=problems, error_list=forms.ordered(problems, _STEPS_ORDER + _RESOLVE_ORDER),
+                 may_resolve=may_resolve, may_record_steps=may_record_steps, done=done)
 
 
 @challenge_pages.get("/challenges/<uuid:challenge_id>")
@@ -116,6 +109,28 @@ def challenge_page(challenge_id: uuid.UUID) -> ResponseReturnValue:
     found = challenge_services.get_challenge(context.db(), context.actor(), challenge_id,
                                              envelope=context.state().envelope, now=context.now())
     return _challenge_page(found, {}, {}, done=_DONE.get(request.args.get("done") or ""))
+
+
+@challenge_pages.post("/challenges/<uuid:challenge_id>/steps")
+@requires(Permission.CHALLENGE_RAISE)
+def record_steps(challenge_id: uuid.UUID) -> ResponseReturnValue:
+    answers = _answers(_STEPS_ORDER)
+    db, envelope, now = context.db(), context.state().envelope, context.now()
+    problems = forms.control_problems(answers, _STEPS_ORDER)
+    if not problems:
+        try:
+            challenge_services.record_steps(db, context.actor(), challenge_id,
+                                            steps_taken=answers["steps_taken"],
+                                            agreed_plan=answers["step_plan"], envelope=envelope, now=now)
+        except ValidationFailed as failed:
+            problems = {("step_plan" if name == "agreed_plan" else name): message
+                        for name, message in failed.errors.items()}
+        else:
+            return see_other("sharing_challenges.challenge_page", challenge_id=challenge_id,
+                             done="steps")
+    found = challenge_services.get_challenge(db, context.actor(), challenge_id, envelope=envelope,
+                                             now=now)
+    return _challenge_page(found, answers, problems, 422)
 
 
 @challenge_pages.post("/challenges/<uuid:challenge_id>/resolve")
@@ -132,8 +147,8 @@ def resolve_challenge(challenge_id: uuid.UUID) -> ResponseReturnValue:
         except ValidationFailed as failed:
             problems = dict(failed.errors)
         else:
-            return redirect(url_for("sharing_challenges.challenge_page", challenge_id=challenge_id,
-                                    done="resolved"), code=303)
+            return see_other("sharing_challenges.challenge_page", challenge_id=challenge_id,
+                             done="resolved")
     found = challenge_services.get_challenge(db, context.actor(), challenge_id, envelope=envelope,
                                              now=now)
     return _challenge_page(found, answers, problems, 422)

@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.web.forms import read_date
 from sharing.rules import (
     LEVEL_LABELS,
     MAX_CONTACT_FIELD,
@@ -133,21 +134,6 @@ def based_on(raw: object) -> int:
     tampered value can only make the save refuse (409), never skip the check."""
     text = str(raw or "").strip()
     return int(text) if text.isdigit() and len(text) < 10 else 0
-
-
-def read_date(answers: Mapping[str, Any], name: str, what: str) -> tuple[date | None, str | None]:
-    """A GOV.UK date input's day, month and year: the date (None if left blank), or what is wrong."""
-    day, month, year = (str(answers.get(f"{name}-{part}") or "").strip() for part in ("day", "month", "year"))
-    if not (day or month or year):
-        return None, None
-    if not (day and month and year):
-        return None, f"{what} must include a day, month and year"
-    if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-        return None, f"{what} must be a real date"
-    try:
-        return date(int(year), int(month), int(day)), None
-    except ValueError:
-        return None, f"{what} must be a real date"
 
 
 @dataclass(frozen=True)

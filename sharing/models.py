@@ -119,6 +119,8 @@ class Challenge(Base):
         # One open challenge per action, however many sweeps or people raise one at once.
         Index("uq_challenges_open_action", "action_id", unique=True, postgresql_where=_OPEN,
               sqlite_where=_OPEN),
+        # "Has this action ever been challenged?" (the sweep) and an action's challenges (its page).
+        Index("ix_challenges_action", "action_id", "opened_at"),
         Index("ix_challenges_raised_by", "raised_by_agency_id", "status"),
         Index("ix_challenges_against", "against_agency_id", "status"),
     )
@@ -137,12 +139,16 @@ class Challenge(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # What the raising agency wrote; empty (nothing to encrypt) for one the hub opened, whose
+    # ``reason`` says why: ``overdue`` or ``not_done``.
     texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class ChallengeEvent(Base):
     """One step of a challenge: opened, moved up a stage (by the sweep), resolved; with what was
-    recorded at it (steps taken, agreed plan and timescales, outcome), encrypted."""
+    recorded at it (steps taken, agreed plan and timescales, outcome), encrypted; a step the hub
+    took itself (opening, moving up a stage) has no text, an empty blob."""
 
     __tablename__ = "challenge_events"
     __table_args__ = (Index("ix_challenge_events_challenge", "challenge_id", "at"),)

@@ -26,7 +26,7 @@ SHOWN = 20
 def dashboard_panel(db: Session, user: User) -> Panel | None:
     if not has_permission(user, Permission.RISK_SUMMARY_READ):
         return None
-    today = context.state().settings.policy.local_date(context.now())
+    today = context.today()
     overdue = risk_services.overdue_plans(db, user, today=today, limit=SHOWN)
     if not overdue:
         return None
@@ -40,7 +40,7 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
 def case_panel(db: Session, user: User, case: Case) -> Panel | None:
     if not has_permission(user, Permission.RISK_SUMMARY_READ):
         return None
-    today = context.state().settings.policy.local_date(context.now())
+    today = context.today()
     latest = risk_services.latest_info(db, case.id)
     return Panel("sharing/_case_panel.html", {
         "case": case, "latest": latest, "forms": forms,

@@ -166,6 +166,11 @@ class ChallengeResolve(Input):
     agreed_plan: Text = Field(description="the plan agreed, with its timescales")
 
 
+class ChallengeSteps(Input):
+    steps_taken: Text = Field(description="what the agency has done at the challenge's current stage")
+    agreed_plan: Text = Field(default="", description="the plan agreed so far, with its timescales")
+
+
 class ChallengeQuery(Query):
     status: Literal["open", "resolved"] | None = None
     limit: int = Field(default=50, ge=1, le=200)
@@ -173,7 +178,7 @@ class ChallengeQuery(Query):
 
 
 class ChallengeEventOut(Output):
-    kind: Literal["opened", "escalated", "resolved"]
+    kind: Literal["opened", "escalated", "step", "resolved"]
     stage: int
     at: datetime
     by: str | None

@@ -9,5 +9,4 @@ from sharing.services.challenges import escalate
 
 
 def escalate_challenges(session: Session, context: JobContext) -> int:
-    return escalate(session, as_of=context.as_of, policy=context.settings.policy,
-                    envelope=context.envelope())
+    return escalate(session, as_of=context.as_of, policy=context.settings.policy)

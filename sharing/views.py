@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
-from hub.agencies.models import User
 from hub.cases.models import Case
 from hub.errors import Conflict, ValidationFailed
+from hub.web.pages import page, see_other
 from sharing import forms
 from sharing.rules import STAGE_LABELS, STAGES, RiskSummaryIn
 from sharing.services import risk_summaries as risk_services
@@ -34,23 +33,12 @@ pages = Blueprint("sharing", __name__)
 _DONE = {"saved": "saved"}
 
 
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
-def _today() -> date:
-    return context.state().settings.policy.local_date(context.now())
-
-
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, today=_today(), **values)
-    return Response(body, status=status, mimetype="text/html")
+    return page(template, status, forms=forms, today=context.today(), **values)
 
 
 def _case(case_id: uuid.UUID, permission: Permission) -> Case:
-    return visible_case(context.db(), _user(), case_id, permission)
+    return visible_case(context.db(), context.signed_in(), case_id, permission)
 
 
 def _stage_contacts(summary: RiskSummaryIn) -> list[tuple[str, list[Any]]]:
@@ -65,7 +53,7 @@ def _version_page(case: Case, found: risk_services.Version, *, latest: risk_serv
                   done: str | None = None) -> Response:
     return _page("sharing/summary.html", case=case, found=found, latest=latest, done=done,
                  contacts=_stage_contacts(found.summary),
-                 may_write=has_permission(_user(), Permission.RISK_SUMMARY_WRITE))
+                 may_write=has_permission(context.signed_in(), Permission.RISK_SUMMARY_WRITE))
 
 
 @pages.get("/cases/<uuid:case_id>/risk-summary")
@@ -75,7 +63,7 @@ def risk_summary(case_id: uuid.UUID) -> ResponseReturnValue:
     case = _case(case_id, Permission.RISK_SUMMARY_READ)
     if risk_services.latest_info(db, case.id) is None:
         return _page("sharing/none_yet.html", case=case,
-                     may_write=has_permission(_user(), Permission.RISK_SUMMARY_WRITE))
+                     may_write=has_permission(context.signed_in(), Permission.RISK_SUMMARY_WRITE))
     found = risk_services.read_version(db, context.actor(), case.id, None,
                                        envelope=context.state().envelope, now=context.now())
     return _version_page(case, found, latest=found.info, done=_DONE.get(request.args.get("done") or ""))
@@ -155,7 +143,7 @@ def _checked(case: Case, read: forms.Read) -> tuple[dict[str, str], dict[str, st
     could not be read and what breaks the rules), keyed by the form's fields."""
     try:
         warnings = risk_services.check_summary(context.db(), context.actor(), case.id, read.summary,
-                                               envelope=context.state().envelope, today=_today())
+                                               envelope=context.state().envelope, today=context.today())
     except ValidationFailed as failed:
         return {}, read.form_problems(failed.errors)
     return warnings, dict(read.problems)
@@ -204,7 +192,7 @@ def risk_summary_save(case_id: uuid.UUID) -> ResponseReturnValue:
     try:
         risk_services.record_summary(db, context.actor(), case.id, read.summary,
                                      envelope=context.state().envelope, now=context.now(),
-                                     today=_today(), based_on=answers["based_on"])
+                                     today=context.today(), based_on=answers["based_on"])
     except ValidationFailed as failed:
         return _form_page(case, answers, read.form_problems(failed.errors), 422)
     except Conflict as conflict:
@@ -216,4 +204,4 @@ def risk_summary_save(case_id: uuid.UUID) -> ResponseReturnValue:
                    f"as version {version + 1} if it still says what you mean" if version
                    else conflict.detail)
         return _form_page(case, {**answers, "based_on": version}, {}, 409, conflict=message)
-    return redirect(url_for("sharing.risk_summary", case_id=case.id, done="saved"), code=303)
+    return see_other("sharing.risk_summary", case_id=case.id, done="saved")

@@ -384,6 +384,12 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=lambda w: {"challenge_id": w.challenge_id}),
+    # Steps are recorded by either of the challenge's two agencies (here, both members).
+    ("POST", "/api/v1/challenges/<uuid:challenge_id>/steps"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=lambda w: {"challenge_id": w.challenge_id},
+        body=lambda w: {"steps_taken": "Called the officer in charge", "agreed_plan": "Visit Friday"}),
     ("POST", "/api/v1/challenges/<uuid:challenge_id>/resolve"): Route({
         "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
         "lead": members_see(200), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
@@ -426,6 +432,9 @@ EXPECTED: dict[tuple[str, str], Route] = {
         form={"concern": "Not started", "evidence": "", "immediate_risk": "no"}),
     ("GET", "/challenges/<uuid:challenge_id>"): Route(
         page_writers(200), path_values=lambda w: {"challenge_id": w.challenge_id}),
+    ("POST", "/challenges/<uuid:challenge_id>/steps"): Route(
+        page_writers(303), path_values=lambda w: {"challenge_id": w.challenge_id},
+        form={"steps_taken": "Called the officer in charge", "step_plan": "Visit Friday"}),
     ("POST", "/challenges/<uuid:challenge_id>/resolve"): Route({
         **page_writers(303), "practitioner": lead_agency_only(303), "manager": lead_agency_only(303)},
         path_values=lambda w: {"challenge_id": w.challenge_id},

@@ -21,7 +21,6 @@ from consent.models import AdmissionGround, DisclosureDecision, SharingAgreement
 from consent.rules import Outcome
 from consent.rules.common import organisation_key
 from consent.services.agreements import covering_agreements
-from consent.services.common import local_today
 from hub.access import Permission, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, User
@@ -66,7 +65,7 @@ def membership_ground(db: Session, case: Case, agency: Agency, *, policy: Policy
         return Admission({"ground": "disclosure", "decision": str(decision_id)},
                          _link(case.id, decision_id=decision_id))
     covering, others = covering_agreements(db, case.lead_agency_id, agency.id, case.kind,
-                                           today=local_today(policy, now))
+                                           today=policy.local_date(now))
     if covering:
         agreement = covering[0]
         return Admission({"ground": "agreement", "agreement": str(agreement.id)},

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from consent.models import SharingAgreement, SharingAgreementParty
 from consent.rules import Art6Basis, Purpose
-from consent.services.common import blank_to_none, local_today
+from consent.services.common import blank_to_none
 from hub.access import Permission, check
 from hub.actor import Actor
 from hub.agencies.models import Agency
@@ -68,7 +68,7 @@ def record_agreement(db: Session, actor: Actor, data: AgreementIn, *, policy: Po
         problems["purposes"] = "Choose at least one purpose the agreement covers"
     if not data.case_kinds:
         problems["case_kinds"] = "Choose at least one kind of case the agreement covers"
-    today = local_today(policy, now)
+    today = policy.local_date(now)
     if data.review_date < today:
         problems["review_date"] = "The review date must be today or later"
     if data.art6_basis == Art6Basis.CONSENT:
@@ -98,7 +98,7 @@ def list_agreements(db: Session, actor: Actor, *, policy: Policy, now: datetime,
     """The register, soonest review first; overdue ones marked."""
     assert actor.user is not None
     check(actor.user, Permission.AGREEMENT_READ)
-    today = local_today(policy, now)
+    today = policy.local_date(now)
     rows = db.scalars(select(SharingAgreement)
                       .order_by(SharingAgreement.review_date, SharingAgreement.title, SharingAgreement.id)
                       .limit(limit).offset(offset)).all()

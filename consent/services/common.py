@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
 
 from hub.agencies.models import Agency, AgencyKind
-from hub.config import Policy
-from hub.crypto.envelope import Binding, Envelope
+from hub.crypto.envelope import Binding
 
 TEXTS = "texts"
 
@@ -34,25 +28,6 @@ def texts_binding(table: str, row_id: uuid.UUID, case_id: uuid.UUID, version: in
                   column: str = TEXTS) -> Binding:
     """Where a row's encrypted free text lives (its AEAD associated data)."""
     return Binding(table, column, str(row_id), str(case_id), version)
-
-
-def seal(db: Session, envelope: Envelope, binding: Binding, values: dict[str, Any], *,
-         case_id: uuid.UUID, now: datetime) -> bytes:
-    """Encrypt a row's free text, one JSON object under a fresh data key (invariant 4)."""
-    plaintext = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
-    return envelope.encrypt(db, plaintext, binding, case_uuid=case_id, now=now)
-
-
-def unseal(db: Session, envelope: Envelope, binding: Binding, blob: bytes) -> dict[str, Any]:
-    """Decrypt what :func:`seal` wrote; a failed tag raises DecryptionError (never caught here)."""
-    values = json.loads(envelope.decrypt(db, blob, binding))
-    assert isinstance(values, dict)
-    return values
-
-
-def local_today(policy: Policy, now: datetime) -> date:
-    """The date in the policy's time zone (an agreement's review date is a local date)."""
-    return policy.local_date(now)
 
 
 def blank_to_none(text: str | None) -> str | None:

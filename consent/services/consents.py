@@ -20,7 +20,7 @@ from consent.rules import (
     validate_consent,
     why_consent_is_not_in_force,
 )
-from consent.services.common import blank_to_none, seal, texts_binding, unseal
+from consent.services.common import blank_to_none, texts_binding
 from hub.access import Permission, visible_case
 from hub.actor import Actor
 from hub.audit.services import record
@@ -60,8 +60,8 @@ def consent_view(row: ConsentRecord) -> ConsentView:
 
 
 def _open(db: Session, envelope: Envelope, row: ConsentRecord, now: datetime) -> Consent:
-    texts = unseal(db, envelope, texts_binding(TABLE, row.id, row.case_id, row.texts_version),
-                   row.texts_ciphertext)
+    texts = envelope.decrypt_json(db, row.texts_ciphertext,
+                                  texts_binding(TABLE, row.id, row.case_id, row.texts_version))
     return Consent(row, texts, why_consent_is_not_in_force(consent_view(row), now))
 
 
@@ -92,8 +92,8 @@ def record_consent(db: Session, actor: Actor, case_id: uuid.UUID, data: ConsentI
     )
     texts: dict[str, Any] = {name: blank_to_none(getattr(data, name)) for name in _TEXT_FIELDS}
     texts["exclusions"] = [e.strip() for e in data.exclusions if e.strip()]
-    row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
-                                case_id=case.id, now=now)
+    row.texts_ciphertext = envelope.encrypt_json(db, texts, texts_binding(TABLE, row.id, case.id),
+                                                 case_uuid=case.id, now=now)
     db.add(row)
     db.flush()
     record(db, actor, "consent.record", now=now, object_type="consent", object_id=row.id,

@@ -29,13 +29,7 @@ from consent.rules import (
     supersession_problems,
     validate_decision,
 )
-from consent.services.common import (
-    blank_to_none,
-    is_public_authority,
-    seal,
-    texts_binding,
-    unseal,
-)
+from consent.services.common import blank_to_none, is_public_authority, texts_binding
 from consent.services.consents import case_consent, consent_view
 from hub.access import Permission, visible_case
 from hub.actor import Actor
@@ -185,8 +179,8 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
     # usable for the error page. A new decision's row has a fresh id and nothing to collide with.
     with db.begin_nested() if row.supersedes_id is not None else nullcontext():
         try:
-            row.texts_ciphertext = seal(db, envelope, texts_binding(TABLE, row.id, case.id), texts,
-                                        case_id=case.id, now=now)
+            row.texts_ciphertext = envelope.encrypt_json(db, texts, texts_binding(TABLE, row.id, case.id),
+                                                         case_uuid=case.id, now=now)
             db.add(row)
             db.flush()
         except IntegrityError:
@@ -205,8 +199,8 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
 
 
 def open_decision(db: Session, envelope: Envelope, row: DisclosureDecision) -> dict[str, Any]:
-    return unseal(db, envelope, texts_binding(TABLE, row.id, row.case_id, row.texts_version),
-                  row.texts_ciphertext)
+    return envelope.decrypt_json(db, row.texts_ciphertext,
+                                 texts_binding(TABLE, row.id, row.case_id, row.texts_version))
 
 
 _Later = aliased(DisclosureDecision)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consent.models import DisclosureDraft
-from consent.services.common import seal, texts_binding, unseal
+from consent.services.common import texts_binding
 from hub.access import Permission, visible_case
 from hub.actor import Actor
 from hub.config import Policy
@@ -55,7 +55,7 @@ def start_draft(db: Session, actor: Actor, case_id: uuid.UUID, answers: Answers,
     case = visible_case(db, actor.user, case_id, Permission.DISCLOSURE_RECORD)
     row = DisclosureDraft(id=uuid.uuid4(), case_id=case.id, user_id=actor.user.id,
                           answers_version=1, created_at=now, updated_at=now)
-    row.answers_ciphertext = seal(db, envelope, _binding(row), answers, case_id=case.id, now=now)
+    row.answers_ciphertext = envelope.encrypt_json(db, answers, _binding(row), case_uuid=case.id, now=now)
     db.add(row)
     db.flush()
     return Draft(row, answers)
@@ -72,7 +72,7 @@ def open_draft(db: Session, actor: Actor, case_id: uuid.UUID, draft_id: uuid.UUI
     if (row is None or row.case_id != case.id or row.user_id != actor.user.id
             or row.updated_at < stale_before):
         raise NotFound("No such draft")
-    return Draft(row, unseal(db, envelope, _binding(row), row.answers_ciphertext))
+    return Draft(row, envelope.decrypt_json(db, row.answers_ciphertext, _binding(row)))
 
 
 def save_draft(db: Session, draft: Draft, answers: Answers, *, envelope: Envelope,
@@ -82,7 +82,8 @@ def save_draft(db: Session, draft: Draft, answers: Answers, *, envelope: Envelop
     row = draft.row
     old_key = data_key_id(row.answers_ciphertext)
     row.answers_version += 1
-    row.answers_ciphertext = seal(db, envelope, _binding(row), answers, case_id=row.case_id, now=now)
+    row.answers_ciphertext = envelope.encrypt_json(db, answers, _binding(row), case_uuid=row.case_id,
+                                                   now=now)
     row.updated_at = now
     db.flush()
     db.execute(delete(DataKey).where(DataKey.id == old_key))

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.models import DisclosureDecision, DisclosureReview
-from consent.services.common import blank_to_none, seal, texts_binding, unseal
+from consent.services.common import blank_to_none, texts_binding
 from consent.services.decisions import Decision, open_decision
 from hub.access import Permission, check, note_refused_case
 from hub.actor import Actor
@@ -113,9 +113,9 @@ def review_decision(db: Session, actor: Actor, decision_id: uuid.UUID, *, outcom
     try:
         # The review and its data key in a savepoint: a second review leaves the session usable.
         with db.begin_nested():
-            review.comment_ciphertext = seal(
-                db, envelope, texts_binding(TABLE, review.id, decision.case_id, column="comment"),
-                {"comment": text}, case_id=decision.case_id, now=now)
+            review.comment_ciphertext = envelope.encrypt_json(
+                db, {"comment": text}, texts_binding(TABLE, review.id, decision.case_id, column="comment"),
+                case_uuid=decision.case_id, now=now)
             db.add(review)
             db.flush()
     except IntegrityError:
@@ -144,8 +144,8 @@ def _tell_the_decision_maker(db: Session, decision: DisclosureDecision, *, now: 
 
 
 def review_comment(db: Session, envelope: Envelope, review: DisclosureReview) -> str:
-    values = unseal(db, envelope, texts_binding(TABLE, review.id, review.case_id, column="comment"),
-                    review.comment_ciphertext)
+    values = envelope.decrypt_json(db, review.comment_ciphertext,
+                                   texts_binding(TABLE, review.id, review.case_id, column="comment"))
     return str(values["comment"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -15,6 +16,7 @@ from hub.access import may_read_case_audit
 from hub.actor import Actor
 from hub.audit.models import AuditEvent
 from hub.cases.models import Case
+from hub.db import insert_rows
 from hub.errors import NotFound
 
 
@@ -47,20 +49,45 @@ def record(
 
     ``details`` must hold identifiers and codes only, never personal data (invariant 5).
     """
-    session.execute(_INSERT_EVENT, {
+    entry = Entry(object_type, object_id, case_id, details)
+    session.execute(_INSERT_EVENT, _values(actor, action, now, entry, outcome=outcome, reason=reason))
+
+
+def _values(actor: Actor, action: str, now: datetime, entry: Entry, *, outcome: Outcome = Outcome.SUCCESS,
+            reason: str | None = None) -> dict[str, Any]:
+    return {
         "occurred_at": now,
         "request_id": actor.request_id,
         "user_id": actor.user_id,
         "agency_code": actor.agency_code,
         "issuer": actor.issuer,
         "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "case_id": case_id,
+        "object_type": entry.object_type,
+        "object_id": None if entry.object_id is None else str(entry.object_id),
+        "case_id": entry.case_id,
         "outcome": str(outcome),
         "reason": reason,
-        "details": details or {},
-    })
+        "details": entry.details or {},
+    }
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one of many events of the same action names (:func:`record_all`)."""
+
+    object_type: str | None
+    object_id: str | uuid.UUID | int | None
+    case_id: uuid.UUID | None = None
+    details: dict[str, Any] | None = None
+
+
+def record_all(session: Session, actor: Actor, action: str, entries: Sequence[Entry], *,
+               now: datetime) -> int:
+    """Append one audit event per entry, all of one action by one actor, in one statement (a
+    sweep's thousands); each as :func:`record` writes it, in the session's transaction."""
+    insert_rows(session, cast(Table, AuditEvent.__table__),
+                [_values(actor, action, now, entry) for entry in entries])
+    return len(entries)
 
 
 @dataclass(frozen=True)

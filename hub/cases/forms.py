@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from hub.cases import rules
 from hub.cases.models import CaseKind
+from hub.web.forms import read_date
 
 Answers = dict[str, Any]
 Problems = dict[str, str]
@@ -58,22 +59,6 @@ def new_case_answers(form: Form) -> Answers:
     return answers
 
 
-def read_date(answers: Mapping[str, Any], name: str, what: str) -> tuple[date | None, str | None]:
-    """A GOV.UK date input's day, month and year: the date, or what is wrong with it."""
-    day, month, year = (str(answers.get(f"{name}-{part}") or "").strip()
-                        for part in ("day", "month", "year"))
-    if not (day or month or year):
-        return None, f"Enter {what.lower()}"
-    if not (day and month and year):
-        return None, f"{what} must include a day, month and year"
-    if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-        return None, f"{what} must be a real date"
-    try:
-        return date(int(year), int(month), int(day)), None
-    except ValueError:
-        return None, f"{what} must be a real date"
-
-
 def new_case_from_answers(answers: Mapping[str, Any], *, partners: set[str],
                           today: date) -> tuple[NewCase | None, Problems]:
     """The new case the answers describe, or the problems with them (page wording)."""
@@ -87,7 +72,8 @@ def new_case_from_answers(answers: Mapping[str, Any], *, partners: set[str],
         problems["name"] = name_problem
     elif len(name) > _MAX_NAME:
         problems["name"] = f"The subject's name must be {_MAX_NAME} characters or fewer"
-    born, date_problem = read_date(answers, "date_of_birth", "The subject's date of birth")
+    born, date_problem = read_date(answers, "date_of_birth", "The subject's date of birth",
+                                  required=True)
     if born is not None:
         date_problem = rules.valid_date_of_birth(born, today)
     if date_problem:

@@ -15,17 +15,18 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
-from hub.agencies.models import Agency, User
+from hub.agencies.models import Agency
 from hub.agencies.services import AGENCY_CODE
 from hub.cases import forms, services
 from hub.cases.models import Case
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.web.pages import page, see_other
 from hub.web.panels import case_panels
 
 cases = Blueprint("cases", __name__)
@@ -36,19 +37,8 @@ _DECISION_START = "consent.draft_start"
 _DONE = {"opened": "Case opened", "added": "Agency added", "removed": "Agency removed"}
 
 
-def _user() -> User:
-    user = context.user()
-    assert user is not None
-    return user
-
-
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, forms=forms, **values)
-    return Response(body, status=status, mimetype="text/html")
-
-
-def _see_other(endpoint: str, **values: Any) -> ResponseReturnValue:
-    return redirect(url_for(endpoint, **values), code=303)
+    return page(template, status, forms=forms, **values)
 
 
 def _agencies() -> list[Agency]:
@@ -70,7 +60,7 @@ def case_page(case_id: uuid.UUID) -> ResponseReturnValue:
         context.db(), context.actor(), case_id, envelope=context.state().envelope,
         now=context.now(),
     )
-    user = _user()
+    user = context.signed_in()
     # The flags the caller may see ("repeat" depends on who asks; case.flags never holds it).
     flags = services.case_flags(context.db(), user, [case])[case.id]
     may_manage = (has_permission(user, Permission.CASE_MEMBERS_MANAGE)
@@ -93,7 +83,7 @@ def _agency_named(code: str | None) -> Agency | None:
 
 def _partners() -> list[Agency]:
     """Every agency but the caller's, by name: the partners a new case may name."""
-    return [a for a in _agencies() if a.id != _user().agency_id]
+    return [a for a in _agencies() if a.id != context.signed_in().agency_id]
 
 
 def _read_new_case(answers: Mapping[str, Any]) -> tuple[forms.NewCase | None, forms.Problems]:
@@ -152,14 +142,14 @@ def open_case() -> ResponseReturnValue:
     except Conflict as conflict:
         # Nothing is written (the request rolls back on 409); the answers are still in the form.
         return _check_page(new, answers, conflict.detail, 409)
-    return _see_other("cases.case_page", case_id=case.id, done="opened")
+    return see_other("cases.case_page", case_id=case.id, done="opened")
 
 
 # --- adding and removing member agencies ----------------------------------------------------------
 
 def _managed_case(case_id: uuid.UUID) -> Case:
     """The case, if the caller's agency leads it (404 for non-members, 403 for other members)."""
-    return visible_case(context.db(), _user(), case_id, Permission.CASE_MEMBERS_MANAGE)
+    return visible_case(context.db(), context.signed_in(), case_id, Permission.CASE_MEMBERS_MANAGE)
 
 
 def _add_member_page(case: Case, chosen: str, problems: forms.Problems, status: int = 200,
@@ -191,7 +181,7 @@ def add_member(case_id: uuid.UUID) -> ResponseReturnValue:
         return _add_member_page(case, "", {"agency": "Select an agency from the list"}, 422)
     except Conflict as conflict:
         return _add_member_page(case, chosen, {"agency": conflict.detail}, 409, conflict=True)
-    return _see_other("cases.case_page", case_id=case.id, done="added", agency=chosen)
+    return see_other("cases.case_page", case_id=case.id, done="added", agency=chosen)
 
 
 def _removable(case: Case, code: str) -> Agency:
@@ -215,4 +205,4 @@ def remove_member(case_id: uuid.UUID, code: str) -> ResponseReturnValue:
     case = _managed_case(case_id)
     agency = _removable(case, code)
     services.remove_member(context.db(), context.actor(), case.id, agency.code, now=context.now())
-    return _see_other("cases.case_page", case_id=case.id, done="removed", agency=agency.code)
+    return see_other("cases.case_page", case_id=case.id, done="removed", agency=agency.code)

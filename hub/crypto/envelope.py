@@ -8,11 +8,13 @@ binding its own id and case, so wrapped keys cannot be swapped between values ei
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -175,6 +177,16 @@ class Envelope:
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = AESGCM(key).encrypt(nonce, plaintext, binding.associated_data())
         return BLOB_VERSION + data_key.id.bytes + nonce + ciphertext
+
+    def encrypt_json(self, session: Session, values: Any, binding: Binding, *,
+                     case_uuid: uuid.UUID | None, now: datetime) -> bytes:
+        """Encrypt a row's free text as one compact JSON value under a fresh data key."""
+        plaintext = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.encrypt(session, plaintext, binding, case_uuid=case_uuid, now=now)
+
+    def decrypt_json(self, session: Session, blob: bytes, binding: Binding) -> Any:
+        """What :meth:`encrypt_json` sealed; tampering raises DecryptionError, as :meth:`decrypt`."""
+        return json.loads(self.decrypt(session, blob, binding))
 
     def decrypt(self, session: Session, blob: bytes, binding: Binding) -> bytes:
         """Decrypt a value; any tampering, move, missing key or wrong KEK raises DecryptionError."""

@@ -4,11 +4,9 @@ every change is kept with its note and evidence. What an action says is encrypte
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -61,12 +59,6 @@ def _change_binding(change_id: uuid.UUID, case_id: uuid.UUID) -> Binding:
     return Binding("action_changes", "texts", str(change_id), str(case_id), 1)
 
 
-def _seal_json(db: Session, envelope: Envelope, binding: Binding, values: dict[str, Any], *,
-               case_id: uuid.UUID, now: datetime) -> bytes:
-    plaintext = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
-    return envelope.encrypt(db, plaintext, binding, case_uuid=case_id, now=now)
-
-
 def create_action(db: Session, actor: Actor, case_id: uuid.UUID, *, title: str, agency_code: str,
                   due: date | None, assignee_id: uuid.UUID | None = None, envelope: Envelope,
                   now: datetime, today: date) -> ActionView:
@@ -89,8 +81,9 @@ def create_action(db: Session, actor: Actor, case_id: uuid.UUID, *, title: str, 
     action = Action(id=uuid.uuid4(), case_id=case.id, agency_id=agency.id, assignee_id=assignee_id,
                     status=ActionStatus.OPEN, due=due, created_by_id=actor.user.id, created_at=now,
                     updated_at=now)
-    action.title_ciphertext = _seal_json(db, envelope, _title_binding(action.id, case.id),
-                                         {"title": title.strip()}, case_id=case.id, now=now)
+    action.title_ciphertext = envelope.encrypt_json(db, {"title": title.strip()},
+                                                    _title_binding(action.id, case.id),
+                                                    case_uuid=case.id, now=now)
     db.add(action)
     _add_change(db, envelope, action, actor.user, ActionStatus.OPEN, note="", evidence="", now=now)
     db.flush()
@@ -104,9 +97,9 @@ def _add_change(db: Session, envelope: Envelope, action: Action, user: User | No
     change = ActionChange(id=uuid.uuid4(), action_id=action.id, status=status,
                           changed_by_id=user.id if user else None,
                           changed_by_agency_id=user.agency_id if user else None, changed_at=now)
-    change.texts_ciphertext = _seal_json(db, envelope, _change_binding(change.id, action.case_id),
-                                         {"note": note.strip(), "evidence": evidence.strip()},
-                                         case_id=action.case_id, now=now)
+    change.texts_ciphertext = envelope.encrypt_json(
+        db, {"note": note.strip(), "evidence": evidence.strip()},
+        _change_binding(change.id, action.case_id), case_uuid=action.case_id, now=now)
     db.add(change)
 
 
@@ -225,8 +218,8 @@ def action_counts(db: Session, case_id: uuid.UUID, *, today: date) -> ActionCoun
 
 def _view(db: Session, envelope: Envelope, action: Action, case_ref: str, *,
           with_history: bool = False) -> ActionView:
-    title = json.loads(envelope.decrypt(db, action.title_ciphertext,
-                                        _title_binding(action.id, action.case_id)))["title"]
+    title = envelope.decrypt_json(db, action.title_ciphertext,
+                                  _title_binding(action.id, action.case_id))["title"]
     agency = db.get(Agency, action.agency_id)
     assert agency is not None
     assignee = db.get(User, action.assignee_id) if action.assignee_id else None
@@ -241,8 +234,8 @@ def _view(db: Session, envelope: Envelope, action: Action, case_ref: str, *,
 
 
 def _change_view(db: Session, envelope: Envelope, action: Action, change: ActionChange) -> ChangeView:
-    texts = json.loads(envelope.decrypt(db, change.texts_ciphertext,
-                                        _change_binding(change.id, action.case_id)))
+    texts = envelope.decrypt_json(db, change.texts_ciphertext,
+                                  _change_binding(change.id, action.case_id))
     who = db.get(User, change.changed_by_id) if change.changed_by_id else None
     agency = db.get(Agency, change.changed_by_agency_id) if change.changed_by_agency_id else None
     return ChangeView(change.status, who.name if who else None, agency.code if agency else None,

@@ -7,7 +7,6 @@ two can be compared field by field.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,14 +138,13 @@ def record_summary(db: Session, actor: Actor, case_id: uuid.UUID, summary: RiskS
     row = RiskSummary(id=uuid.uuid4(), case_id=case.id, version=latest + 1,
                       agency_id=actor.user.agency_id, author_id=actor.user.id,
                       level=summary.level, next_review=summary.next_review, recorded_at=now)
-    plaintext = json.dumps(summary.content(), ensure_ascii=False, separators=(",", ":")).encode()
     db.flush()
     try:
         # Row, data key and indexes together: a version saved by someone else at the same
         # moment takes the number, and this one leaves the session as if never written.
         with db.begin_nested():
-            row.content_ciphertext = envelope.encrypt(db, plaintext, _binding(row.id, case.id),
-                                                      case_uuid=case.id, now=now)
+            row.content_ciphertext = envelope.encrypt_json(db, summary.content(), _binding(row.id, case.id),
+                                                           case_uuid=case.id, now=now)
             db.add(row)
             db.flush()
             db.add_all(RiskSummaryText(summary_id=row.id, field=name, case_id=case.id, text_index=index)
@@ -251,7 +249,7 @@ def _open(db: Session, envelope: Envelope, case_id: uuid.UUID, version: int | No
         raise NotFound("This case has no such version of its risk summary"
                        if version is not None else "This case has no risk summary yet")
     info = VersionInfo(*row[:-1])
-    content = json.loads(envelope.decrypt(db, row[-1], _binding(info.id, case_id)))
+    content = envelope.decrypt_json(db, row[-1], _binding(info.id, case_id))
     return Version(info, RiskSummaryIn.from_content(info.level, info.next_review, content))
 
 

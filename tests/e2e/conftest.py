@@ -48,14 +48,24 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture
-def audited(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
-    """A fresh browser context (no cookies) per test; at the end, every page must have been audited."""
+def _audited_context(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = AuditedPage(context.new_page(), axe_source)
     yield page
     context.close()
     page.assert_every_page_audited()
+
+
+@pytest.fixture
+def audited(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
+    """A fresh browser context (no cookies) per test; at the end, every page must have been audited."""
+    yield from _audited_context(browser, axe_source)
+
+
+@pytest.fixture
+def second_browser(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
+    """Another person's browser: its own context, so its own cookies and session."""
+    yield from _audited_context(browser, axe_source)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ changes. axe-core checks every page, the error states included."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from hub.config import Policy
 from hub.db import utcnow
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.e2e
 POLICE = "Northshire Police"
 TITLE = "Fit a video doorbell at Jordan's flat and brief the response team"
 EVIDENCE = "Doorbell fitted; briefing note PPU-7781 on the force system"
-
-
-@pytest.fixture
-def second_browser(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
-    """Another person's browser: its own context, so its own cookies and session."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = AuditedPage(context.new_page(), axe_source)
-    yield page
-    context.close()
-    page.assert_every_page_audited()
 
 
 def _sign_in_as_officer(audited: AuditedPage, demo_site: DemoProcess) -> str:

@@ -7,10 +7,9 @@ which starts at stage 3. axe-core checks every page, the error states included."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from hub.demo import PERSONAS
 from tests.e2e.harness import AuditedPage
@@ -20,15 +19,6 @@ from tests.e2e.test_journeys import _sign_in_as_idva
 pytestmark = pytest.mark.e2e
 
 TRUST = "Northshire Mental Health NHS Foundation Trust"
-
-
-@pytest.fixture
-def second_browser(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = AuditedPage(context.new_page(), axe_source)
-    yield page
-    context.close()
-    page.assert_every_page_audited()
 
 
 def _sign_in_as_nurse(audited: AuditedPage, demo_site: DemoProcess) -> None:

@@ -91,3 +91,41 @@ def test_the_escalation_job_runs_by_name_with_the_keyring_of_the_settings(
         [challenge] = s.scalars(select(Challenge)).all()
         assert challenge.automatic
     database.engine.dispose()
+
+
+def test_either_agency_records_the_steps_taken_at_a_stage_and_a_third_member_may_not(client, make, session):
+    council, police = make.agency(kind="council_adults"), make.agency()
+    trust = make.agency(kind="nhs_mental_health")
+    ConsentFactory(make).agreement(council, police)
+    ConsentFactory(make).agreement(council, trust)
+    worker, officer, nurse = make.user(council), make.user(police), make.user(trust)
+    case = make.case(worker, members=(police, trust))
+    due = (Policy().local_date(utcnow()) + timedelta(days=7)).isoformat()
+    action = client.post(f"/api/v1/cases/{case.id}/actions", headers=make.headers(worker),
+                         json={"title": "Visit", "agency": police.code, "due": due}).json
+    raised = client.post(f"/api/v1/actions/{action['id']}/challenges", headers=make.headers(worker),
+                         json={"concern": "No visit booked"}).json
+    steps = f"/api/v1/challenges/{raised['id']}/steps"
+    answer = client.post(steps, headers=make.headers(officer),
+                         json={"steps_taken": "Rang the duty sergeant", "agreed_plan": "Visit by Friday"})
+    assert answer.status_code == 201, answer.json
+    [_opened, step] = answer.json["history"]
+    assert (step["kind"], step["stage"], step["texts"]) == (
+        "step", 1, {"steps_taken": "Rang the duty sergeant", "agreed_plan": "Visit by Friday"})
+    # The trust, a member too, reads the challenge but records nothing in it.
+    assert client.get(f"/api/v1/challenges/{raised['id']}", headers=make.headers(nurse)).status_code == 200
+    nurse_headers, worker_headers = make.headers(nurse), make.headers(worker)
+    before = take_snapshot(session)
+    for headers, body, status in (
+            (nurse_headers, {"steps_taken": "Not ours to record"}, 403),
+            (worker_headers, {"steps_taken": ""}, 422),
+            (worker_headers, {"steps_taken": "x", "stage": 2}, 422),
+            (worker_headers, {"agreed_plan": "No steps"}, 422)):
+        refused = client.post(steps, headers=headers, json=body)
+        assert refused.status_code == status, (body, refused.json)
+    [denied] = assert_nothing_written(session, before)
+    assert (denied["action"], denied["object_id"]) == ("access.denied", str(case.id))
+    client.post(f"/api/v1/challenges/{raised['id']}/resolve", headers=make.headers(worker),
+                json={"outcome": "Visited", "agreed_plan": "Weekly visits"})
+    closed = client.post(steps, headers=make.headers(officer), json={"steps_taken": "Visited again"})
+    assert closed.status_code == 409

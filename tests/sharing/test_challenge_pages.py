@@ -114,3 +114,34 @@ def test_non_members_are_told_nothing_exists(client, make, session, envelope):
         assert answer.status_code == 404, (method, path)
         assert "No visit" not in answer.get_data(as_text=True)
     assert_nothing_written(session, before)
+
+
+def test_the_challenged_agency_records_its_steps_on_the_page_and_bad_steps_are_shown_again(
+        client, make, session, envelope):
+    _case, worker, officer, action = _world(make, session, envelope)
+    client.post(f"/actions/{action.id}/challenge", headers=make.headers(worker), data={
+        "concern": "No visit booked", "evidence": "", "immediate_risk": "no"})
+    challenge = session.scalars(select(Challenge)).one()
+    page = client.get(f"/challenges/{challenge.id}", headers=make.headers(officer)).get_data(as_text=True)
+    assert "Record the steps taken at stage 1" in page
+    officer_headers = make.headers(officer)
+    before = take_snapshot(session)
+    bad = client.post(f"/challenges/{challenge.id}/steps", headers=officer_headers,
+                      data={"steps_taken": "", "step_plan": "Visit Friday"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "govuk-error-summary" in text
+    assert 'href="#steps_taken"' in text
+    assert "Visit Friday" in text  # what was typed is kept
+    assert_nothing_written(session, before)
+    done = client.post(f"/challenges/{challenge.id}/steps", headers=make.headers(officer),
+                       data={"steps_taken": "Rang the duty sergeant", "step_plan": "Visit Friday"})
+    assert done.status_code == 303
+    mine = client.get(done.headers["Location"], headers=make.headers(officer)).get_data(as_text=True)
+    assert "Steps recorded at this stage" in mine
+    # The raising agency reads them in the history.
+    theirs = client.get(f"/challenges/{challenge.id}", headers=make.headers(worker)).get_data(as_text=True)
+    history = theirs.split('data-challenge="history"')[1].split("</table>")[0]
+    assert "Steps recorded" in history
+    assert "Rang the duty sergeant" in history
+    assert "Visit Friday" in history

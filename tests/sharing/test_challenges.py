@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hub.actor import Actor
+from hub.agencies.models import User
+from hub.audit.models import AuditEvent
 from hub.config import Policy
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, ValidationFailed
@@ -24,6 +26,7 @@ from sharing.rules import ActionStatus
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
 from sharing.tasks import escalate_challenges
+from tests.audit.helpers import postgres_only
 from tests.conftest import Factory, with_policy
 from tests.support.factories.consent import ConsentFactory
 
@@ -74,6 +77,9 @@ def test_a_member_challenges_another_agencys_action_at_stage_one_with_a_working_
     # Stage 1 tells both agencies' practitioners: no name, no concern, a reference and a link.
     mail = _mail(session)
     assert {m.recipient for m in mail} == {worker.email, _officer.email}
+    # The managers and leads of both agencies hold roles told only at later stages.
+    assert len(people) == 4
+    assert not {p.email for p in people.values()} & {m.recipient for m in mail}
     for message in mail:
         assert case.ref in message.subject
         assert NAME not in message.subject + message.body
@@ -82,7 +88,6 @@ def test_a_member_challenges_another_agencys_action_at_stage_one_with_a_working_
         challenge_services.raise_challenge(
             session, Actor(worker, "test"), action.id, concern="Again", evidence="", immediate_risk=False,
             envelope=envelope, policy=Policy(), now=MONDAY)
-    assert people  # role holders exist in both agencies, and were not e-mailed at stage 1
 
 
 def test_immediate_risk_starts_at_stage_three_and_tells_the_leads(make, session, envelope):
@@ -222,4 +227,105 @@ def test_two_sweeps_at_once_open_one_challenge_per_action(fresh_database_url, se
     assert sorted(results) in ([0, 5], [1, 4], [2, 3])  # shared out, never doubled
     with database.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Challenge)) == 5
+    database.engine.dispose()
+
+
+def _statements_of_a_sweep(session, settings, keyring, at: datetime) -> tuple[int, int]:
+    """(challenges opened or moved, SQL statements the sweep sent)."""
+    sent: list[str] = []
+    engine = session.get_bind().engine
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        done = escalate_challenges(session, JobContext(at, settings, keyring=keyring))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    session.commit()
+    return done, len(sent)
+
+
+def test_the_sweep_sends_the_same_few_statements_whether_one_or_many_are_due(
+        make, session, envelope, settings, keyring):
+    case, worker, _officer, _council, police, _people = _world(make, session)
+    _action(session, envelope, worker, case, police, due=date(2026, 10, 26), today=date(2026, 10, 26))
+    few = _statements_of_a_sweep(session, settings, keyring, MONDAY)
+    for _ in range(12):
+        _action(session, envelope, worker, case, police, due=date(2026, 10, 27), today=date(2026, 10, 27))
+    many = _statements_of_a_sweep(session, settings, keyring, MONDAY + timedelta(hours=1))
+    assert (few[0], many[0]) == (1, 12)
+    assert many[1] == few[1]  # set-based: the count of statements follows nothing due
+    # Every challenge moved on its deadline in one statement too: thirteen at stage 2, one sweep.
+    later = datetime.combine(add_working_days(date(2026, 11, 2), 3), MONDAY.timetz())
+    moved = _statements_of_a_sweep(session, settings, keyring, later)
+    assert moved[0] == 13
+    assert moved[1] <= few[1]
+    assert set(session.scalars(select(Challenge.stage))) == {2}
+    # Each step audited, one event per challenge and step.
+    actions = list(session.scalars(select(AuditEvent.action).where(
+        AuditEvent.action.in_(("challenge.raise", "challenge.escalate")))))
+    assert (actions.count("challenge.raise"), actions.count("challenge.escalate")) == (13, 13)
+
+
+def test_the_hubs_own_steps_read_back_in_words_with_nothing_encrypted(make, session, envelope, settings,
+                                                                      keyring):
+    case, worker, officer, _council, police, _people = _world(make, session)
+    _action(session, envelope, worker, case, police, due=date(2026, 10, 26), today=date(2026, 10, 26))
+    undone = _action(session, envelope, worker, case, police, due=date(2026, 12, 20), today=date(2026, 11, 2))
+    action_services.change_status(session, Actor(officer, "test"), undone.id, status=ActionStatus.NOT_DONE,
+                                  note="No officer free", envelope=envelope, now=MONDAY)
+    session.commit()
+    assert _sweep(session, settings, keyring, MONDAY) == 2
+    by_reason = {c.reason: c for c in session.scalars(select(Challenge))}
+    assert set(by_reason) == {"overdue", "not_done"}
+    assert all(c.texts_ciphertext == b"" for c in by_reason.values())
+    seen = challenge_services.get_challenge(session, Actor(worker, "test"), by_reason["not_done"].id,
+                                            envelope=envelope, now=MONDAY)
+    assert seen.concern == challenge_services.HUB_CONCERNS["not_done"]
+    assert [(e.kind, e.by, e.texts) for e in seen.history] == [("opened", None, {})]
+    moment = datetime.combine(add_working_days(date(2026, 11, 2), 3), MONDAY.timetz())
+    _sweep(session, settings, keyring, moment)
+    moved = challenge_services.get_challenge(session, Actor(worker, "test"), by_reason["overdue"].id,
+                                             envelope=envelope, now=moment)
+    assert moved.concern == challenge_services.HUB_CONCERNS["overdue"]
+    assert [e.kind for e in moved.history] == ["opened", "escalated"]
+    assert moved.history[1].texts == challenge_services.HUB_STEP_TEXTS["escalated"]
+
+
+@postgres_only
+def test_a_challenge_a_person_raises_while_the_sweep_runs_is_kept_and_not_doubled(
+        fresh_database_url, settings, keyring, envelope):
+    database = Database(fresh_database_url)
+    with database.transaction() as s:
+        make = Factory(s, envelope)
+        case, worker, _officer, _council, police, _people = _world(make, s)
+        action = _action(s, envelope, worker, case, police, due=date(2026, 10, 26),
+                         today=date(2026, 10, 26))
+        worker_id = worker.id
+    # A person's challenge, written and not yet committed, when the sweep's INSERT reaches the
+    # action: the sweep waits on the unique index of open challenges, then leaves it to them.
+    person = database.session()
+    challenge_services.raise_challenge(
+        person, Actor(person.get(User, worker_id), "test"), action.id, concern="Not visited",
+        evidence="", immediate_risk=False, envelope=envelope, policy=Policy(), now=MONDAY)
+    results: list[int] = []
+    context = JobContext(MONDAY, replace(settings, database_url=fresh_database_url), keyring=keyring)
+
+    def sweep() -> None:
+        with database.transaction() as session:
+            results.append(escalate_challenges(session, context))
+
+    thread = threading.Thread(target=sweep)
+    thread.start()
+    thread.join(timeout=2)
+    assert thread.is_alive(), "the sweep did not wait for the person's transaction"
+    person.commit()
+    person.close()
+    thread.join(timeout=30)
+    assert results == [0]
+    with database.transaction() as s:
+        [kept] = s.scalars(select(Challenge)).all()
+        assert (kept.automatic, kept.reason, kept.raised_by_id) == (False, None, worker_id)
     database.engine.dispose()

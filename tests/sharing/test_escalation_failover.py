@@ -1,6 +1,10 @@
 """Two real `hub scheduler` processes on PostgreSQL: the active one is killed (SIGKILL) in the
 middle of an escalation sweep; the standby takes the lock within a minute and sweeps, and no
-challenge is opened or moved twice (the killed sweep's transaction is gone with it)."""
+challenge is opened or moved twice (the killed sweep's transaction is gone with it).
+
+The sweep takes milliseconds, so the test holds it in the middle: a transaction of its own holds
+the outbox table in SHARE mode, and the sweep, having written its challenges, waits to queue their
+e-mails; that is when the active scheduler is killed."""
 
 from __future__ import annotations
 
@@ -20,15 +24,16 @@ from tests.conftest import Factory
 from tests.support.factories.consent import ConsentFactory
 from tests.test_scheduler import HubScheduler, count, wait_for
 
-OVERDUE = 1500  # enough that a sweep takes seconds: long enough to be caught in the middle
+OVERDUE = 300
 
 
-def _sweep_in_progress(database: Database) -> bool:
-    """A transaction holds the sweep's row locks on actions (FOR UPDATE) and has not committed."""
+def _sweep_waiting_for_the_outbox(database: Database) -> bool:
+    """A transaction has written its challenges (and holds their actions) and waits for the
+    outbox table: the sweep, halfway."""
     with database.engine.connect() as connection:
         return bool(connection.execute(text(
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE c.relname = 'actions' AND l.mode = 'RowShareLock' AND l.pid <> pg_backend_pid()"
+            "WHERE c.relname = 'outbox_messages' AND NOT l.granted AND l.pid <> pg_backend_pid()"
         )).scalar())
 
 
@@ -48,16 +53,19 @@ def test_a_sweep_killed_midway_is_done_once_by_the_standby(fresh_database_url, t
             action_services.create_action(
                 s, Actor(worker, "test"), case.id, title=f"Action {n}", agency_code=police.code,
                 due=long_ago + timedelta(days=n % 30), envelope=envelope, now=utcnow(), today=long_ago)
+    hold = database.engine.connect()
+    hold.exec_driver_sql("LOCK TABLE outbox_messages IN SHARE MODE")
     first = HubScheduler(fresh_database_url, tmp_path / "first.log", keyring_path)
     second = HubScheduler(fresh_database_url, tmp_path / "second.log", keyring_path)
     try:
         wait_for(lambda: "scheduler active" in first.text() or "scheduler active" in second.text(),
                  90, "a scheduler to become active")
         active, standby = (first, second) if "scheduler active" in first.text() else (second, first)
-        wait_for(lambda: _sweep_in_progress(database), 60, "the active scheduler to be mid-sweep")
+        wait_for(lambda: _sweep_waiting_for_the_outbox(database), 60, "the active scheduler to be mid-sweep")
         assert "job escalation:" not in active.text()
         assert active.finish(signal.SIGKILL) == -signal.SIGKILL
         assert count(database, Challenge) == 0  # nothing of the killed sweep survived
+        hold.rollback()  # the outbox is free again for the standby
 
         wait_for(lambda: "scheduler active" in standby.text(), 60, "the standby to take over")
         wait_for(lambda: f"job escalation: {OVERDUE} done" in standby.text(), 120,
@@ -72,6 +80,7 @@ def test_a_sweep_killed_midway_is_done_once_by_the_standby(fresh_database_url, t
         assert standby.finish(signal.SIGTERM) == 0
         assert "Traceback" not in standby.text()
     finally:
+        hold.close()
         first.finish(signal.SIGKILL)
         second.finish(signal.SIGKILL)
         database.engine.dispose()

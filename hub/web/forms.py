@@ -1,0 +1,42 @@
+"""Reading the answers of GOV.UK form components, shared by every package's forms.
+
+Each reader returns the value and, when the answer cannot be read, the page's wording of what is
+wrong with it; the rules of the package that asked judge the value itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+__all__ = ["date_parts", "read_date"]
+
+_EARLIEST_YEAR = 1900
+
+
+def date_parts(answers: Mapping[str, Any], name: str) -> tuple[str, str, str]:
+    """The day, month and year typed into the GOV.UK date input `name`, stripped."""
+    day, month, year = (str(answers.get(f"{name}-{part}") or "").strip()
+                        for part in ("day", "month", "year"))
+    return day, month, year
+
+
+def read_date(answers: Mapping[str, Any], name: str, what: str, *,
+              required: bool = False) -> tuple[date | None, str | None]:
+    """A GOV.UK date input's date: (the date, None), (None, what is wrong), or (None, None) when
+    left blank and not `required`. `what` names the date in a sentence ("The date ... is due")."""
+    day, month, year = date_parts(answers, name)
+    if not (day or month or year):
+        return None, (f"Enter {what[:1].lower()}{what[1:]}" if required else None)
+    if not (day and month and year):
+        return None, f"{what} must include a day, month and year"
+    if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        return None, f"{what} must be a real date"
+    try:
+        found = date(int(year), int(month), int(day))
+    except ValueError:
+        return None, f"{what} must be a real date"
+    if found.year < _EARLIEST_YEAR:
+        return None, f"{what} must be a real date"
+    return found, None
