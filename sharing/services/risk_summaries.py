@@ -238,13 +238,19 @@ def _date(value: date | None) -> str:
 MAX_VERSION = 2**31 - 1  # the column's range: a larger number names no version (and no driver error)
 
 
+# Built once: a read of the latest plan is the commonest request of the package.
+_OF_CASE = _VERSIONS.where(RiskSummary.case_id == bindparam("case_id"))
+_LATEST = _OF_CASE.order_by(RiskSummary.version.desc()).limit(1)
+_LATEST_WITH_CONTENT = _LATEST.add_columns(RiskSummary.content_ciphertext)
+_ONE_WITH_CONTENT = (_OF_CASE.add_columns(RiskSummary.content_ciphertext)
+                     .where(RiskSummary.version == bindparam("version")))
+
+
 def _open(db: Session, envelope: Envelope, case_id: uuid.UUID, version: int | None) -> Version:
     if version is not None and not 1 <= version <= MAX_VERSION:
         raise NotFound("This case has no such version of its risk summary")
-    query = _VERSIONS.add_columns(RiskSummary.content_ciphertext).where(RiskSummary.case_id == case_id)
-    query = (query.where(RiskSummary.version == version) if version is not None
-             else query.order_by(RiskSummary.version.desc()).limit(1))
-    row = db.execute(query).first()
+    row = db.execute(_LATEST_WITH_CONTENT if version is None else _ONE_WITH_CONTENT,
+                     {"case_id": case_id, "version": version}).first()
     if row is None:
         raise NotFound("This case has no such version of its risk summary"
                        if version is not None else "This case has no risk summary yet")
@@ -256,8 +262,7 @@ def _open(db: Session, envelope: Envelope, case_id: uuid.UUID, version: int | No
 def latest_info(db: Session, case_id: uuid.UUID) -> VersionInfo | None:
     """The latest version's heading, no content and no audit (the case page's panel): the
     caller has already been let see the case."""
-    row = db.execute(_VERSIONS.where(RiskSummary.case_id == case_id)
-                     .order_by(RiskSummary.version.desc()).limit(1)).first()
+    row = db.execute(_LATEST, {"case_id": case_id}).first()
     return VersionInfo(*row) if row is not None else None
 
 
