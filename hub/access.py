@@ -71,6 +71,10 @@ class Permission(enum.StrEnum):
     CHALLENGE_READ = "case:challenges:read"
     CHALLENGE_RESOLVE = "case:challenges:resolve"
     CHALLENGE_LIST = "challenges:own:list"
+    # meetings (DOMAIN.md §2-5): convened about cases the agency is a member of; each meeting is
+    # seen by the agencies of its cases, its organiser and the people invited (services check)
+    MEETING_CONVENE = "meetings:any:create"
+    MEETING_READ = "meetings:own:read"
 
 
 class CaseScope(enum.StrEnum):
@@ -123,6 +127,8 @@ CASE_WORK = frozenset(
         Permission.CHALLENGE_READ,
         Permission.CHALLENGE_RESOLVE,
         Permission.CHALLENGE_LIST,
+        Permission.MEETING_CONVENE,
+        Permission.MEETING_READ,
     }
 )
 

@@ -95,6 +95,13 @@ class Policy:
     escalation_stage3_role: str = "lead"
     escalation_stage4_role: str = "lead"
     escalation_immediate_risk_stage: int = 3
+    # Meetings against the law's clocks (DOMAIN.md §2-3), in working days from the decision: an
+    # adult strategy meeting after the decision to proceed (s42, local), a child's strategy
+    # discussion after the referral decision (local), and the initial child protection conference
+    # after the strategy discussion (Working Together 2023).
+    adult_strategy_meeting_working_days: int = 5
+    child_strategy_discussion_working_days: int = 1
+    child_protection_conference_working_days: int = 15
     # Membership is sharing: a lead agency's decision admits an agency for this many days.
     membership_decision_days: int = 30
     # The guided disclosure form's encrypted drafts are discarded this long after their last change.

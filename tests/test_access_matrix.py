@@ -37,6 +37,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
+from meetings import services as meeting_services
+from meetings.rules import MeetingIn
 from sharing.rules import RiskSummaryIn
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
@@ -100,6 +102,8 @@ class World:
     action_id: uuid.UUID
     challenge_id: uuid.UUID
     unchallenged_action_id: uuid.UUID
+    # A strategy meeting the lead agency convened about the case, inviting nobody.
+    meeting_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -395,6 +399,18 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "lead": members_see(200), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=lambda w: {"challenge_id": w.challenge_id},
         body=lambda w: {"outcome": "Visit booked", "agreed_plan": "Visit on Wednesday"}),
+    # Meetings: convened about a case of the caller's agency; seen by the agencies of its cases.
+    ("POST", "/api/v1/meetings"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, body=lambda w: {
+        "kind": "strategy", "title": "Strategy meeting", "location": "Room 2",
+        "start": (utcnow() + timedelta(days=2)).isoformat(),
+        "end": (utcnow() + timedelta(days=2, hours=1)).isoformat(), "case_ids": [str(w.case.id)]}),
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
     # The risk summary's pages (sharing/views.py): readers include IG; writers do not.
     ("GET", "/cases/<uuid:case_id>/risk-summary"): Route(page_readers(200), path_values=case_id),
     ("GET", "/cases/<uuid:case_id>/risk-summary/new"): Route(page_writers(200), path_values=case_id),
@@ -698,10 +714,20 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
     challenge = challenge_services.raise_challenge(
         session, Actor(creator, "test"), action.id, concern="Not started", evidence="",
         immediate_risk=False, envelope=make.envelope, policy=Policy(), now=utcnow())
+    meeting = meeting_services.convene(
+        session, Actor(creator, "test"), _meeting_body(case.id), envelope=make.envelope,
+        policy=Policy(), now=utcnow(), uid_domain="hub.test")
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
-                 agreement.id, risk.info.version, action.id, challenge.id, second.id)
+                 agreement.id, risk.info.version, action.id, challenge.id, second.id, meeting.id)
+
+
+def _meeting_body(case_id: uuid.UUID) -> MeetingIn:
+    start = utcnow() + timedelta(days=3)
+    return MeetingIn(kind="strategy", title="Matrix strategy meeting", start=start,
+                     end=start + timedelta(hours=1), location="Room 1", case_ids=(case_id,),
+                     decided_at=utcnow() - timedelta(hours=1))
 
 
 def _url(rule: str, values: dict[str, Any]) -> str:

@@ -1,0 +1,56 @@
+"""JSON endpoints of the meetings package (DESIGN.md §4): convening a meeting against the law's
+clocks, and reading one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from urllib.parse import urlsplit
+
+from hub import context
+from hub.access import Permission
+from hub.api.blueprint import api_blueprint
+from hub.api.endpoints import endpoint
+from meetings import rules
+from meetings.schemas import MeetingCreate, MeetingCreated, MeetingOut
+from meetings.services import MeetingView, convene, get_meeting
+
+api = api_blueprint("meetings", __name__)
+
+
+def meeting_out(found: MeetingView) -> dict:
+    out = asdict(found)
+    out["cases"] = [{"id": case_id, "ref": ref} for case_id, ref in found.cases]
+    return MeetingOut.model_validate(out).model_dump(mode="json")
+
+
+def uid_domain() -> str:
+    """The host of the hub's external URL: invitations' UIDs are unique to this hub."""
+    return urlsplit(context.state().settings.base_url).hostname or "hub.invalid"
+
+
+@endpoint(api, "POST", "/meetings",
+          summary="Convene a meeting about cases of your agency, against the statutory clock",
+          permission=Permission.MEETING_CONVENE, body=MeetingCreate, response=MeetingCreated, status=201,
+          extra_responses={404: "A case that does not exist or is not your agency's",
+                           422: "What is wrong, keyed by field"})
+def create_meeting(body: MeetingCreate) -> tuple[dict, int]:
+    state = context.state()
+    found = convene(context.db(), context.actor(), rules.MeetingIn(
+        kind=body.kind, title=body.title, start=body.start, end=body.end, location=body.location,
+        case_ids=tuple(body.case_ids),
+        invitees=tuple(rules.InviteeIn(i.email, i.name, i.agency) for i in body.invitees),
+        rrule=body.rrule, decided_at=body.decided_at, late_reason=body.late_reason),
+        envelope=state.envelope, policy=state.settings.policy, now=context.now(), uid_domain=uid_domain())
+    return MeetingCreated(id=found.id, uid=found.uid, sequence=found.sequence,
+                          target_date=found.target_date, late=found.late).model_dump(mode="json"), 201
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>",
+          summary="One meeting: its clock, cases and the people invited (audited)",
+          permission=Permission.MEETING_READ, response=MeetingOut,
+          extra_responses={404: "No such meeting, or not one of yours"})
+def read_meeting(meeting_id: uuid.UUID) -> dict:
+    state = context.state()
+    return meeting_out(get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
+                                   policy=state.settings.policy, now=context.now()))

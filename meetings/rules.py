@@ -1,0 +1,212 @@
+"""The rules of convening a meeting, as pure functions: what a meeting needs, and the statutory
+clocks it runs against (DOMAIN.md §2-3), every figure from policy.
+
+An adult strategy meeting is due within `adult_strategy_meeting_working_days` (5) of the decision
+to proceed with an s42 enquiry (Care Act 2014 s42; the timescale is local); a child's strategy
+discussion within `child_strategy_discussion_working_days` (1) of the referral decision (local;
+Working Together to Safeguard Children 2023 sets no national one), and the initial child
+protection conference within `child_protection_conference_working_days` (15) of the strategy
+discussion (Working Together 2023, ch. 4). Working days exclude weekends and England & Wales
+bank holidays (hub.workdays). MARAC and MAPPA meetings keep their own rhythm: a series, or the
+MAPPA level's review interval.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from icalendar import vRecur
+
+from hub.agencies.services import EMAIL
+from hub.cases.models import CaseKind
+from hub.config import Policy
+from hub.workdays import add_working_days
+
+Problems = dict[str, str]
+
+MAX_TITLE = 200
+MAX_LOCATION = 200
+MAX_REASON = 2000
+MAX_CASES = 40  # a MARAC considers about sixteen
+MAX_INVITEES = 80
+MAX_LENGTH = timedelta(hours=12)
+# A meeting may be recorded as it starts; one that started longer ago than this is in the past.
+PAST_GRACE = timedelta(minutes=15)
+MAX_AHEAD = timedelta(days=2 * 366)  # the first meeting of a series, too
+MAX_DECISION_AGE = timedelta(days=366)
+SERIES_FREQUENCIES = frozenset({"WEEKLY", "MONTHLY"})
+MAX_SERIES = timedelta(days=5 * 366)
+
+
+class MeetingKind(enum.StrEnum):
+    STRATEGY = "strategy"
+    MARAC = "marac"
+    MAPPA = "mappa"
+
+
+KIND_WORDS = {MeetingKind.STRATEGY: "Strategy meeting", MeetingKind.MARAC: "MARAC",
+              MeetingKind.MAPPA: "MAPPA meeting"}
+
+
+@dataclass(frozen=True)
+class InviteeIn:
+    email: str
+    name: str
+    agency: str
+
+
+@dataclass(frozen=True)
+class MeetingIn:
+    kind: str
+    title: str
+    start: datetime
+    end: datetime
+    location: str
+    case_ids: tuple[uuid.UUID, ...]
+    invitees: tuple[InviteeIn, ...] = ()
+    rrule: str | None = None
+    decided_at: datetime | None = None
+    late_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A statutory clock: how many working days from the decision, and what it is in words."""
+
+    working_days: int
+    words: str
+
+
+def clock(kind: str, case_kinds: Iterable[str], policy: Policy) -> Clock | None:
+    """The clock a meeting of ``kind`` about cases of ``case_kinds`` runs against, if any: a child
+    on any of them makes it the child's strategy discussion."""
+    if kind != MeetingKind.STRATEGY:
+        return None
+    if CaseKind.CHILD in set(case_kinds):
+        days = policy.child_strategy_discussion_working_days
+        return Clock(days, f"strategy discussion within {_days(days)} of the referral decision")
+    days = policy.adult_strategy_meeting_working_days
+    return Clock(days, f"strategy meeting within {_days(days)} of the decision to make s42 enquiries")
+
+
+def _days(n: int) -> str:
+    return f"{n} working day" + ("" if n == 1 else "s")
+
+
+def target_date(found: Clock | None, decided_at: datetime | None, policy: Policy) -> date | None:
+    """The last day the meeting may be held on: the clock's working days after the decision's
+    local date (None without a clock or a decision)."""
+    if found is None or decided_at is None:
+        return None
+    return add_working_days(policy.local_date(decided_at), found.working_days)
+
+
+def is_late(start: datetime, target: date | None, policy: Policy) -> bool:
+    """Whether the meeting starts after its target date (both read as local dates)."""
+    return target is not None and policy.local_date(start) > target
+
+
+def conference_due(start: datetime, policy: Policy) -> date:
+    """A child's initial child protection conference is due by this date, counted from the
+    strategy discussion."""
+    return add_working_days(policy.local_date(start), policy.child_protection_conference_working_days)
+
+
+def rrule_problem(rule: str, start: datetime) -> str | None:
+    """What is wrong with a series' RRULE (RFC 5545): weekly or monthly, ending (UNTIL or COUNT)
+    within five years of the first meeting."""
+    if len(rule) > 200 or any(c in rule for c in "\r\n"):
+        return "Enter the series as a rule such as FREQ=WEEKLY;INTERVAL=2;COUNT=26"
+    try:
+        parsed = vRecur.from_ical(rule)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return "Enter the series as a rule such as FREQ=WEEKLY;INTERVAL=2;COUNT=26"
+    if "FREQ" not in parsed:
+        return "Enter the series as a rule such as FREQ=WEEKLY;INTERVAL=2;COUNT=26"
+    frequency = [str(f).upper() for f in parsed["FREQ"]]
+    if len(frequency) != 1 or frequency[0] not in SERIES_FREQUENCIES:
+        return "A series meets weekly, fortnightly (FREQ=WEEKLY;INTERVAL=2) or monthly"
+    interval = parsed.get("INTERVAL", [1])
+    if not all(isinstance(i, int) and 1 <= i <= 12 for i in interval):
+        return "The interval of a series is a whole number from 1 to 12"
+    count, until = parsed.get("COUNT"), parsed.get("UNTIL")
+    if bool(count) == bool(until):
+        return "A series ends: give either COUNT (how many meetings) or UNTIL (the last date)"
+    if count and not all(isinstance(c, int) and 1 <= c <= 260 for c in count):
+        return "A series has from 1 to 260 meetings"
+    if until:
+        last = until[0]
+        last_moment = last if isinstance(last, datetime) else datetime.combine(last, start.timetz())
+        if last_moment.tzinfo is None:
+            last_moment = last_moment.replace(tzinfo=start.tzinfo)
+        if last_moment < start or last_moment - start > MAX_SERIES:
+            return "A series ends after its first meeting and within five years of it"
+    return None
+
+
+def meeting_problems(meeting: MeetingIn, *, now: datetime) -> Problems:
+    """Everything wrong with a meeting to convene, keyed by field, all at once."""
+    problems: Problems = {}
+    if meeting.kind not in MeetingKind.__members__.values():
+        problems["kind"] = "Choose strategy, marac or mappa"
+    title = meeting.title.strip()
+    if not title:
+        problems["title"] = "Enter a title for the meeting"
+    elif len(title) > MAX_TITLE:
+        problems["title"] = f"The title must be {MAX_TITLE} characters or fewer"
+    location = meeting.location.strip()
+    if not location:
+        problems["location"] = "Enter where the meeting is: a room or a video link"
+    elif len(location) > MAX_LOCATION or any(c in location for c in "\r\n"):
+        problems["location"] = f"The place must be one line of {MAX_LOCATION} characters or fewer"
+    if meeting.start.tzinfo is None or meeting.end.tzinfo is None:
+        problems["start"] = "Give the time with its offset from UTC, such as 2027-03-01T10:00:00+00:00"
+    else:
+        if meeting.end <= meeting.start:
+            problems["end"] = "The meeting must end after it starts"
+        elif meeting.end - meeting.start > MAX_LENGTH:
+            problems["end"] = "A meeting lasts at most 12 hours"
+        if meeting.start < now - PAST_GRACE:
+            problems["start"] = "A meeting cannot be convened in the past"
+        elif meeting.start > now + MAX_AHEAD:
+            problems["start"] = "A meeting is convened at most two years ahead"
+        if meeting.decided_at is not None:
+            if meeting.decided_at.tzinfo is None:
+                problems["decided_at"] = "Give the time with its offset from UTC"
+            elif meeting.decided_at > now:
+                problems["decided_at"] = "The decision cannot be in the future"
+            elif meeting.decided_at > meeting.start:
+                problems["decided_at"] = "The decision comes before the meeting it calls"
+            elif meeting.decided_at < now - MAX_DECISION_AGE:
+                problems["decided_at"] = "The decision must have been made within the last year"
+        if meeting.rrule is not None:
+            wrong = rrule_problem(meeting.rrule, meeting.start)
+            if meeting.kind == MeetingKind.STRATEGY:
+                wrong = "A strategy meeting is one meeting, not a series"
+            if wrong:
+                problems["rrule"] = wrong
+    if not meeting.case_ids:
+        problems["case_ids"] = "Choose at least one case for the meeting to consider"
+    elif len(meeting.case_ids) > MAX_CASES:
+        problems["case_ids"] = f"A meeting considers at most {MAX_CASES} cases"
+    elif len(set(meeting.case_ids)) != len(meeting.case_ids):
+        problems["case_ids"] = "Name each case once"
+    elif meeting.kind == MeetingKind.STRATEGY and len(meeting.case_ids) != 1:
+        problems["case_ids"] = "A strategy meeting is about one case"
+    emails = [i.email.lower() for i in meeting.invitees]
+    if len(meeting.invitees) > MAX_INVITEES:
+        problems["invitees"] = f"Invite at most {MAX_INVITEES} people"
+    elif any(not EMAIL.fullmatch(e) or len(e) > 320 for e in emails):
+        problems["invitees"] = "Give each person invited an e-mail address like name@example.org"
+    elif any(not i.name.strip() or len(i.name) > 200 or any(c in i.name for c in "\r\n")
+             for i in meeting.invitees):
+        problems["invitees"] = "Give each person invited a name of 200 characters or fewer"
+    elif len(set(emails)) != len(emails):
+        problems["invitees"] = "Invite each person once"
+    if len(meeting.late_reason) > MAX_REASON:
+        problems["late_reason"] = f"The reason must be {MAX_REASON:,} characters or fewer"
+    return problems

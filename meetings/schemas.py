@@ -1,0 +1,70 @@
+"""Request and response bodies of the meetings API (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from hub.api.schemas import Input, Name, Output, Text
+
+Kind = Literal["strategy", "marac", "mappa"]
+
+
+class InviteeIn(Input):
+    email: Name
+    name: Name
+    agency: Name = Field(description="the code of an agency on one of the meeting's cases")
+
+
+class MeetingCreate(Input):
+    kind: Kind
+    title: Name = Field(description="for the hub's pages only: never in an invitation")
+    start: datetime = Field(description="with its offset from UTC")
+    end: datetime
+    location: Name = Field(description="a room or a video link, never a person's address")
+    case_ids: list[uuid.UUID] = Field(max_length=40)
+    invitees: list[InviteeIn] = Field(default_factory=list, max_length=80)
+    rrule: Name | None = Field(default=None, description="a MARAC or MAPPA series (RFC 5545 RRULE)")
+    decided_at: datetime | None = Field(default=None,
+                                        description="the decision the statutory clock runs from")
+    late_reason: Text = Field(default="", description="why the meeting is after its target date")
+
+
+class MeetingCreated(Output):
+    id: uuid.UUID
+    uid: str
+    sequence: int
+    target_date: date | None = Field(description="the last day the law's clock allows, if it runs")
+    late: bool = Field(description="the meeting starts after its target date")
+
+
+class InviteeOut(Output):
+    email: str
+    name: str
+    agency: str
+    partstat: str
+
+
+class MeetingCaseOut(Output):
+    id: uuid.UUID
+    ref: str
+
+
+class MeetingOut(MeetingCreated):
+    kind: Kind
+    status: Literal["scheduled", "cancelled"]
+    title: str
+    start: datetime
+    end: datetime
+    location: str
+    rrule: str | None
+    decided_at: datetime | None
+    late_reason: str
+    clock: str | None = Field(description="the statutory clock in words")
+    conference_due: date | None = Field(description="a child's initial child protection conference")
+    organiser_agency: str
+    cases: list[MeetingCaseOut]
+    invitees: list[InviteeOut]

@@ -1,0 +1,181 @@
+"""Convening and reading meetings (DOMAIN.md §2-5).
+
+A meeting considers cases of which the convening agency is a current member (any other case is
+404, as everywhere); the people invited belong to agencies on those cases. The statutory clock
+(meetings.rules) gives the target date from the decision, and whether the meeting is late; a
+late meeting may carry the reason. A meeting is seen by the agencies of its cases, the organising
+agency and the people invited; anyone else is told it does not exist. Every read is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from hub.access import Permission, check, note_refused_case, visible_case
+from hub.actor import Actor
+from hub.agencies.models import Agency
+from hub.audit.services import record
+from hub.cases.models import Case, CaseMembership
+from hub.config import Policy
+from hub.crypto.envelope import Binding, Envelope
+from hub.errors import NotFound, ValidationFailed
+from meetings import rules
+from meetings.models import Meeting, MeetingCase, MeetingInvitee
+from meetings.rules import MeetingIn
+
+SCHEDULED, CANCELLED = "scheduled", "cancelled"
+NEEDS_ACTION = "NEEDS-ACTION"
+
+
+@dataclass(frozen=True)
+class InviteeView:
+    email: str
+    name: str
+    agency: str
+    partstat: str
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: uuid.UUID
+    uid: str
+    kind: str
+    status: str
+    title: str
+    start: datetime
+    end: datetime
+    location: str
+    rrule: str | None
+    decided_at: datetime | None
+    target_date: date | None
+    late: bool
+    late_reason: str
+    clock: str | None  # the statutory clock in words
+    conference_due: date | None  # a child's initial child protection conference
+    sequence: int
+    organiser_agency: str
+    cases: tuple[tuple[uuid.UUID, str], ...]  # (id, reference), in the meeting's order
+    invitees: tuple[InviteeView, ...]
+
+
+def _binding(meeting_id: uuid.UUID, version: int = 1) -> Binding:
+    return Binding("meetings", "texts", str(meeting_id), None, version)
+
+
+_MEMBER_AGENCIES = (
+    select(Agency.id, Agency.code)
+    .join(CaseMembership, CaseMembership.agency_id == Agency.id)
+    .where(CaseMembership.case_id.in_(bindparam("case_ids", expanding=True)),
+           CaseMembership.removed_at.is_(None))
+)
+
+
+def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope, policy: Policy,
+            now: datetime, uid_domain: str) -> MeetingView:
+    """Convene a meeting about cases the caller's agency is a member of (404 for any other),
+    inviting people of the agencies on them; 422 keyed by field, nothing written, otherwise.
+    Audited."""
+    assert actor.user is not None
+    user = actor.user
+    check(user, Permission.MEETING_CONVENE)
+    problems = rules.meeting_problems(meeting, now=now)
+    cases: list[Case] = []
+    if "case_ids" not in problems:
+        cases = [visible_case(db, user, case_id, Permission.CASE_READ) for case_id in meeting.case_ids]
+    agencies = dict((code, agency_id) for agency_id, code in db.execute(
+        _MEMBER_AGENCIES, {"case_ids": [c.id for c in cases]})) if cases else {}
+    strangers = sorted({i.agency for i in meeting.invitees} - set(agencies))
+    if cases and strangers and "invitees" not in problems:
+        problems["invitees"] = (f"Invite people of the agencies on the case: {', '.join(strangers)} "
+                                "is not one of them")
+    if problems:
+        raise ValidationFailed(problems)
+    found = rules.clock(meeting.kind, [c.kind for c in cases], policy)
+    target = rules.target_date(found, meeting.decided_at, policy)
+    meeting_id = uuid.uuid4()
+    row = Meeting(
+        id=meeting_id, uid=f"{meeting_id}@{uid_domain}", kind=meeting.kind, status=SCHEDULED,
+        organiser_agency_id=user.agency_id, organiser_id=user.id, starts_at=meeting.start,
+        ends_at=meeting.end, location=meeting.location.strip(), rrule=meeting.rrule,
+        decided_at=meeting.decided_at, target_date=target, sequence=0, texts_version=1,
+        texts_ciphertext=envelope.encrypt_json(
+            db, {"title": meeting.title.strip(), "late_reason": meeting.late_reason.strip()},
+            _binding(meeting_id), case_uuid=None, now=now),
+        created_at=now, updated_at=now)
+    db.add(row)
+    db.flush()
+    db.add_all(MeetingCase(meeting_id=meeting_id, case_id=case.id, position=n)
+               for n, case in enumerate(cases))
+    db.add_all(MeetingInvitee(meeting_id=meeting_id, email=i.email.lower(), name=i.name.strip(),
+                              agency_id=agencies[i.agency], partstat=NEEDS_ACTION, created_at=now)
+               for i in meeting.invitees)
+    db.flush()
+    record(db, actor, "meeting.convene", now=now, object_type="meeting", object_id=meeting_id,
+           case_id=cases[0].id if len(cases) == 1 else None,
+           details={"kind": meeting.kind, "cases": len(cases), "invitees": len(meeting.invitees),
+                    "late": rules.is_late(meeting.start, target, policy)})
+    return _view(db, envelope, policy, row)
+
+
+_MEETING_CASES = (
+    select(Case.id, Case.ref, Case.kind).join(MeetingCase, MeetingCase.case_id == Case.id)
+    .where(MeetingCase.meeting_id == bindparam("meeting_id")).order_by(MeetingCase.position)
+)
+_INVITEES = (
+    select(MeetingInvitee.email, MeetingInvitee.name, Agency.code, MeetingInvitee.partstat)
+    .join(Agency, Agency.id == MeetingInvitee.agency_id)
+    .where(MeetingInvitee.meeting_id == bindparam("meeting_id")).order_by(MeetingInvitee.email)
+)
+# Whether the caller's agency is on one of the meeting's cases, organises it, or the caller is
+# invited: the meeting is theirs to see.
+_SEEN_BY = (
+    select(Meeting.id).where(Meeting.id == bindparam("meeting_id"))
+    .where((Meeting.organiser_agency_id == bindparam("agency_id"))
+           | select(MeetingCase.id).join(CaseMembership, CaseMembership.case_id == MeetingCase.case_id)
+           .where(MeetingCase.meeting_id == Meeting.id,
+                  CaseMembership.agency_id == bindparam("agency_id"),
+                  CaseMembership.removed_at.is_(None)).exists()
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+                                             MeetingInvitee.email == bindparam("email")).exists())
+)
+
+
+def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
+                policy: Policy, now: datetime) -> MeetingView:
+    """One meeting the caller may see (404 otherwise, whether or not it exists). Audited."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_READ)
+    seen = db.scalar(_SEEN_BY, {"meeting_id": meeting_id, "agency_id": actor.user.agency_id,
+                                "email": actor.user.email.lower()})
+    row = db.get(Meeting, meeting_id) if seen is not None else None
+    if row is None:
+        # Probing for meetings leaves a trace naming their cases, as probing for cases does.
+        for case_id in db.scalars(select(MeetingCase.case_id).where(MeetingCase.meeting_id == meeting_id)):
+            note_refused_case(db, case_id)
+        raise NotFound("No such meeting, or it is not one of yours")
+    record(db, actor, "meeting.read", now=now, object_type="meeting", object_id=row.id)
+    return _view(db, envelope, policy, row)
+
+
+def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> MeetingView:
+    texts = envelope.decrypt_json(db, row.texts_ciphertext, _binding(row.id, row.texts_version))
+    cases = db.execute(_MEETING_CASES, {"meeting_id": row.id}).all()
+    found = rules.clock(row.kind, [kind for _id, _ref, kind in cases], policy)
+    organiser = db.get(Agency, row.organiser_agency_id)
+    assert organiser is not None
+    child = found is not None and any(kind == "child" for _id, _ref, kind in cases)
+    return MeetingView(
+        id=row.id, uid=row.uid, kind=row.kind, status=row.status, title=texts.get("title", ""),
+        start=row.starts_at, end=row.ends_at, location=row.location, rrule=row.rrule,
+        decided_at=row.decided_at, target_date=row.target_date,
+        late=rules.is_late(row.starts_at, row.target_date, policy),
+        late_reason=texts.get("late_reason", ""), clock=found.words if found else None,
+        conference_due=rules.conference_due(row.starts_at, policy) if child else None,
+        sequence=row.sequence, organiser_agency=organiser.code,
+        cases=tuple((case_id, ref) for case_id, ref, _kind in cases),
+        invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": row.id})))
