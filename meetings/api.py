@@ -1,5 +1,5 @@
 """JSON endpoints of the meetings package (DESIGN.md §4): convening a meeting against the law's
-clocks, and reading one."""
+clocks, reading one, and its invitation as iCalendar."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import uuid
 from dataclasses import asdict
 from urllib.parse import urlsplit
 
+from flask import Response
+
 from hub import context
 from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from meetings import rules
+from meetings.calendar import invitation
 from meetings.schemas import MeetingCreate, MeetingCreated, MeetingOut
 from meetings.services import MeetingView, convene, get_meeting
 
@@ -54,3 +57,22 @@ def read_meeting(meeting_id: uuid.UUID) -> dict:
     state = context.state()
     return meeting_out(get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
                                    policy=state.settings.policy, now=context.now()))
+
+
+CALENDAR = "text/calendar"
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/invite.ics",
+          summary="The meeting's invitation (text/calendar): METHOD REQUEST or CANCEL, a stable UID, "
+                  "its SEQUENCE and VTIMEZONE; case references and a link, no personal data (audited)",
+          permission=Permission.MEETING_READ, media_types=(CALENDAR,),
+          extra_responses={404: "No such meeting, or not one of yours"})
+def meeting_invitation(meeting_id: uuid.UUID) -> Response:
+    state = context.state()
+    found = get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
+                        policy=state.settings.policy, now=context.now())
+    body = invitation(found, organiser=state.settings.smtp.sender, base_url=state.settings.base_url,
+                      policy=state.settings.policy, now=context.now())
+    method = "CANCEL" if found.status == "cancelled" else "REQUEST"
+    return Response(body, mimetype=CALENDAR, content_type=f"{CALENDAR}; charset=utf-8; method={method}",
+                    headers={"Content-Disposition": f'attachment; filename="meeting-{found.id}.ics"'})

@@ -1,0 +1,77 @@
+"""A meeting as an iCalendar object (RFC 5545) for an invitation (iTIP, RFC 5546): METHOD REQUEST
+while it stands and CANCEL once cancelled, the same UID for the meeting's life, SEQUENCE as the
+meeting keeps it, times in the policy's zone with its VTIMEZONE, and a series' RRULE with UNTIL
+in UTC.
+
+Nothing in it names anyone the meeting is about (invariant 6): the summary is the kind of meeting
+and the case references, the description a link to the hub. People invited appear by address
+only, each with PARTSTAT and RSVP; the organiser is the hub's own address, to which replies come.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vRecur
+
+from hub.config import Policy
+from meetings.rules import KIND_WORDS, MeetingKind
+from meetings.services import CANCELLED, MeetingView
+
+PRODID = "-//Safeguarding Hub//Meetings//EN"
+
+
+def summary(meeting: MeetingView) -> str:
+    """The kind of meeting and its case references: what a calendar may show of it."""
+    refs = ", ".join(ref for _id, ref in meeting.cases)
+    return f"{KIND_WORDS[MeetingKind(meeting.kind)]}: {refs}"
+
+
+def _series(rule: str) -> vRecur:
+    """The series' rule, its UNTIL in UTC as RFC 5545 §3.3.10 requires beside a DTSTART with TZID."""
+    recur = vRecur.from_ical(rule)
+    until = recur.get("UNTIL")
+    if until:
+        last = until[0]
+        if isinstance(last, datetime):
+            recur["UNTIL"] = [last.astimezone(UTC) if last.tzinfo else last.replace(tzinfo=UTC)]
+    return recur
+
+
+def invitation(meeting: MeetingView, *, organiser: str, base_url: str, policy: Policy,
+               now: datetime) -> bytes:
+    """The meeting's calendar, as the invitations and the .ics download carry it."""
+    zone = ZoneInfo(policy.timezone)
+    cancelled = meeting.status == CANCELLED
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", meeting.start.astimezone(zone))
+    event.add("dtend", meeting.end.astimezone(zone))
+    event.add("summary", summary(meeting))
+    event.add("location", meeting.location)
+    link = f"{base_url.rstrip('/')}/meetings/{meeting.id}"
+    event.add("description", "The papers, the agenda and the minutes are in the safeguarding hub, "
+                             f"for those invited: {link}")
+    event.add("url", link)
+    event.add("class", "CONFIDENTIAL")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if meeting.rrule:
+        event.add("rrule", _series(meeting.rrule))
+    event.add("organizer", vCalAddress(f"mailto:{organiser}"), encode=False)
+    for invitee in meeting.invitees:
+        attendee = vCalAddress(f"mailto:{invitee.email}")
+        attendee.params["CUTYPE"] = "INDIVIDUAL"
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = invitee.partstat
+        attendee.params["RSVP"] = "FALSE" if cancelled else "TRUE"
+        event.add("attendee", attendee, encode=False)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
