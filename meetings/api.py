@@ -15,8 +15,8 @@ from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from meetings import rules
 from meetings.calendar import invitation
-from meetings.schemas import MeetingCreate, MeetingCreated, MeetingOut
-from meetings.services import MeetingView, convene, get_meeting
+from meetings.schemas import MeetingChange, MeetingCreate, MeetingCreated, MeetingOut
+from meetings.services import MeetingView, cancel_meeting, change_meeting, convene, get_meeting
 
 api = api_blueprint("meetings", __name__)
 
@@ -57,6 +57,30 @@ def read_meeting(meeting_id: uuid.UUID) -> dict:
     state = context.state()
     return meeting_out(get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
                                    policy=state.settings.policy, now=context.now()))
+
+
+@endpoint(api, "PATCH", "/meetings/<uuid:meeting_id>",
+          summary="Move the meeting or change its place (the convening agency); SEQUENCE goes up",
+          permission=Permission.MEETING_CONVENE, body=MeetingChange, response=MeetingOut,
+          extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
+                           409: "Cancelled", 422: "What is wrong, keyed by field"})
+def change(meeting_id: uuid.UUID, body: MeetingChange) -> dict:
+    state = context.state()
+    return meeting_out(change_meeting(
+        context.db(), context.actor(), meeting_id, start=body.start, end=body.end,
+        location=body.location, envelope=state.envelope, policy=state.settings.policy, now=context.now()))
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/cancel",
+          summary="Cancel (the convening agency): the invitation becomes METHOD CANCEL, same UID, "
+                  "higher SEQUENCE",
+          permission=Permission.MEETING_CONVENE, response=MeetingOut,
+          extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
+                           409: "Already cancelled"})
+def cancel(meeting_id: uuid.UUID) -> dict:
+    state = context.state()
+    return meeting_out(cancel_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
+                                      policy=state.settings.policy, now=context.now()))
 
 
 CALENDAR = "text/calendar"

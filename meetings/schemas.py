@@ -33,6 +33,12 @@ class MeetingCreate(Input):
     late_reason: Text = Field(default="", description="why the meeting is after its target date")
 
 
+class MeetingChange(Input):
+    start: datetime | None = None
+    end: datetime | None = None
+    location: Name | None = None
+
+
 class MeetingCreated(Output):
     id: uuid.UUID
     uid: str

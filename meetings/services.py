@@ -23,7 +23,7 @@ from hub.audit.services import record
 from hub.cases.models import Case, CaseMembership
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from meetings import rules
 from meetings.models import Meeting, MeetingCase, MeetingInvitee
 from meetings.rules import MeetingIn
@@ -148,6 +148,12 @@ _SEEN_BY = (
 def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
                 policy: Policy, now: datetime) -> MeetingView:
     """One meeting the caller may see (404 otherwise, whether or not it exists). Audited."""
+    row = _seen(db, actor, meeting_id)
+    record(db, actor, "meeting.read", now=now, object_type="meeting", object_id=row.id)
+    return _view(db, envelope, policy, row)
+
+
+def _seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     assert actor.user is not None
     check(actor.user, Permission.MEETING_READ)
     seen = db.scalar(_SEEN_BY, {"meeting_id": meeting_id, "agency_id": actor.user.agency_id,
@@ -158,7 +164,61 @@ def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: E
         for case_id in db.scalars(select(MeetingCase.case_id).where(MeetingCase.meeting_id == meeting_id)):
             note_refused_case(db, case_id)
         raise NotFound("No such meeting, or it is not one of yours")
-    record(db, actor, "meeting.read", now=now, object_type="meeting", object_id=row.id)
+    return row
+
+
+def _organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
+    """A meeting the caller's agency organises, open to change: 404 for one they may not see,
+    403 for another agency's, 409 once cancelled."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_CONVENE)
+    row = _seen(db, actor, meeting_id)
+    if row.organiser_agency_id != actor.user.agency_id:
+        for case_id in db.scalars(select(MeetingCase.case_id).where(MeetingCase.meeting_id == row.id)):
+            note_refused_case(db, case_id)  # audited as access.denied, naming the case
+        raise Forbidden("Only the agency that convened the meeting changes or cancels it")
+    if row.status == CANCELLED:
+        raise Conflict("This meeting has been cancelled")
+    return row
+
+
+def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: datetime | None,
+                   end: datetime | None, location: str | None, envelope: Envelope, policy: Policy,
+                   now: datetime) -> MeetingView:
+    """Move the meeting or change its place; SEQUENCE goes up when anything changes (RFC 5546
+    §2.1.4), so calendars replace what they hold. The same rules as convening; audited."""
+    row = _organised(db, actor, meeting_id)
+    proposed = rules.MeetingIn(
+        kind=row.kind, title="-", start=start or row.starts_at, end=end or row.ends_at,
+        location=row.location if location is None else location, case_ids=(row.id,))
+    problems = {name: message for name, message in rules.meeting_problems(proposed, now=now).items()
+                if name in ("start", "end", "location")}
+    if start is None and end is None and location is None:
+        problems["start"] = "Give a new start, end or place"
+    if problems:
+        raise ValidationFailed(problems)
+    changed = (proposed.start, proposed.end, proposed.location.strip()) != (
+        row.starts_at, row.ends_at, row.location)
+    if changed:
+        row.starts_at, row.ends_at, row.location = proposed.start, proposed.end, proposed.location.strip()
+        row.sequence += 1
+        row.updated_at = now
+        db.flush()
+    record(db, actor, "meeting.change", now=now, object_type="meeting", object_id=row.id,
+           details={"sequence": row.sequence, "changed": changed})
+    return _view(db, envelope, policy, row)
+
+
+def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
+                   policy: Policy, now: datetime) -> MeetingView:
+    """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE."""
+    row = _organised(db, actor, meeting_id)
+    row.status = CANCELLED
+    row.sequence += 1
+    row.updated_at = now
+    db.flush()
+    record(db, actor, "meeting.cancel", now=now, object_type="meeting", object_id=row.id,
+           details={"sequence": row.sequence})
     return _view(db, envelope, policy, row)
 
 

@@ -411,6 +411,15 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # Only the convening (lead) agency moves or cancels it; the member is 403, others 404.
+    ("PATCH", "/api/v1/meetings/<uuid:meeting_id>"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, body=lambda w: {"location": "Room 9"}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/cancel"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
     ("GET", "/api/v1/meetings/<uuid:meeting_id>/invite.ics"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,

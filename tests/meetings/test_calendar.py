@@ -13,6 +13,7 @@ from icalendar import Calendar
 from hub.cases.models import CaseKind
 from hub.db import utcnow
 from tests.support.factories.consent import ConsentFactory
+from tests.support.snapshot import assert_nothing_written, take_snapshot
 
 NAME = "Sam Calendarperson"
 LONDON = ZoneInfo("Europe/London")
@@ -115,3 +116,47 @@ def test_a_non_member_gets_no_calendar(client, make):
     answer = client.get(f"/api/v1/meetings/{created['id']}/invite.ics", headers=make.headers(stranger))
     assert answer.status_code == 404
     assert "BEGIN:VCALENDAR" not in answer.get_data(as_text=True)
+
+
+def test_moving_a_meeting_raises_its_sequence_and_cancelling_sends_cancel_with_the_same_uid(
+        client, make, session):
+    case, lead, officer, police = _world(make)
+    start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    created = client.post("/api/v1/meetings", headers=make.headers(lead), json={
+        "kind": "strategy", "title": "Strategy meeting", "location": "Room 3",
+        "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(),
+        "case_ids": [str(case.id)],
+        "invitees": [{"email": "dc.smith@police.example", "name": "DC Smith", "agency": police.code}]}).json
+    url = f"/api/v1/meetings/{created['id']}"
+    lead_headers, officer_headers = make.headers(lead), make.headers(officer)
+    # The police are invited and see it, but it is the council's to move: 403, nothing written.
+    before = take_snapshot(session)
+    refused = client.patch(url, headers=officer_headers, json={"location": "Police HQ"})
+    assert refused.status_code == 403
+    for body in ({}, {"end": start.isoformat()}, {"location": ""}, {"start": "soon"}):
+        assert client.patch(url, headers=lead_headers, json=body).status_code == 422, body
+    assert_nothing_written(session, before)
+
+    later = start + timedelta(days=1)
+    moved = client.patch(url, headers=lead_headers, json={
+        "start": later.isoformat(), "end": (later + timedelta(hours=2)).isoformat(), "location": "Room 5"})
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["sequence"], moved.json["location"]) == (1, "Room 5")
+    same = client.patch(url, headers=lead_headers, json={"location": "Room 5"})
+    assert same.json["sequence"] == 1  # nothing changed, nothing to replace
+    calendar, _text, _answer = _ics(client, make, officer, created["id"])
+    [event] = calendar.walk("VEVENT")
+    assert (str(event["UID"]), int(event["SEQUENCE"])) == (created["uid"], 1)
+    assert event.decoded("DTSTART") == later.astimezone(LONDON)
+
+    cancelled = client.post(f"{url}/cancel", headers=lead_headers)
+    assert cancelled.status_code == 200
+    assert (cancelled.json["status"], cancelled.json["sequence"]) == ("cancelled", 2)
+    calendar, _text, answer = _ics(client, make, officer, created["id"])
+    assert "method=CANCEL" in answer.headers["Content-Type"]
+    assert calendar["METHOD"] == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert (str(event["UID"]), int(event["SEQUENCE"]), str(event["STATUS"])) == (
+        created["uid"], 2, "CANCELLED")
+    assert client.post(f"{url}/cancel", headers=lead_headers).status_code == 409
+    assert client.patch(url, headers=lead_headers, json={"location": "Room 6"}).status_code == 409
