@@ -15,8 +15,24 @@ from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from meetings import rules
 from meetings.calendar import invitation
-from meetings.schemas import MeetingChange, MeetingCreate, MeetingCreated, MeetingOut
-from meetings.services import MeetingView, cancel_meeting, change_meeting, convene, get_meeting
+from meetings.rules import CANCELLED
+from meetings.schemas import (
+    MeetingChange,
+    MeetingCreate,
+    MeetingCreated,
+    MeetingList,
+    MeetingOut,
+    MeetingQuery,
+)
+from meetings.services import (
+    Mailing,
+    MeetingView,
+    cancel_meeting,
+    change_meeting,
+    convene,
+    get_meeting,
+    my_meetings,
+)
 
 api = api_blueprint("meetings", __name__)
 
@@ -25,6 +41,11 @@ def meeting_out(found: MeetingView) -> dict:
     out = asdict(found)
     out["cases"] = [{"id": case_id, "ref": ref} for case_id, ref in found.cases]
     return MeetingOut.model_validate(out).model_dump(mode="json")
+
+
+def mailing() -> Mailing:
+    settings = context.state().settings
+    return Mailing(sender=settings.smtp.sender, base_url=settings.base_url)
 
 
 def uid_domain() -> str:
@@ -44,9 +65,25 @@ def create_meeting(body: MeetingCreate) -> tuple[dict, int]:
         case_ids=tuple(body.case_ids),
         invitees=tuple(rules.InviteeIn(i.email, i.name, i.agency) for i in body.invitees),
         rrule=body.rrule, decided_at=body.decided_at, late_reason=body.late_reason),
-        envelope=state.envelope, policy=state.settings.policy, now=context.now(), uid_domain=uid_domain())
+        envelope=state.envelope, policy=state.settings.policy, now=context.now(), uid_domain=uid_domain(),
+        mailing=mailing())
     return MeetingCreated(id=found.id, uid=found.uid, sequence=found.sequence,
                           target_date=found.target_date, late=found.late).model_dump(mode="json"), 201
+
+
+@endpoint(api, "GET", "/meetings",
+          summary="My meetings: those I convened or am invited to, soonest first, over at most a year "
+                  "(audited)",
+          permission=Permission.MEETING_READ, query=MeetingQuery, response=MeetingList,
+          extra_responses={422: "A period that ends before it starts, or longer than a year"})
+def list_meetings(query: MeetingQuery) -> dict:
+    state = context.state()
+    found = my_meetings(context.db(), context.actor(), start=query.start, end=query.end,
+                        envelope=state.envelope, policy=state.settings.policy, now=context.now(),
+                        limit=query.limit + 1, offset=query.offset)
+    more = len(found) > query.limit
+    return {"meetings": [meeting_out(m) for m in found[: query.limit]], "limit": query.limit,
+            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>",
@@ -68,7 +105,8 @@ def change(meeting_id: uuid.UUID, body: MeetingChange) -> dict:
     state = context.state()
     return meeting_out(change_meeting(
         context.db(), context.actor(), meeting_id, start=body.start, end=body.end,
-        location=body.location, envelope=state.envelope, policy=state.settings.policy, now=context.now()))
+        location=body.location, envelope=state.envelope, policy=state.settings.policy, now=context.now(),
+        mailing=mailing()))
 
 
 @endpoint(api, "POST", "/meetings/<uuid:meeting_id>/cancel",
@@ -80,7 +118,7 @@ def change(meeting_id: uuid.UUID, body: MeetingChange) -> dict:
 def cancel(meeting_id: uuid.UUID) -> dict:
     state = context.state()
     return meeting_out(cancel_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
-                                      policy=state.settings.policy, now=context.now()))
+                                      policy=state.settings.policy, now=context.now(), mailing=mailing()))
 
 
 CALENDAR = "text/calendar"
@@ -97,6 +135,6 @@ def meeting_invitation(meeting_id: uuid.UUID) -> Response:
                         policy=state.settings.policy, now=context.now())
     body = invitation(found, organiser=state.settings.smtp.sender, base_url=state.settings.base_url,
                       policy=state.settings.policy, now=context.now())
-    method = "CANCEL" if found.status == "cancelled" else "REQUEST"
+    method = "CANCEL" if found.status == CANCELLED else "REQUEST"
     return Response(body, mimetype=CALENDAR, content_type=f"{CALENDAR}; charset=utf-8; method={method}",
                     headers={"Content-Disposition": f'attachment; filename="meeting-{found.id}.ics"'})

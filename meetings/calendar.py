@@ -11,13 +11,16 @@ only, each with PARTSTAT and RSVP; the organiser is the hub's own address, to wh
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from hub.config import Policy
-from meetings.rules import KIND_WORDS, MeetingKind
-from meetings.services import CANCELLED, MeetingView
+from meetings.rules import CANCELLED, KIND_WORDS, MeetingKind
+
+if TYPE_CHECKING:
+    from meetings.services import MeetingView
 
 PRODID = "-//Safeguarding Hub//Meetings//EN"
 

@@ -22,7 +22,9 @@ class Meeting(Base):
     """One meeting (or the first of a series, with its RRULE), convened by one agency."""
 
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_starts_at", "starts_at"),)
+    __table_args__ = (Index("ix_meetings_starts_at", "starts_at"),
+                      # "My meetings": those a person convened, by time.
+                      Index("ix_meetings_organiser", "organiser_id", "starts_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     # The invitation's UID (RFC 5545): stable for the meeting's life, whatever changes.

@@ -42,6 +42,9 @@ SERIES_FREQUENCIES = frozenset({"WEEKLY", "MONTHLY"})
 MAX_SERIES = timedelta(days=5 * 366)
 
 
+SCHEDULED, CANCELLED = "scheduled", "cancelled"
+
+
 class MeetingKind(enum.StrEnum):
     STRATEGY = "strategy"
     MARAC = "marac"

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from hub.api.schemas import Input, Name, Output, Text
+from hub.api.schemas import Input, Name, Output, Query, Text
 
 Kind = Literal["strategy", "marac", "mappa"]
 
@@ -74,3 +74,19 @@ class MeetingOut(MeetingCreated):
     organiser_agency: str
     cases: list[MeetingCaseOut]
     invitees: list[InviteeOut]
+
+
+class MeetingQuery(Query):
+    start: date | None = Field(default=None, alias="from",
+                               description="first day (YYYY-MM-DD, London); default today")
+    end: date | None = Field(default=None, alias="to",
+                             description="last day, at most a year on; default 31 days on")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class MeetingList(Output):
+    meetings: list[MeetingOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page, null on the last page")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -24,11 +25,12 @@ from hub.cases.models import Case, CaseMembership
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.mail.outbox import Message, enqueue_all
 from meetings import rules
+from meetings.calendar import invitation, summary
 from meetings.models import Meeting, MeetingCase, MeetingInvitee
-from meetings.rules import MeetingIn
+from meetings.rules import CANCELLED, SCHEDULED, MeetingIn
 
-SCHEDULED, CANCELLED = "scheduled", "cancelled"
 NEEDS_ACTION = "NEEDS-ACTION"
 
 
@@ -63,6 +65,33 @@ class MeetingView:
     invitees: tuple[InviteeView, ...]
 
 
+@dataclass(frozen=True)
+class Mailing:
+    """Where invitations come from and point to: the hub's sender address (the ORGANIZER, to
+    which replies come) and its external URL."""
+
+    sender: str
+    base_url: str
+
+
+def _send_invitations(db: Session, policy: Policy, view: MeetingView, mailing: Mailing, *,
+                      what: str, now: datetime) -> int:
+    """The calendar to every person invited, as iMIP (RFC 6047) through the outbox: the case
+    references, the time, the place and a link; never the title or anyone's name."""
+    calendar = invitation(view, organiser=mailing.sender, base_url=mailing.base_url, policy=policy,
+                          now=now).decode()
+    method = "CANCEL" if view.status == CANCELLED else "REQUEST"
+    local = view.start.astimezone(ZoneInfo(policy.timezone))
+    heading = summary(view)
+    body = (f"{what}: {heading}, on {local:%A %-d %B %Y at %H:%M} ({view.location}).\n\n"
+            "The agenda and the papers are in the safeguarding hub, for those invited:")
+    return enqueue_all(db, [
+        Message("meeting.invitation", invitee.email, f"{what}: {heading}", body,
+                view.cases[0][0] if len(view.cases) == 1 else None, f"/meetings/{view.id}",
+                calendar, method)
+        for invitee in view.invitees], now=now)
+
+
 def _binding(meeting_id: uuid.UUID, version: int = 1) -> Binding:
     return Binding("meetings", "texts", str(meeting_id), None, version)
 
@@ -76,7 +105,7 @@ _MEMBER_AGENCIES = (
 
 
 def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope, policy: Policy,
-            now: datetime, uid_domain: str) -> MeetingView:
+            now: datetime, uid_domain: str, mailing: Mailing) -> MeetingView:
     """Convene a meeting about cases the caller's agency is a member of (404 for any other),
     inviting people of the agencies on them; 422 keyed by field, nothing written, otherwise.
     Audited."""
@@ -119,7 +148,9 @@ def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope
            case_id=cases[0].id if len(cases) == 1 else None,
            details={"kind": meeting.kind, "cases": len(cases), "invitees": len(meeting.invitees),
                     "late": rules.is_late(meeting.start, target, policy)})
-    return _view(db, envelope, policy, row)
+    view = _view(db, envelope, policy, row)
+    _send_invitations(db, policy, view, mailing, what="Invitation", now=now)
+    return view
 
 
 _MEETING_CASES = (
@@ -153,6 +184,42 @@ def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: E
     return _view(db, envelope, policy, row)
 
 
+MAX_PERIOD_DAYS = 366
+
+# A person's meetings: those they convened or are invited to, by start time (two indexed ranges).
+_MINE = (
+    select(Meeting)
+    .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"),
+           (Meeting.organiser_id == bindparam("user_id"))
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+                                             MeetingInvitee.email == bindparam("email")).exists())
+    .order_by(Meeting.starts_at, Meeting.id)
+    .limit(bindparam("limit")).offset(bindparam("offset"))
+)
+
+
+def my_meetings(db: Session, actor: Actor, *, start: date | None, end: date | None, envelope: Envelope,
+                policy: Policy, now: datetime, limit: int = 50, offset: int = 0) -> list[MeetingView]:
+    """The meetings the caller convened or is invited to, starting on the days from ``start`` to
+    ``end`` (London dates; today and the 31 days after by default), soonest first. Audited."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_READ)
+    first = start or policy.local_date(now)
+    last = end or first + timedelta(days=31)
+    if last < first:
+        raise ValidationFailed({"to": "The last day must not be before the first"})
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise ValidationFailed({"to": "Ask for at most a year of meetings at a time"})
+    zone = ZoneInfo(policy.timezone)
+    rows = db.scalars(_MINE, {
+        "start": datetime.combine(first, time(0), zone), "user_id": actor.user.id,
+        "end": datetime.combine(last + timedelta(days=1), time(0), zone),
+        "email": actor.user.email.lower(), "limit": limit, "offset": offset}).all()
+    record(db, actor, "meeting.list", now=now, object_type="user", object_id=actor.user.id,
+           details={"count": len(rows), "from": first.isoformat(), "to": last.isoformat()})
+    return [_view(db, envelope, policy, row) for row in rows]
+
+
 def _seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     assert actor.user is not None
     check(actor.user, Permission.MEETING_READ)
@@ -184,7 +251,7 @@ def _organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
 
 def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: datetime | None,
                    end: datetime | None, location: str | None, envelope: Envelope, policy: Policy,
-                   now: datetime) -> MeetingView:
+                   now: datetime, mailing: Mailing) -> MeetingView:
     """Move the meeting or change its place; SEQUENCE goes up when anything changes (RFC 5546
     §2.1.4), so calendars replace what they hold. The same rules as convening; audited."""
     row = _organised(db, actor, meeting_id)
@@ -206,11 +273,14 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
         db.flush()
     record(db, actor, "meeting.change", now=now, object_type="meeting", object_id=row.id,
            details={"sequence": row.sequence, "changed": changed})
-    return _view(db, envelope, policy, row)
+    view = _view(db, envelope, policy, row)
+    if changed:
+        _send_invitations(db, policy, view, mailing, what="Changed", now=now)
+    return view
 
 
 def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
-                   policy: Policy, now: datetime) -> MeetingView:
+                   policy: Policy, now: datetime, mailing: Mailing) -> MeetingView:
     """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE."""
     row = _organised(db, actor, meeting_id)
     row.status = CANCELLED
@@ -219,7 +289,9 @@ def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope
     db.flush()
     record(db, actor, "meeting.cancel", now=now, object_type="meeting", object_id=row.id,
            details={"sequence": row.sequence})
-    return _view(db, envelope, policy, row)
+    view = _view(db, envelope, policy, row)
+    _send_invitations(db, policy, view, mailing, what="Cancelled", now=now)
+    return view
 
 
 def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> MeetingView:

@@ -407,6 +407,9 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "kind": "strategy", "title": "Strategy meeting", "location": "Room 2",
         "start": (utcnow() + timedelta(days=2)).isoformat(),
         "end": (utcnow() + timedelta(days=2, hours=1)).isoformat(), "case_ids": [str(w.case.id)]}),
+    ("GET", "/api/v1/meetings"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200, "lead": 200,
+        ANONYMOUS: 401}),
     ("GET", "/api/v1/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
@@ -729,7 +732,8 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
         immediate_risk=False, envelope=make.envelope, policy=Policy(), now=utcnow())
     meeting = meeting_services.convene(
         session, Actor(creator, "test"), _meeting_body(case.id), envelope=make.envelope,
-        policy=Policy(), now=utcnow(), uid_domain="hub.test")
+        policy=Policy(), now=utcnow(), uid_domain="hub.test",
+        mailing=meeting_services.Mailing("hub@hub.test", "http://hub.test"))
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,

@@ -127,3 +127,34 @@ def test_bad_meetings_are_refused_by_field_and_nothing_is_written(client, make, 
         if field:
             assert field in answer.json["errors"], (changes, answer.json)
     assert_nothing_written(session, before)
+
+
+def test_my_meetings_are_those_i_convened_or_am_invited_to_in_the_period(client, make, session):
+    case, worker, officer, _stranger, police, _outsider = _world(make)
+    colleague = make.user(police)
+    ids = []
+    for days, invite_officer in ((2, True), (3, False), (40, True)):
+        body = _body(case, police, start_in_days=days)
+        if not invite_officer:
+            body["invitees"] = [{"email": colleague.email, "name": "A colleague", "agency": police.code}]
+        ids.append(client.post("/api/v1/meetings", headers=make.headers(worker), json=body).json["id"])
+    officer.email = "dc.smith@police.example"  # the address the meetings invite
+    session.flush()
+    headers = make.headers(officer)
+    mine = client.get("/api/v1/meetings", headers=headers).json
+    assert [m["id"] for m in mine["meetings"]] == [ids[0]]  # the default: today and 31 days on
+    today = utcnow().date()
+    wide = client.get(f"/api/v1/meetings?from={today}&to={today + timedelta(days=60)}&limit=1",
+                      headers=headers).json
+    assert ([m["id"] for m in wide["meetings"]], wide["next_offset"]) == ([ids[0]], 1)
+    rest = client.get(f"/api/v1/meetings?from={today}&to={today + timedelta(days=60)}&offset=1",
+                      headers=headers).json
+    assert [m["id"] for m in rest["meetings"]] == [ids[2]]
+    convened = client.get(f"/api/v1/meetings?to={today + timedelta(days=60)}",
+                          headers=make.headers(worker)).json
+    assert [m["id"] for m in convened["meetings"]] == ids
+    before = take_snapshot(session)
+    for query in (f"from={today}&to={today - timedelta(days=1)}",
+                  f"from={today}&to={today + timedelta(days=400)}", "from=yesterday", "colour=red"):
+        assert client.get(f"/api/v1/meetings?{query}", headers=headers).status_code == 422, query
+    assert_nothing_written(session, before)
