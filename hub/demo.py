@@ -7,8 +7,9 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
@@ -49,6 +50,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
+from meetings import services as meeting_services
+from meetings.rules import InviteeIn, MeetingIn
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
@@ -195,6 +198,7 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
         )
     _seed_consent(session, envelope, policy, cases, now)
     _seed_sharing(session, envelope, policy, cases, now)
+    _seed_meetings(session, envelope, policy, cases, now)
     return True
 
 
@@ -381,6 +385,35 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
         "community team unanswered", immediate_risk=False, envelope=envelope, policy=policy,
         now=now - timedelta(days=7))
     challenge_services.escalate(session, as_of=now, policy=policy)
+
+
+def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: dict[CaseKind, Case],
+                   now: datetime) -> None:
+    """Margaret's strategy meeting, convened by the council's lead two days after the decision to
+    make s42 enquiries, inviting the police officer; and the fortnightly MARAC, convened by the
+    IDVA service, that considers Jordan's case, inviting the officer and the nurse. The invitations
+    wait in the outbox (the demo has no mail server)."""
+    london = ZoneInfo(policy.timezone)
+    mailing = meeting_services.Mailing("safeguarding-hub@localhost", "http://127.0.0.1:5000")
+    day = policy.local_date(now) + timedelta(days=3)
+    start = datetime.combine(day, time(10), london)
+    meeting_services.convene(
+        session, _person(session, "lead.price@asc.northshire.example"), MeetingIn(
+            kind="strategy", title="Strategy meeting: Margaret's s42 enquiry", start=start,
+            end=start + timedelta(hours=1), location="County Hall, Room 2.14",
+            case_ids=(cases[CaseKind.ADULT].id,),
+            invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),),
+            decided_at=now - timedelta(hours=20)),
+        envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
+    first = datetime.combine(policy.local_date(now) + timedelta(days=7), time(10), london)
+    meeting_services.convene(
+        session, _person(session, "idva.walsh@idva.northshire.example"), MeetingIn(
+            kind="marac", title="Northshire MARAC", start=first, end=first + timedelta(hours=3),
+            location="Northshire Police HQ, Conference Room 1", case_ids=(cases[CaseKind.MARAC].id,),
+            invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),
+                      InviteeIn("nurse.okafor@nmh.northshire.example", "Chidi Okafor", "NMH-NS")),
+            rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=26"),
+        envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:

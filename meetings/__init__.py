@@ -6,5 +6,5 @@ from hub.wiring import Package
 PACKAGE = Package(
     name="meetings",
     models=("meetings.models",),
-    blueprints=("meetings.api:api",),
+    blueprints=("meetings.api:api", "meetings.views:pages"),
 )

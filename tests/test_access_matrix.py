@@ -427,6 +427,13 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # The meeting pages (meetings/views.py).
+    ("GET", "/meetings/<uuid:meeting_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("GET", "/meetings"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200,
+                                 "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     # The risk summary's pages (sharing/views.py): readers include IG; writers do not.
     ("GET", "/cases/<uuid:case_id>/risk-summary"): Route(page_readers(200), path_values=case_id),
     ("GET", "/cases/<uuid:case_id>/risk-summary/new"): Route(page_writers(200), path_values=case_id),
