@@ -13,6 +13,7 @@ from hub import context
 from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
+from hub.api.paging import envelope
 from meetings import rules
 from meetings.calendar import invitation
 from meetings.rules import CANCELLED
@@ -81,9 +82,7 @@ def list_meetings(query: MeetingQuery) -> dict:
     found = my_meetings(context.db(), context.actor(), start=query.start, end=query.end,
                         envelope=state.envelope, policy=state.settings.policy, now=context.now(),
                         limit=query.limit + 1, offset=query.offset)
-    more = len(found) > query.limit
-    return {"meetings": [meeting_out(m) for m in found[: query.limit]], "limit": query.limit,
-            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
+    return envelope("meetings", found, meeting_out, limit=query.limit, offset=query.offset)
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>",

@@ -185,6 +185,8 @@ def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: E
 
 
 MAX_PERIOD_DAYS = 366
+# The calendar's range, well inside what date arithmetic and time zones can hold.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 # A person's meetings: those they convened or are invited to, by start time (two indexed ranges).
 _MINE = (
@@ -210,6 +212,8 @@ def my_meetings(db: Session, actor: Actor, *, start: date | None, end: date | No
         raise ValidationFailed({"to": "The last day must not be before the first"})
     if (last - first).days > MAX_PERIOD_DAYS:
         raise ValidationFailed({"to": "Ask for at most a year of meetings at a time"})
+    if not (first >= EARLIEST_DAY and last <= LATEST_DAY):
+        raise ValidationFailed({"from": f"Ask for days from {EARLIEST_DAY.year} to {LATEST_DAY.year}"})
     zone = ZoneInfo(policy.timezone)
     rows = db.scalars(_MINE, {
         "start": datetime.combine(first, time(0), zone), "user_id": actor.user.id,

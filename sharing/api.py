@@ -12,6 +12,7 @@ from hub import context
 from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
+from hub.api.paging import envelope
 from hub.api.schemas import Page
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.schemas import (
@@ -86,10 +87,8 @@ def record_risk_summary(case_id: uuid.UUID, body: RiskSummaryCreate) -> tuple[di
 def list_risk_summaries(case_id: uuid.UUID, query: Page) -> dict:
     found = risk_services.list_versions(context.db(), context.actor(), case_id, now=context.now(),
                                         limit=query.limit + 1, offset=query.offset)
-    more = len(found) > query.limit
-    return RiskSummaryList(risk_summaries=[version_out(v) for v in found[: query.limit]],
-                           limit=query.limit, offset=query.offset,
-                           next_offset=query.offset + query.limit if more else None).model_dump(mode="json")
+    return RiskSummaryList.model_validate(envelope(
+        "risk_summaries", found, version_out, limit=query.limit, offset=query.offset)).model_dump(mode="json")
 
 
 @endpoint(api, "GET", "/cases/<uuid:case_id>/risk-summaries/latest",
@@ -147,9 +146,7 @@ def case_actions(case_id: uuid.UUID, query: Page) -> dict:
     found = action_services.case_actions(context.db(), context.actor(), case_id,
                                          envelope=context.state().envelope, now=context.now(),
                                          limit=query.limit + 1, offset=query.offset)
-    more = len(found) > query.limit
-    return {"actions": [action_out(v) for v in found[: query.limit]], "limit": query.limit,
-            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
+    return envelope("actions", found, action_out, limit=query.limit, offset=query.offset)
 
 
 @endpoint(api, "GET", "/actions",
@@ -160,11 +157,8 @@ def my_agency_actions(query: ActionQuery) -> dict:
         context.db(), context.actor(), status=str(query.status) if query.status else None,
         envelope=context.state().envelope, now=context.now(), limit=query.limit + 1,
         offset=query.offset, newest_due_first=query.sort == "-due")
-    more = len(found) > query.limit
-    return ActionList.model_validate({
-        "actions": [action_out(v) for v in found[: query.limit]], "limit": query.limit,
-        "offset": query.offset, "next_offset": query.offset + query.limit if more else None,
-    }).model_dump(mode="json")
+    return ActionList.model_validate(envelope(
+        "actions", found, action_out, limit=query.limit, offset=query.offset)).model_dump(mode="json")
 
 
 @endpoint(api, "GET", "/actions/<uuid:action_id>",
@@ -216,9 +210,7 @@ def list_challenges(query: ChallengeQuery) -> dict:
     found = challenge_services.agency_challenges(
         context.db(), context.actor(), status=query.status, envelope=context.state().envelope,
         now=context.now(), limit=query.limit + 1, offset=query.offset)
-    more = len(found) > query.limit
-    return {"challenges": [challenge_out(c) for c in found[: query.limit]], "limit": query.limit,
-            "offset": query.offset, "next_offset": query.offset + query.limit if more else None}
+    return envelope("challenges", found, challenge_out, limit=query.limit, offset=query.offset)
 
 
 @endpoint(api, "GET", "/challenges/<uuid:challenge_id>",

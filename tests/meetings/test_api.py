@@ -155,6 +155,7 @@ def test_my_meetings_are_those_i_convened_or_am_invited_to_in_the_period(client,
     assert [m["id"] for m in convened["meetings"]] == ids
     before = take_snapshot(session)
     for query in (f"from={today}&to={today - timedelta(days=1)}",
-                  f"from={today}&to={today + timedelta(days=400)}", "from=yesterday", "colour=red"):
+                  f"from={today}&to={today + timedelta(days=400)}", "from=yesterday", "colour=red",
+                  "from=9999-12-30&to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
         assert client.get(f"/api/v1/meetings?{query}", headers=headers).status_code == 422, query
     assert_nothing_written(session, before)
