@@ -75,6 +75,8 @@ class Permission(enum.StrEnum):
     # seen by the agencies of its cases, its organiser and the people invited (services check)
     MEETING_CONVENE = "meetings:any:create"
     MEETING_READ = "meetings:own:read"
+    # A MAPPA case's category and level (DOMAIN.md §5): set by its lead agency
+    MAPPA_MANAGE = "case:mappa:update"
 
 
 class CaseScope(enum.StrEnum):
@@ -102,6 +104,7 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.CHALLENGE_RAISE: CaseScope.MEMBER,
     Permission.CHALLENGE_READ: CaseScope.MEMBER,
     Permission.CHALLENGE_RESOLVE: CaseScope.MEMBER,
+    Permission.MAPPA_MANAGE: CaseScope.LEAD,
 }
 
 
@@ -129,6 +132,7 @@ CASE_WORK = frozenset(
         Permission.CHALLENGE_LIST,
         Permission.MEETING_CONVENE,
         Permission.MEETING_READ,
+        Permission.MAPPA_MANAGE,
     }
 )
 

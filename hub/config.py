@@ -102,6 +102,17 @@ class Policy:
     adult_strategy_meeting_working_days: int = 5
     child_strategy_discussion_working_days: int = 1
     child_protection_conference_working_days: int = 15
+    # MAPPA reviews (DOMAIN.md §5): every 16 weeks at level 2 and 8 at level 3; the mappa-reviews
+    # job raises "review due" this many working days before the due date.
+    mappa_level2_review_weeks: int = 16
+    mappa_level3_review_weeks: int = 8
+    mappa_review_notice_working_days: int = 10
+    # Reminders (the reminders job): the people invited, this many working days before a meeting;
+    # a MARAC's agencies, to do their research; the chair, until the minutes are issued, which is
+    # due within `minutes_issue_working_days` of the meeting (DOMAIN.md §4, local).
+    meeting_reminder_working_days: int = 1
+    marac_research_working_days: int = 3
+    minutes_issue_working_days: int = 3
     # Membership is sharing: a lead agency's decision admits an agency for this many days.
     membership_decision_days: int = 30
     # The guided disclosure form's encrypted drafts are discarded this long after their last change.

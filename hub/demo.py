@@ -50,8 +50,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
-from meetings import services as meeting_services
 from meetings.rules import InviteeIn, MeetingIn
+from meetings.services import meetings as meeting_services
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services

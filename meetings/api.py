@@ -16,16 +16,21 @@ from hub.api.endpoints import endpoint
 from hub.api.paging import envelope
 from meetings import rules
 from meetings.calendar import invitation
-from meetings.rules import CANCELLED
+from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT
 from meetings.schemas import (
+    AttendanceIn,
+    CalendarFeedOut,
     MeetingChange,
     MeetingCreate,
     MeetingCreated,
+    MeetingDetail,
     MeetingList,
     MeetingOut,
     MeetingQuery,
+    RegisterOut,
 )
-from meetings.services import (
+from meetings.services.feeds import feed_url, revoke_feed
+from meetings.services.meetings import (
     Mailing,
     MeetingView,
     cancel_meeting,
@@ -34,6 +39,7 @@ from meetings.services import (
     get_meeting,
     my_meetings,
 )
+from meetings.services.register import Register, acknowledge, record_attendance, register_of
 
 api = api_blueprint("meetings", __name__)
 
@@ -42,6 +48,10 @@ def meeting_out(found: MeetingView) -> dict:
     out = asdict(found)
     out["cases"] = [{"id": case_id, "ref": ref} for case_id, ref in found.cases]
     return MeetingOut.model_validate(out).model_dump(mode="json")
+
+
+def register_out(found: Register) -> dict:
+    return RegisterOut.model_validate(asdict(found)).model_dump(mode="json")
 
 
 def mailing() -> Mailing:
@@ -86,13 +96,39 @@ def list_meetings(query: MeetingQuery) -> dict:
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>",
-          summary="One meeting: its clock, cases and the people invited (audited)",
-          permission=Permission.MEETING_READ, response=MeetingOut,
+          summary="One meeting: its clock, cases, the people invited, the attendance register and "
+                  "who has acknowledged the confidentiality statement (audited)",
+          permission=Permission.MEETING_READ, response=MeetingDetail,
           extra_responses={404: "No such meeting, or not one of yours"})
 def read_meeting(meeting_id: uuid.UUID) -> dict:
     state = context.state()
-    return meeting_out(get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
-                                   policy=state.settings.policy, now=context.now()))
+    db, actor = context.db(), context.actor()
+    found = get_meeting(db, actor, meeting_id, envelope=state.envelope, policy=state.settings.policy,
+                        now=context.now())
+    return {**meeting_out(found), **register_out(register_of(db, actor, meeting_id)),
+            "confidentiality_statement": CONFIDENTIALITY_STATEMENT}
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/attendance",
+          summary="Record an agency's attendance (the convening agency): attended, apology, "
+                  "no_response or information_sent; a later entry replaces the earlier (audited)",
+          permission=Permission.MEETING_CONVENE, body=AttendanceIn, response=RegisterOut,
+          extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
+                           409: "Cancelled", 422: "What is wrong, keyed by field"})
+def attendance(meeting_id: uuid.UUID, body: AttendanceIn) -> dict:
+    return register_out(record_attendance(context.db(), context.actor(), meeting_id, agency=body.agency,
+                                          status=body.status, now=context.now()))
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/acknowledgements",
+          summary="The caller acknowledges the meeting's confidentiality statement: 201 the first "
+                  "time, 200 after (nothing changes); until then the meeting's page hides its cases",
+          permission=Permission.MEETING_READ, response=RegisterOut, status=201,
+          extra_responses={200: "Already acknowledged", 404: "No such meeting, or not one of yours",
+                           409: "Cancelled"})
+def acknowledgements(meeting_id: uuid.UUID) -> tuple[dict, int]:
+    found, recorded = acknowledge(context.db(), context.actor(), meeting_id, now=context.now())
+    return register_out(found), 201 if recorded else 200
 
 
 @endpoint(api, "PATCH", "/meetings/<uuid:meeting_id>",
@@ -137,3 +173,23 @@ def meeting_invitation(meeting_id: uuid.UUID) -> Response:
     method = "CANCEL" if found.status == CANCELLED else "REQUEST"
     return Response(body, mimetype=CALENDAR, content_type=f"{CALENDAR}; charset=utf-8; method={method}",
                     headers={"Content-Disposition": f'attachment; filename="meeting-{found.id}.ics"'})
+
+
+@endpoint(api, "GET", "/me/calendar-feed",
+          summary="Your private calendar feed's URL, to subscribe to in a calendar program: your "
+                  "meetings with case references, no personal data (made on first request; audited)",
+          permission=Permission.MEETING_READ, response=CalendarFeedOut)
+def calendar_feed() -> dict:
+    settings = context.state().settings
+    assert settings.secret_key is not None
+    return {"url": feed_url(context.db(), context.actor(), secret=settings.secret_key,
+                            base_url=settings.base_url, now=context.now())}
+
+
+@endpoint(api, "DELETE", "/me/calendar-feed",
+          summary="Revoke your calendar feed: its URL stops working for good; asking again gives a "
+                  "new one (audited; 204 whether or not there was one)",
+          permission=Permission.MEETING_READ, status=204)
+def revoke_calendar_feed() -> tuple[str, int]:
+    revoke_feed(context.db(), context.actor(), now=context.now())
+    return "", 204

@@ -10,6 +10,9 @@ only, each with PARTSTAT and RSVP; the organiser is the hub's own address, to wh
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,7 +23,7 @@ from hub.config import Policy
 from meetings.rules import CANCELLED, KIND_WORDS, MeetingKind
 
 if TYPE_CHECKING:
-    from meetings.services import MeetingView
+    from meetings.services.meetings import MeetingView
 
 PRODID = "-//Safeguarding Hub//Meetings//EN"
 
@@ -42,32 +45,76 @@ def _series(rule: str) -> vRecur:
     return recur
 
 
-def invitation(meeting: MeetingView, *, organiser: str, base_url: str, policy: Policy,
-               now: datetime) -> bytes:
-    """The meeting's calendar, as the invitations and the .ics download carry it."""
-    zone = ZoneInfo(policy.timezone)
-    cancelled = meeting.status == CANCELLED
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(meeting: FeedEntry | MeetingView, *, heading: str, organiser: str, base_url: str,
+           zone: ZoneInfo, now: datetime) -> Event:
+    """What an invitation and a feed both say of a meeting: its UID and SEQUENCE, the times in
+    the policy's zone, the case references, the place and a link."""
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", meeting.start.astimezone(zone))
     event.add("dtend", meeting.end.astimezone(zone))
-    event.add("summary", summary(meeting))
+    event.add("summary", heading)
     event.add("location", meeting.location)
     link = f"{base_url.rstrip('/')}/meetings/{meeting.id}"
     event.add("description", "The papers, the agenda and the minutes are in the safeguarding hub, "
                              f"for those invited: {link}")
     event.add("url", link)
     event.add("class", "CONFIDENTIAL")
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if meeting.status == CANCELLED else "CONFIRMED")
     if meeting.rrule:
         event.add("rrule", _series(meeting.rrule))
     event.add("organizer", vCalAddress(f"mailto:{organiser}"), encode=False)
+    return event
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """What a calendar feed carries of one meeting: no title, no reason, nobody's name."""
+
+    id: uuid.UUID
+    uid: str
+    kind: str
+    status: str
+    start: datetime
+    end: datetime
+    location: str
+    rrule: str | None
+    sequence: int
+    refs: tuple[str, ...]
+
+
+def feed(entries: Iterable[FeedEntry], *, organiser: str, base_url: str, policy: Policy,
+         now: datetime) -> bytes:
+    """A person's calendar feed (METHOD PUBLISH): one event per meeting, cancelled ones marked so
+    that a calendar removes them."""
+    zone = ZoneInfo(policy.timezone)
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", "Safeguarding hub meetings")
+    for entry in entries:
+        heading = f"{KIND_WORDS[MeetingKind(entry.kind)]}: {', '.join(entry.refs)}"
+        calendar.add_component(_event(entry, heading=heading, organiser=organiser, base_url=base_url,
+                                      zone=zone, now=now))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def invitation(meeting: MeetingView, *, organiser: str, base_url: str, policy: Policy,
+               now: datetime) -> bytes:
+    """The meeting's calendar, as the invitations and the .ics download carry it."""
+    cancelled = meeting.status == CANCELLED
+    calendar = _calendar("CANCEL" if cancelled else "REQUEST")
+    event = _event(meeting, heading=summary(meeting), organiser=organiser, base_url=base_url,
+                   zone=ZoneInfo(policy.timezone), now=now)
     for invitee in meeting.invitees:
         attendee = vCalAddress(f"mailto:{invitee.email}")
         attendee.params["CUTYPE"] = "INDIVIDUAL"

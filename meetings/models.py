@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
@@ -76,3 +76,109 @@ class MeetingInvitee(Base):
     # PARTSTAT (RFC 5545): NEEDS-ACTION until they answer.
     partstat: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingAttendance(Base):
+    """The register (DOMAIN.md §2): what each agency did about the meeting, kept by its chair."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    # attended, apology, no_response or information_sent (meetings.rules.ATTENDANCE)
+    status: Mapped[str] = mapped_column(String(20))
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingAcknowledgement(Base):
+    """A person's acknowledgement of the confidentiality statement (DOMAIN.md §4): before it, the
+    meeting's page does not show its cases; the minutes record it."""
+
+    __tablename__ = "meeting_acknowledgements"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarFeed(Base):
+    """A person's private calendar feed: its URL carries the row's id and a MAC of it, so the URL
+    can be shown again; revoking it ends that URL for good (the next one has a new id)."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        # At most one live feed a person; revoked ones stay for the audit trail.
+        Index("ux_calendar_feeds_live", "user_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MappaManagement(Base):
+    """A MAPPA case's category and level (DOMAIN.md §5) and the date its next review is due."""
+
+    __tablename__ = "mappa_management"
+    __table_args__ = (Index("ix_mappa_management_next_review", "next_review"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    category: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    # None at level 1 (single-agency management, no meetings).
+    next_review: Mapped[date | None] = mapped_column(Date, nullable=True)
+    set_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MappaReviewAlert(Base):
+    """"Review due", raised once per case and due date by the mappa-reviews job, with the date it
+    proposes for the review meeting."""
+
+    __tablename__ = "mappa_review_alerts"
+    __table_args__ = (UniqueConstraint("case_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    proposed_date: Mapped[date] = mapped_column(Date)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingReminder(Base):
+    """A reminder sent (the reminders job): one per meeting, kind and occurrence, so a second run
+    sends nothing."""
+
+    __tablename__ = "meeting_reminders"
+    __table_args__ = (UniqueConstraint("meeting_id", "kind", "occurs_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    # "meeting" (before it), "research" (a MARAC's agencies, before it) or "minutes" (after it)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurs_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingMinutes(Base):
+    """One version of a meeting's minutes (OFFICIAL-SENSITIVE, DOMAIN.md §4-5): every version is
+    kept, encrypted; the chair issues one, within the policy's working days of the meeting."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    # {"summary", "decisions": [{"decision", "rationale", "dissent"}], ...}: one JSON envelope.
+    content_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    written_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

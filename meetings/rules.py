@@ -24,7 +24,7 @@ from icalendar import vRecur
 from hub.agencies.services import EMAIL
 from hub.cases.models import CaseKind
 from hub.config import Policy
-from hub.workdays import add_working_days
+from hub.workdays import add_working_days, is_working_day
 
 Problems = dict[str, str]
 
@@ -213,3 +213,74 @@ def meeting_problems(meeting: MeetingIn, *, now: datetime) -> Problems:
     if len(meeting.late_reason) > MAX_REASON:
         problems["late_reason"] = f"The reason must be {MAX_REASON:,} characters or fewer"
     return problems
+
+
+# --- the meeting itself -----------------------------------------------------------------------------
+
+class Attendance(enum.StrEnum):
+    """What an agency did about a meeting (DOMAIN.md §2), recorded by the chair."""
+
+    ATTENDED = "attended"
+    APOLOGY = "apology"
+    NO_RESPONSE = "no_response"
+    INFORMATION_SENT = "information_sent"
+
+
+ATTENDANCE_WORDS = {Attendance.ATTENDED: "Attended", Attendance.APOLOGY: "Sent apologies",
+                    Attendance.NO_RESPONSE: "No response",
+                    Attendance.INFORMATION_SENT: "Sent information, did not attend"}
+
+# Read out and acknowledged by every attendee before any case is discussed (DOMAIN.md §4; the
+# SafeLives MARAC confidentiality statement's substance).
+CONFIDENTIALITY_STATEMENT = (
+    "What is shared at this meeting is confidential and is shared only to safeguard the people "
+    "discussed and to reduce the risk to them. It is recorded in minutes marked OFFICIAL-SENSITIVE. "
+    "You will not pass it on outside your agency, or to anyone within it who does not need it to "
+    "act, without the agreement of the agency that shared it; and you will use it only for the "
+    "actions agreed here.")
+
+
+# --- MAPPA (DOMAIN.md §5) ---------------------------------------------------------------------------
+
+MAPPA_CATEGORIES = {1: "Category 1: registered sexual offender",
+                    2: "Category 2: violent offender (12 months' custody or more, or a hospital order)",
+                    3: "Category 3: other dangerous offender"}
+MAPPA_LEVELS = {1: "Level 1: ordinary management by one agency, no meetings",
+                2: "Level 2: multi-agency management, with meetings",
+                3: "Level 3: as level 2, with senior representation"}
+
+
+def mappa_problems(category: object, level: object) -> Problems:
+    """What is wrong with a MAPPA category and level: exactly one of each, 1 to 3."""
+    problems: Problems = {}
+    if isinstance(category, bool) or category not in MAPPA_CATEGORIES:
+        problems["category"] = "Choose category 1, 2 or 3"
+    if isinstance(level, bool) or level not in MAPPA_LEVELS:
+        problems["level"] = "Choose level 1, 2 or 3"
+    return problems
+
+
+def mappa_review_interval(level: int, policy: Policy) -> timedelta | None:
+    """How often a case at ``level`` is reviewed: `mappa_level2_review_weeks` (16) at level 2,
+    `mappa_level3_review_weeks` (8) at level 3; none at level 1, which has no meetings."""
+    if level == 2:
+        return timedelta(weeks=policy.mappa_level2_review_weeks)
+    if level == 3:
+        return timedelta(weeks=policy.mappa_level3_review_weeks)
+    return None
+
+
+def next_mappa_review(level: int, since: date, policy: Policy) -> date | None:
+    """The date the next review is due, the level's interval after ``since`` (the day the level
+    was set, or the last review); None at level 1."""
+    interval = mappa_review_interval(level, policy)
+    return since + interval if interval is not None else None
+
+
+def proposed_review_date(due: date) -> date:
+    """The date proposed for a review meeting: the due date, or the working day before it when it
+    falls on a weekend or bank holiday (a review is never proposed late)."""
+    day = due
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day

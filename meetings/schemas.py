@@ -90,3 +90,40 @@ class MeetingList(Output):
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page, null on the last page")
+
+
+AttendanceStatus = Literal["attended", "apology", "no_response", "information_sent"]
+
+
+class AttendanceIn(Input):
+    agency: Name = Field(description="the code of an agency on the meeting's cases, or the convening one")
+    status: AttendanceStatus
+
+
+class AttendanceOut(Output):
+    agency: str
+    status: AttendanceStatus
+    recorded_at: datetime
+
+
+class AcknowledgementOut(Output):
+    name: str
+    agency: str
+    acknowledged_at: datetime
+
+
+class RegisterOut(Output):
+    attendance: list[AttendanceOut] = Field(description="each agency's attendance, as the chair recorded it")
+    acknowledgements: list[AcknowledgementOut] = Field(
+        description="who has acknowledged the confidentiality statement, and when")
+    acknowledged: bool = Field(description="whether the caller has acknowledged it")
+    acknowledged_at: datetime | None = Field(description="when the caller acknowledged it")
+
+
+class MeetingDetail(MeetingOut, RegisterOut):
+    confidentiality_statement: str
+
+
+class CalendarFeedOut(Output):
+    url: str = Field(description="private: whoever holds it reads your meetings' times, places and "
+                                 "case references; revoke it with DELETE if it is shared by mistake")

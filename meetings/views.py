@@ -10,14 +10,18 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from hub import context
-from hub.access import Permission, requires
-from hub.web.pages import page
-from meetings.rules import KIND_WORDS, MeetingKind
-from meetings.services import get_meeting, my_meetings
+from hub.access import Permission, has_permission, requires
+from hub.errors import NotFound, ValidationFailed
+from hub.web.pages import page, see_other
+from meetings.calendar import feed
+from meetings.rules import ATTENDANCE_WORDS, CONFIDENTIALITY_STATEMENT, KIND_WORDS, MeetingKind
+from meetings.services.feeds import feed_entries, feed_url, revoke_feed
+from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
+from meetings.services.register import acknowledge, record_attendance, register_of
 
 pages = Blueprint("meetings_pages", __name__)
 
@@ -29,19 +33,64 @@ def long_date(value: date | None) -> str:
     return value.strftime("%-d %B %Y") if value else ""
 
 
-def _page(template: str, **values: Any) -> Response:
-    return page(template, kind_words={k.value: v for k, v in KIND_WORDS.items()},
-                partstat_words=PARTSTAT_WORDS, long_date=long_date, **values)
+def _page(template: str, status: int = 200, **values: Any) -> Response:
+    return page(template, status, kind_words={k.value: v for k, v in KIND_WORDS.items()},
+                partstat_words=PARTSTAT_WORDS, long_date=long_date,
+                attendance_words={k.value: v for k, v in ATTENDANCE_WORDS.items()}, **values)
+
+
+_DONE = {"acknowledged": "You have acknowledged the confidentiality statement",
+         "attendance": "Attendance recorded"}
+
+
+def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
+                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    db, actor = context.db(), context.actor()
+    assert actor.user is not None
+    keeps_register = (found.organiser_agency == actor.user.agency.code
+                      and has_permission(actor.user, Permission.MEETING_CONVENE)
+                      and found.status != "cancelled")
+    errors = errors or {}
+    return _page("meetings/meeting.html", status, meeting=found, register=register_of(db, actor, found.id),
+                 statement=CONFIDENTIALITY_STATEMENT, strategy=found.kind == MeetingKind.STRATEGY,
+                 keeps_register=keeps_register,
+                 agency_options=[(code, code) for code in sorted(agencies_of(db, seen(db, actor, found.id)))]
+                 if keeps_register else [],
+                 attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],
+                 answers=answers or {}, errors=errors,
+                 error_list=[(name, errors[name]) for name in ("agency", "status") if name in errors],
+                 done=_DONE.get(request.args.get("done") or ""))
+
+
+def _found(meeting_id: uuid.UUID) -> MeetingView:
+    state = context.state()
+    return get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
+                       policy=state.settings.policy, now=context.now())
 
 
 @pages.get("/meetings/<uuid:meeting_id>")
 @requires(Permission.MEETING_READ)
 def meeting_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
-    state = context.state()
-    found = get_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,
-                        policy=state.settings.policy, now=context.now())
-    return _page("meetings/meeting.html", meeting=found,
-                 strategy=found.kind == MeetingKind.STRATEGY)
+    return _meeting_page(_found(meeting_id))
+
+
+@pages.post("/meetings/<uuid:meeting_id>/acknowledge")
+@requires(Permission.MEETING_READ)
+def acknowledge_statement(meeting_id: uuid.UUID) -> ResponseReturnValue:
+    acknowledge(context.db(), context.actor(), meeting_id, now=context.now())
+    return see_other("meetings_pages.meeting_page", meeting_id=meeting_id, done="acknowledged")
+
+
+@pages.post("/meetings/<uuid:meeting_id>/attendance")
+@requires(Permission.MEETING_CONVENE)
+def record_attendance_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
+    answers = {name: (request.form.get(name) or "").strip()[:40] for name in ("agency", "status")}
+    try:
+        record_attendance(context.db(), context.actor(), meeting_id, agency=answers["agency"],
+                          status=answers["status"], now=context.now())
+    except ValidationFailed as failed:
+        return _meeting_page(_found(meeting_id), answers=answers, errors=dict(failed.errors), status=422)
+    return see_other("meetings_pages.meeting_page", meeting_id=meeting_id, done="attendance")
 
 
 @pages.get("/meetings")
@@ -51,3 +100,47 @@ def my_meetings_page() -> ResponseReturnValue:
     found = my_meetings(context.db(), context.actor(), start=None, end=None, envelope=state.envelope,
                         policy=state.settings.policy, now=context.now(), limit=200)
     return _page("meetings/my_meetings.html", meetings=found)
+
+
+# --- the private calendar feed ---------------------------------------------------------------------
+
+@pages.get("/meetings/calendar-feed")
+@requires(Permission.MEETING_READ)
+def calendar_feed_page() -> ResponseReturnValue:
+    settings = context.state().settings
+    assert settings.secret_key is not None
+    url = feed_url(context.db(), context.actor(), secret=settings.secret_key, base_url=settings.base_url,
+                   now=context.now())
+    return _page("meetings/calendar_feed.html", url=url,
+                 done="A new link has been made; the old one no longer works"
+                 if request.args.get("done") == "revoked" else None)
+
+
+@pages.post("/meetings/calendar-feed/revoke")
+@requires(Permission.MEETING_READ)
+def revoke_calendar_feed_page() -> ResponseReturnValue:
+    revoke_feed(context.db(), context.actor(), now=context.now())
+    return see_other("meetings_pages.calendar_feed_page", done="revoked")
+
+
+@pages.get("/calendar/<uuid:feed_id>/<string:mac>.ics")
+@requires(Permission.PUBLIC)
+def calendar_feed_ics(feed_id: uuid.UUID, mac: str) -> ResponseReturnValue:
+    """A calendar program's read of a person's feed: the URL is the credential (404 if it is not
+    one, or has been revoked)."""
+    state = context.state()
+    settings = state.settings
+    assert settings.secret_key is not None
+    now = context.now()
+    try:
+        entries = feed_entries(context.db(), feed_id, mac[:100], secret=settings.secret_key, now=now,
+                               request_id=context.request_id())
+    except NotFound:
+        # Guessing at feed URLs leaves a trace, although the refusal writes nothing else.
+        context.defer_audit(action="access.denied", object_type="calendar_feed", object_id=feed_id,
+                            details={"endpoint": request.endpoint})
+        raise
+    body = feed(entries, organiser=settings.smtp.sender, base_url=settings.base_url, policy=settings.policy,
+                now=now)
+    return Response(body, content_type="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})

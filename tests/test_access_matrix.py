@@ -37,8 +37,8 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
-from meetings import services as meeting_services
 from meetings.rules import MeetingIn
+from meetings.services import meetings as meeting_services
 from sharing.rules import RiskSummaryIn
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
@@ -427,6 +427,27 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # The register: the convening agency keeps it; anyone who sees the meeting acknowledges.
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/attendance"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id},
+        body=lambda w: {"agency": w.lead.code, "status": "attended"}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/acknowledgements"): Route({
+        "practitioner": members_see(201), "manager": members_see(201), "lead": members_see(201),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # A person's own calendar feed (revoking none is no error).
+    ("GET", "/api/v1/me/calendar-feed"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200, "lead": 200,
+        ANONYMOUS: 401}),
+    ("DELETE", "/api/v1/me/calendar-feed"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 204, "manager": 204, "lead": 204,
+        ANONYMOUS: 401}),
+    # The feed itself: the URL is the credential, so a made-up one is not found, for everyone.
+    ("GET", "/calendar/<uuid:feed_id>/<string:mac>.ics"): Route(
+        everyone(404, anonymous=404),
+        path_values=lambda w: {"feed_id": uuid.uuid4(), "mac": "not-a-mac"}),
     # The meeting pages (meetings/views.py).
     ("GET", "/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
@@ -434,6 +455,20 @@ EXPECTED: dict[tuple[str, str], Route] = {
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
     ("GET", "/meetings"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200, "manager": 200,
                                  "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/meetings/<uuid:meeting_id>/acknowledge"): Route({
+        "practitioner": members_see(303), "manager": members_see(303), "lead": members_see(303),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={}),
+    # The form names an agency that is not on the meeting: the chair is shown it again (422).
+    ("POST", "/meetings/<uuid:meeting_id>/attendance"): Route({
+        "practitioner": lead_agency_only(422), "manager": lead_agency_only(422),
+        "lead": lead_agency_only(422), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={"agency": "NOT-ONE", "status": "attended"}),
+    ("GET", "/meetings/calendar-feed"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
+                                               "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/meetings/calendar-feed/revoke"): Route({
+        **dict.fromkeys(ROLES, 403), "practitioner": 303, "manager": 303, "lead": 303,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
     # The risk summary's pages (sharing/views.py): readers include IG; writers do not.
     ("GET", "/cases/<uuid:case_id>/risk-summary"): Route(page_readers(200), path_values=case_id),
     ("GET", "/cases/<uuid:case_id>/risk-summary/new"): Route(page_writers(200), path_values=case_id),

@@ -14,27 +14,10 @@ from hub.config import Policy
 from hub.db import utcnow
 from hub.workdays import add_working_days
 from meetings.models import Meeting, MeetingInvitee
-from tests.support.factories.consent import ConsentFactory
+from tests.meetings.helpers import NAME
+from tests.meetings.helpers import body as _body
+from tests.meetings.helpers import world as _world
 from tests.support.snapshot import assert_nothing_written, take_snapshot
-
-NAME = "Robin Meetingperson"
-
-
-def _world(make, kind: CaseKind = CaseKind.ADULT):
-    council, police, outsider = make.agency(kind="council_adults"), make.agency(), make.agency()
-    ConsentFactory(make).agreement(council, police)
-    worker, officer, stranger = make.user(council, "lead"), make.user(police), make.user(outsider)
-    case = make.case(worker, members=(police,), name=NAME, kind=kind)
-    return case, worker, officer, stranger, police, outsider
-
-
-def _body(case, police, *, start_in_days: int = 2, decided_hours_ago: int = 1, **changes) -> dict:
-    start = utcnow().replace(microsecond=0) + timedelta(days=start_in_days)
-    return {"kind": "strategy", "title": f"Strategy meeting about {NAME}", "location": "Room 3",
-            "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(),
-            "case_ids": [str(case.id)],
-            "invitees": [{"email": "DC.Smith@police.example", "name": "DC Smith", "agency": police.code}],
-            "decided_at": (utcnow() - timedelta(hours=decided_hours_ago)).isoformat(), **changes}
 
 
 def test_a_lead_convenes_a_strategy_meeting_against_the_five_working_day_clock(client, make, session):

@@ -10,7 +10,7 @@ from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.config import Policy
 from hub.mail.models import OutboxMessage
-from meetings.services import my_meetings
+from meetings.services.meetings import my_meetings
 
 
 def test_the_demo_convenes_a_strategy_meeting_and_a_marac_series(session, envelope):

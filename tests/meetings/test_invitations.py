@@ -12,8 +12,8 @@ from hub.actor import Actor
 from hub.db import utcnow
 from hub.jobs import JobContext
 from hub.mail.delivery import deliver_outbox
-from meetings import services
 from meetings.rules import InviteeIn, MeetingIn
+from meetings.services import meetings as services
 from tests.support.factories.consent import ConsentFactory
 
 NAME = "Jamie Invitationperson"

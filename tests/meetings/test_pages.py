@@ -5,6 +5,7 @@ nothing exists."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -12,8 +13,8 @@ from hub.actor import Actor
 from hub.config import Policy
 from hub.db import utcnow
 from hub.mail.models import OutboxMessage
-from meetings import services
 from meetings.rules import InviteeIn, MeetingIn
+from meetings.services import meetings as services
 from tests.support.factories.consent import ConsentFactory
 
 NAME = "Alex Pageperson"
@@ -51,3 +52,73 @@ def test_the_invitations_link_opens_the_meeting_for_those_invited_and_nobody_els
     hidden = client.get(f"/meetings/{view.id}", headers=make.headers(stranger))
     assert hidden.status_code == 404
     assert "s42 enquiry" not in hidden.get_data(as_text=True)
+
+
+def _strategy_meeting(make, session, envelope):
+    council, police = make.agency(kind="council_adults"), make.agency()
+    ConsentFactory(make).agreement(council, police)
+    lead, officer = make.user(council, "lead"), make.user(police)
+    case = make.case(lead, members=(police,), name=NAME)
+    start = utcnow() + timedelta(days=3)
+    view = services.convene(session, Actor(lead, "test"), MeetingIn(
+        kind="strategy", title="Strategy meeting", start=start, end=start + timedelta(hours=1),
+        location="Room 4", case_ids=(case.id,),
+        invitees=(InviteeIn(officer.email, "DC Officer", police.code),)),
+        envelope=envelope, policy=Policy(), now=utcnow(), uid_domain="hub.test",
+        mailing=services.Mailing("hub@hub.test", "http://hub.test"))
+    session.commit()
+    return view, case, lead, officer, police
+
+
+def test_the_cases_show_only_once_the_confidentiality_statement_is_acknowledged(
+        client, make, session, envelope):
+    view, case, _lead, officer, _police = _strategy_meeting(make, session, envelope)
+    headers = make.headers(officer)
+    before = client.get(f"/meetings/{view.id}", headers=headers).get_data(as_text=True)
+    assert "OFFICIAL-SENSITIVE" in before
+    assert f"/cases/{case.id}" not in before
+    assert "I acknowledge the confidentiality statement" in before
+    done = client.post(f"/meetings/{view.id}/acknowledge", headers=headers)
+    assert done.status_code == 303
+    after = client.get(done.headers["Location"], headers=headers).get_data(as_text=True)
+    assert f"/cases/{case.id}" in after
+    assert "You have acknowledged the confidentiality statement" in after
+    assert "DC Officer" in after
+    assert "I acknowledge the confidentiality statement" not in after
+
+
+def test_the_chair_records_attendance_on_the_page_and_a_wrong_answer_is_shown_back(
+        client, make, session, envelope):
+    view, _case, lead, officer, police = _strategy_meeting(make, session, envelope)
+    chair = make.headers(lead)
+    page = client.get(f"/meetings/{view.id}", headers=chair).get_data(as_text=True)
+    assert "Record an agency's attendance" in page
+    member_page = client.get(f"/meetings/{view.id}", headers=make.headers(officer))
+    assert "Record an agency" not in member_page.get_data(as_text=True)
+    bad = client.post(f"/meetings/{view.id}/attendance", headers=chair, data={"agency": police.code})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "There is a problem" in text
+    assert "Choose attended" in text
+    done = client.post(f"/meetings/{view.id}/attendance", headers=chair,
+                       data={"agency": police.code, "status": "apology"})
+    assert done.status_code == 303
+    shown = client.get(done.headers["Location"], headers=chair).get_data(as_text=True)
+    assert "Sent apologies" in shown
+    assert "Attendance recorded" in shown
+
+
+def test_my_calendar_feed_page_shows_the_link_and_makes_a_new_one(client, make, session, envelope):
+    _view, _case, lead, _officer, _police = _strategy_meeting(make, session, envelope)
+    headers = make.headers(lead)
+    assert "/meetings/calendar-feed" in client.get("/meetings", headers=headers).get_data(as_text=True)
+    first = client.get("/meetings/calendar-feed", headers=headers).get_data(as_text=True)
+    old = first.split('data-meeting="feed-url"')[0].rsplit('value="', 1)[1].split('"')[0]
+    assert "/calendar/" in old
+    assert old.endswith(".ics")
+    revoked = client.post("/meetings/calendar-feed/revoke", headers=headers)
+    assert revoked.status_code == 303
+    second = client.get(revoked.headers["Location"], headers=headers).get_data(as_text=True)
+    assert "the old one no longer works" in second
+    assert old not in second
+    assert client.get(urlsplit(old).path).status_code == 404

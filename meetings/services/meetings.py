@@ -179,7 +179,7 @@ _SEEN_BY = (
 def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
                 policy: Policy, now: datetime) -> MeetingView:
     """One meeting the caller may see (404 otherwise, whether or not it exists). Audited."""
-    row = _seen(db, actor, meeting_id)
+    row = seen(db, actor, meeting_id)
     record(db, actor, "meeting.read", now=now, object_type="meeting", object_id=row.id)
     return _view(db, envelope, policy, row)
 
@@ -224,7 +224,7 @@ def my_meetings(db: Session, actor: Actor, *, start: date | None, end: date | No
     return [_view(db, envelope, policy, row) for row in rows]
 
 
-def _seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
+def seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     assert actor.user is not None
     check(actor.user, Permission.MEETING_READ)
     seen = db.scalar(_SEEN_BY, {"meeting_id": meeting_id, "agency_id": actor.user.agency_id,
@@ -238,12 +238,22 @@ def _seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     return row
 
 
-def _organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
+def agencies_of(db: Session, row: Meeting) -> dict[str, int]:
+    """The agencies a meeting concerns, by code: those on its cases and the one that convened it."""
+    case_ids = list(db.scalars(select(MeetingCase.case_id).where(MeetingCase.meeting_id == row.id)))
+    found = {code: agency_id for agency_id, code in db.execute(_MEMBER_AGENCIES, {"case_ids": case_ids})}
+    organiser = db.get(Agency, row.organiser_agency_id)
+    assert organiser is not None
+    found[organiser.code] = organiser.id
+    return found
+
+
+def organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     """A meeting the caller's agency organises, open to change: 404 for one they may not see,
     403 for another agency's, 409 once cancelled."""
     assert actor.user is not None
     check(actor.user, Permission.MEETING_CONVENE)
-    row = _seen(db, actor, meeting_id)
+    row = seen(db, actor, meeting_id)
     if row.organiser_agency_id != actor.user.agency_id:
         for case_id in db.scalars(select(MeetingCase.case_id).where(MeetingCase.meeting_id == row.id)):
             note_refused_case(db, case_id)  # audited as access.denied, naming the case
@@ -258,7 +268,7 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
                    now: datetime, mailing: Mailing) -> MeetingView:
     """Move the meeting or change its place; SEQUENCE goes up when anything changes (RFC 5546
     §2.1.4), so calendars replace what they hold. The same rules as convening; audited."""
-    row = _organised(db, actor, meeting_id)
+    row = organised(db, actor, meeting_id)
     proposed = rules.MeetingIn(
         kind=row.kind, title="-", start=start or row.starts_at, end=end or row.ends_at,
         location=row.location if location is None else location, case_ids=(row.id,))
@@ -286,7 +296,7 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
 def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
                    policy: Policy, now: datetime, mailing: Mailing) -> MeetingView:
     """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE."""
-    row = _organised(db, actor, meeting_id)
+    row = organised(db, actor, meeting_id)
     row.status = CANCELLED
     row.sequence += 1
     row.updated_at = now
