@@ -1,10 +1,15 @@
 """The meetings package (DESIGN.md §1): strategy meetings, MARAC and MAPPA convened against the
 law's clocks; its wiring grows as its issue is built."""
 
-from hub.wiring import Package
+from datetime import timedelta
+
+from hub.wiring import Job, Package
 
 PACKAGE = Package(
     name="meetings",
     models=("meetings.models",),
     blueprints=("meetings.api:api", "meetings.views:pages"),
+    panels=("meetings.panels:dashboard_panel",),
+    case_panels=("meetings.panels:case_panel",),
+    jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),),
 )

@@ -14,12 +14,15 @@ from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.paging import envelope
+from hub.errors import NotFound
 from meetings import rules
 from meetings.calendar import invitation
 from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT
 from meetings.schemas import (
     AttendanceIn,
     CalendarFeedOut,
+    MappaIn,
+    MappaOut,
     MeetingChange,
     MeetingCreate,
     MeetingCreated,
@@ -30,6 +33,7 @@ from meetings.schemas import (
     RegisterOut,
 )
 from meetings.services.feeds import feed_url, revoke_feed
+from meetings.services.mappa import MappaView, get_mappa, set_mappa
 from meetings.services.meetings import (
     Mailing,
     MeetingView,
@@ -193,3 +197,30 @@ def calendar_feed() -> dict:
 def revoke_calendar_feed() -> tuple[str, int]:
     revoke_feed(context.db(), context.actor(), now=context.now())
     return "", 204
+
+
+def mappa_out(found: MappaView) -> dict:
+    return MappaOut.model_validate(asdict(found)).model_dump(mode="json")
+
+
+@endpoint(api, "PUT", "/cases/<uuid:case_id>/mappa",
+          summary="Set a MAPPA case's category and level (its lead agency); the next review is 16 "
+                  "weeks on at level 2, 8 at level 3, from policy (audited)",
+          permission=Permission.MAPPA_MANAGE, body=MappaIn, response=MappaOut,
+          extra_responses={403: "Another member agency", 404: "No such case, or not your agency's",
+                           409: "Not a MAPPA case", 422: "What is wrong, keyed by field"})
+def put_mappa(case_id: uuid.UUID, body: MappaIn) -> dict:
+    return mappa_out(set_mappa(context.db(), context.actor(), case_id, category=body.category,
+                               level=body.level, policy=context.state().settings.policy, now=context.now()))
+
+
+@endpoint(api, "GET", "/cases/<uuid:case_id>/mappa",
+          summary="A MAPPA case's category, level and next review, with any review-due alert (audited)",
+          permission=Permission.CASE_READ, response=MappaOut,
+          extra_responses={404: "No such case, not your agency's, or no level set yet",
+                           409: "Not a MAPPA case"})
+def read_mappa(case_id: uuid.UUID) -> dict:
+    found = get_mappa(context.db(), context.actor(), case_id, now=context.now())
+    if found is None:
+        raise NotFound("No MAPPA category and level have been set for this case")
+    return mappa_out(found)

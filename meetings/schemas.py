@@ -127,3 +127,18 @@ class MeetingDetail(MeetingOut, RegisterOut):
 class CalendarFeedOut(Output):
     url: str = Field(description="private: whoever holds it reads your meetings' times, places and "
                                  "case references; revoke it with DELETE if it is shared by mistake")
+
+
+class MappaIn(Input):
+    category: Literal[1, 2, 3] = Field(description="1 registered sexual offender, 2 violent offender, "
+                                                   "3 other dangerous offender")
+    level: Literal[1, 2, 3] = Field(description="1 single-agency management, 2 multi-agency, "
+                                                "3 as 2 with senior representation")
+
+
+class MappaOut(Output):
+    category: int
+    level: int
+    next_review: date | None = Field(description="the level's interval from when it was set; none at level 1")
+    review_due: date | None = Field(description="the due date of the review the hub has raised an alert for")
+    proposed_date: date | None = Field(description="the date the hub proposes for that review")

@@ -14,12 +14,20 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from hub import context
-from hub.access import Permission, has_permission, requires
+from hub.access import Permission, has_permission, requires, visible_case
 from hub.errors import NotFound, ValidationFailed
 from hub.web.pages import page, see_other
 from meetings.calendar import feed
-from meetings.rules import ATTENDANCE_WORDS, CONFIDENTIALITY_STATEMENT, KIND_WORDS, MeetingKind
+from meetings.rules import (
+    ATTENDANCE_WORDS,
+    CONFIDENTIALITY_STATEMENT,
+    KIND_WORDS,
+    MAPPA_CATEGORIES,
+    MAPPA_LEVELS,
+    MeetingKind,
+)
 from meetings.services.feeds import feed_entries, feed_url, revoke_feed
+from meetings.services.mappa import get_mappa, set_mappa
 from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
 from meetings.services.register import acknowledge, record_attendance, register_of
 
@@ -144,3 +152,41 @@ def calendar_feed_ics(feed_id: uuid.UUID, mac: str) -> ResponseReturnValue:
                 now=now)
     return Response(body, content_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+
+
+# --- a MAPPA case's category and level -------------------------------------------------------------
+
+def _mappa_form(case_id: uuid.UUID, answers: dict[str, str], errors: dict[str, str],
+                status: int = 200) -> Response:
+    user = context.actor().user
+    assert user is not None
+    case = visible_case(context.db(), user, case_id, Permission.MAPPA_MANAGE)
+    return _page("meetings/mappa_form.html", status, case=case, answers=answers, errors=errors,
+                 policy=context.state().settings.policy,
+                 error_list=[(name, errors[name]) for name in ("category", "level") if name in errors],
+                 categories=[(str(k), v) for k, v in MAPPA_CATEGORIES.items()],
+                 levels=[(str(k), v) for k, v in MAPPA_LEVELS.items()])
+
+
+@pages.get("/cases/<uuid:case_id>/mappa")
+@requires(Permission.MAPPA_MANAGE)
+def mappa_form(case_id: uuid.UUID) -> ResponseReturnValue:
+    user = context.actor().user
+    assert user is not None
+    visible_case(context.db(), user, case_id, Permission.MAPPA_MANAGE)  # another member: 403
+    found = get_mappa(context.db(), context.actor(), case_id, now=context.now())
+    answers = {"category": str(found.category), "level": str(found.level)} if found else {}
+    return _mappa_form(case_id, answers, {})
+
+
+@pages.post("/cases/<uuid:case_id>/mappa")
+@requires(Permission.MAPPA_MANAGE)
+def set_mappa_page(case_id: uuid.UUID) -> ResponseReturnValue:
+    answers = {name: (request.form.get(name) or "").strip()[:4] for name in ("category", "level")}
+    chosen = {name: int(value) if value.isdigit() else 0 for name, value in answers.items()}
+    try:
+        set_mappa(context.db(), context.actor(), case_id, category=chosen["category"], level=chosen["level"],
+                  policy=context.state().settings.policy, now=context.now())
+    except ValidationFailed as failed:
+        return _mappa_form(case_id, answers, dict(failed.errors), 422)
+    return see_other("cases.case_page", case_id=case_id)

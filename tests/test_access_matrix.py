@@ -448,6 +448,16 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/calendar/<uuid:feed_id>/<string:mac>.ics"): Route(
         everyone(404, anonymous=404),
         path_values=lambda w: {"feed_id": uuid.uuid4(), "mac": "not-a-mac"}),
+    # MAPPA management: the lead agency sets it, members read it; the world's case is an adult
+    # case, so whoever gets past the access policy is told it is not a MAPPA case (409).
+    ("PUT", "/api/v1/cases/<uuid:case_id>/mappa"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: {"category": 2, "level": 2}),
+    ("GET", "/api/v1/cases/<uuid:case_id>/mappa"): Route({
+        "practitioner": members_see(409), "manager": members_see(409), "lead": members_see(409),
+        "ig": members_see(409), "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id),
     # The meeting pages (meetings/views.py).
     ("GET", "/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
@@ -464,6 +474,14 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": lead_agency_only(422), "manager": lead_agency_only(422),
         "lead": lead_agency_only(422), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={"agency": "NOT-ONE", "status": "attended"}),
+    ("GET", "/cases/<uuid:case_id>/mappa"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/mappa"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id, form={"category": "2", "level": "2"}),
     ("GET", "/meetings/calendar-feed"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
                                                "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/meetings/calendar-feed/revoke"): Route({

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub.access import Permission, check, note_refused_case, visible_case
@@ -222,6 +222,24 @@ def my_meetings(db: Session, actor: Actor, *, start: date | None, end: date | No
     record(db, actor, "meeting.list", now=now, object_type="user", object_id=actor.user.id,
            details={"count": len(rows), "from": first.isoformat(), "to": last.isoformat()})
     return [_view(db, envelope, policy, row) for row in rows]
+
+
+_MINE_COUNT = (
+    select(func.count()).select_from(Meeting)
+    .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"),
+           Meeting.status == SCHEDULED,
+           (Meeting.organiser_id == bindparam("user_id"))
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+                                             MeetingInvitee.email == bindparam("email")).exists())
+)
+
+
+def count_my_meetings(db: Session, actor: Actor, *, start: datetime, end: datetime) -> int:
+    """How many meetings, not cancelled, the caller convened or is invited to start in the
+    period: a figure for the dashboard, which names nothing and so is not audited."""
+    assert actor.user is not None
+    return int(db.scalar(_MINE_COUNT, {"start": start, "end": end, "user_id": actor.user.id,
+                                       "email": actor.user.email.lower()}) or 0)
 
 
 def seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:

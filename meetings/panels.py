@@ -1,0 +1,42 @@
+"""The meetings package's panels: on the dashboard, how many meetings the caller has in the
+next seven days and the MAPPA reviews due on cases their agency leads (references and dates:
+figures that name nobody, so not audited); on a MAPPA case's page, its category, level and
+review (read through the MAPPA service, which checks membership and audits).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from hub import context
+from hub.access import Permission, has_permission
+from hub.agencies.models import User
+from hub.cases.models import Case, CaseKind
+from hub.web.panels import Panel
+from meetings.rules import MAPPA_CATEGORIES, MAPPA_LEVELS
+from meetings.services.mappa import get_mappa, reviews_due
+from meetings.services.meetings import count_my_meetings
+
+SHOWN = 5
+
+
+def dashboard_panel(db: Session, user: User) -> Panel | None:
+    if not has_permission(user, Permission.MEETING_READ):
+        return None
+    actor, now = context.actor(), context.now()
+    return Panel("meetings/_dashboard_panel.html", {
+        "week": count_my_meetings(db, actor, start=now, end=now + timedelta(days=7)),
+        "reviews": reviews_due(db, actor, limit=SHOWN),
+    })
+
+
+def case_panel(db: Session, user: User, case: Case) -> Panel | None:
+    if case.kind != CaseKind.MAPPA or not has_permission(user, Permission.CASE_READ):
+        return None
+    found = get_mappa(db, context.actor(), case.id, now=context.now())
+    return Panel("meetings/_mappa_panel.html", {
+        "case": case, "mappa": found, "categories": MAPPA_CATEGORIES, "levels": MAPPA_LEVELS,
+        "may_set": has_permission(user, Permission.MAPPA_MANAGE) and user.agency_id == case.lead_agency_id,
+    })
