@@ -8,7 +8,7 @@ from hub.wiring import Job, Package
 PACKAGE = Package(
     name="meetings",
     models=("meetings.models",),
-    blueprints=("meetings.api:api", "meetings.views:pages"),
+    blueprints=("meetings.api:api", "meetings.views:pages", "meetings.minutes_views:minutes_pages"),
     panels=("meetings.panels:dashboard_panel",),
     case_panels=("meetings.panels:case_panel",),
     jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),),

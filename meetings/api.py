@@ -17,7 +17,7 @@ from hub.api.paging import envelope
 from hub.errors import NotFound
 from meetings import rules
 from meetings.calendar import invitation
-from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT
+from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT, DecisionIn, MinutesIn
 from meetings.schemas import (
     AttendanceIn,
     CalendarFeedOut,
@@ -30,6 +30,10 @@ from meetings.schemas import (
     MeetingList,
     MeetingOut,
     MeetingQuery,
+    MinutesCreate,
+    MinutesList,
+    MinutesOut,
+    MinutesVersionOut,
     RegisterOut,
 )
 from meetings.services.feeds import feed_url, revoke_feed
@@ -42,6 +46,14 @@ from meetings.services.meetings import (
     convene,
     get_meeting,
     my_meetings,
+)
+from meetings.services.minutes import (
+    ActionIn,
+    MinutesView,
+    issue_minutes,
+    list_minutes,
+    read_minutes,
+    write_minutes,
 )
 from meetings.services.register import Register, acknowledge, record_attendance, register_of
 
@@ -224,3 +236,66 @@ def read_mappa(case_id: uuid.UUID) -> dict:
     if found is None:
         raise NotFound("No MAPPA category and level have been set for this case")
     return mappa_out(found)
+
+
+def minutes_out(found: MinutesView) -> dict:
+    return MinutesOut.model_validate(asdict(found)).model_dump(mode="json")
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/minutes",
+          summary="Save a new version of the minutes (the convening agency, once the meeting has "
+                  "started): decisions with rationale and dissent, and actions agreed, which go into "
+                  "the tracker; encrypted, OFFICIAL-SENSITIVE (audited)",
+          permission=Permission.MEETING_CONVENE, body=MinutesCreate, response=MinutesOut, status=201,
+          extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
+                           409: "Cancelled, or not yet started", 422: "What is wrong, keyed by field"})
+def create_minutes(meeting_id: uuid.UUID, body: MinutesCreate) -> tuple[dict, int]:
+    found = write_minutes(
+        context.db(), context.actor(), meeting_id,
+        MinutesIn(body.summary,
+                  tuple(DecisionIn(d.decision, d.rationale, d.dissent) for d in body.decisions)),
+        actions=tuple(ActionIn(a.case_id, a.title, a.agency, a.due) for a in body.actions),
+        envelope=context.state().envelope, now=context.now(), today=context.today())
+    return minutes_out(found), 201
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/minutes/issue",
+          summary="Issue the latest version of the minutes (the chair's agency); those invited are told "
+                  "(audited)",
+          permission=Permission.MEETING_CONVENE, response=MinutesVersionOut,
+          extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
+                           409: "No minutes, already issued, or cancelled"})
+def issue(meeting_id: uuid.UUID) -> dict:
+    found = issue_minutes(context.db(), context.actor(), meeting_id, envelope=context.state().envelope,
+                          now=context.now())
+    return MinutesVersionOut.model_validate(asdict(found)).model_dump(mode="json")
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes",
+          summary="The versions of the minutes you may read, newest first, without content: drafts for "
+                  "the convening agency, issued versions for everyone who sees the meeting (audited)",
+          permission=Permission.MEETING_READ, response=MinutesList,
+          extra_responses={404: "No such meeting, or not one of yours"})
+def minutes_versions(meeting_id: uuid.UUID) -> dict:
+    found = list_minutes(context.db(), context.actor(), meeting_id, now=context.now())
+    # Every version at once: a meeting's minutes have a handful.
+    return envelope("minutes", found, lambda v: MinutesVersionOut.model_validate(asdict(v)).model_dump(
+        mode="json"), limit=max(len(found), 1), offset=0)
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes/latest",
+          summary="The latest version of the minutes you may read, decrypted (audited)",
+          permission=Permission.MEETING_READ, response=MinutesOut,
+          extra_responses={404: "No such meeting, or no minutes you may read"})
+def latest_minutes(meeting_id: uuid.UUID) -> dict:
+    return minutes_out(read_minutes(context.db(), context.actor(), meeting_id, None,
+                                    envelope=context.state().envelope, now=context.now()))
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes/<int:version>",
+          summary="One version of the minutes, decrypted (audited)",
+          permission=Permission.MEETING_READ, response=MinutesOut,
+          extra_responses={404: "No such meeting or version, or one you may not read"})
+def one_minutes(meeting_id: uuid.UUID, version: int) -> dict:
+    return minutes_out(read_minutes(context.db(), context.actor(), meeting_id, version,
+                                    envelope=context.state().envelope, now=context.now()))

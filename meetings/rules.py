@@ -284,3 +284,60 @@ def proposed_review_date(due: date) -> date:
     while not is_working_day(day):
         day -= timedelta(days=1)
     return day
+
+
+# --- minutes (DOMAIN.md §4-5) ------------------------------------------------------------------------
+
+MINUTES_MARKING = "OFFICIAL-SENSITIVE"
+MAX_SUMMARY = 10_000
+MAX_DECISION_TEXT = 4_000
+MAX_DECISIONS = 60
+
+
+@dataclass(frozen=True)
+class DecisionIn:
+    """A decision of the meeting with its rationale and any dissent (who disagreed, and why):
+    MAPPA minutes record every one (DOMAIN.md §5)."""
+
+    decision: str
+    rationale: str
+    dissent: str = ""
+
+
+@dataclass(frozen=True)
+class MinutesIn:
+    summary: str
+    decisions: tuple[DecisionIn, ...] = ()
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\n\r\t" for c in text)
+
+
+def minutes_problems(minutes: MinutesIn) -> Problems:
+    """What is wrong with minutes to save, keyed by field (`decisions.N.decision` for the Nth)."""
+    problems: Problems = {}
+    summary = minutes.summary.strip()
+    if not summary:
+        problems["summary"] = "Enter the minutes: what was discussed, so that someone absent understands it"
+    elif len(summary) > MAX_SUMMARY or _has_control(summary):
+        problems["summary"] = f"The minutes must be text of {MAX_SUMMARY:,} characters or fewer"
+    if len(minutes.decisions) > MAX_DECISIONS:
+        problems["decisions"] = f"Record at most {MAX_DECISIONS} decisions"
+        return problems
+    for n, decision in enumerate(minutes.decisions, start=1):
+        for name, text, required in (("decision", decision.decision, True),
+                                     ("rationale", decision.rationale, True),
+                                     ("dissent", decision.dissent, False)):
+            if required and not text.strip():
+                problems[f"decisions.{n}.{name}"] = (f"Enter decision {n}" if name == "decision"
+                                                     else f"Enter the reason for decision {n}")
+            elif len(text) > MAX_DECISION_TEXT or _has_control(text):
+                problems[f"decisions.{n}.{name}"] = f"Keep it to {MAX_DECISION_TEXT:,} characters of text"
+    return problems
+
+
+def minutes_due(end: datetime, policy: Policy) -> date:
+    """The last day the chair may issue the minutes: `minutes_issue_working_days` (3, local)
+    after the meeting's day."""
+    return add_working_days(policy.local_date(end), policy.minutes_issue_working_days)

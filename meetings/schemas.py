@@ -74,6 +74,8 @@ class MeetingOut(MeetingCreated):
     organiser_agency: str
     cases: list[MeetingCaseOut]
     invitees: list[InviteeOut]
+    minutes_due: date | None = Field(description="the chair issues the minutes by this date (local)")
+    minutes_issued_at: datetime | None
 
 
 class MeetingQuery(Query):
@@ -142,3 +144,52 @@ class MappaOut(Output):
     next_review: date | None = Field(description="the level's interval from when it was set; none at level 1")
     review_due: date | None = Field(description="the due date of the review the hub has raised an alert for")
     proposed_date: date | None = Field(description="the date the hub proposes for that review")
+
+
+class DecisionSchema(Input):
+    decision: Text
+    rationale: Text
+    dissent: Text = Field(default="", description="who disagreed, and why")
+
+
+class MinutedActionIn(Input):
+    case_id: uuid.UUID = Field(description="one of the meeting's cases")
+    title: Name
+    agency: Name = Field(description="the code of a member agency of that case")
+    due: date
+
+
+class MinutesCreate(Input):
+    summary: Text = Field(description="what was discussed, understandable by someone absent")
+    decisions: list[DecisionSchema] = Field(default_factory=list, max_length=60)
+    actions: list[MinutedActionIn] = Field(default_factory=list, max_length=60,
+                                           description="actions agreed, created in the tracker")
+
+
+class MinutesVersionOut(Output):
+    version: int
+    written_by: str
+    written_at: datetime
+    issued_at: datetime | None
+
+
+class MinutedActionOut(Output):
+    id: uuid.UUID
+    case_ref: str
+    title: str
+    agency: str
+    due: date
+
+
+class MinutesOut(MinutesVersionOut):
+    marking: Literal["OFFICIAL-SENSITIVE"]
+    summary: str
+    decisions: list[DecisionSchema]
+    actions: list[MinutedActionOut]
+
+
+class MinutesList(Output):
+    minutes: list[MinutesVersionOut]
+    limit: int
+    offset: int
+    next_offset: int | None

@@ -67,7 +67,7 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                  attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],
                  answers=answers or {}, errors=errors,
                  error_list=[(name, errors[name]) for name in ("agency", "status") if name in errors],
-                 done=_DONE.get(request.args.get("done") or ""))
+                 done=_DONE.get(request.args.get("done") or ""), today=context.today())
 
 
 def _found(meeting_id: uuid.UUID) -> MeetingView:

@@ -37,8 +37,9 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
-from meetings.rules import MeetingIn
+from meetings.rules import MeetingIn, MinutesIn
 from meetings.services import meetings as meeting_services
+from meetings.services import minutes as minutes_services
 from sharing.rules import RiskSummaryIn
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
@@ -102,7 +103,8 @@ class World:
     action_id: uuid.UUID
     challenge_id: uuid.UUID
     unchallenged_action_id: uuid.UUID
-    # A strategy meeting the lead agency convened about the case, inviting nobody.
+    # A strategy meeting the lead agency convened about the case, inviting nobody, three days on;
+    # its minutes (version 1) written and issued as though it had been held.
     meeting_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
@@ -458,6 +460,44 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(409), "manager": members_see(409), "lead": members_see(409),
         "ig": members_see(409), "admin": 404, "auditor": 404, ANONYMOUS: 401,
     }, path_values=case_id),
+    # Minutes: the convening agency writes and issues them (the meeting has not started by the
+    # clock, so writing is refused, 409; issuing again too, version 1 being issued); members read.
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/minutes"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, body=lambda w: {"summary": "Minuted"}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/minutes/issue"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>/minutes"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>/minutes/latest"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>/minutes/<int:version>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "version": 1}),
+    ("GET", "/meetings/<uuid:meeting_id>/minutes"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("GET", "/meetings/<uuid:meeting_id>/minutes/new"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("POST", "/meetings/<uuid:meeting_id>/minutes/new"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={"slots": "1", "summary": "Minuted"}),
+    ("POST", "/meetings/<uuid:meeting_id>/minutes/issue"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
     # The meeting pages (meetings/views.py).
     ("GET", "/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
@@ -794,6 +834,13 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
         session, Actor(creator, "test"), _meeting_body(case.id), envelope=make.envelope,
         policy=Policy(), now=utcnow(), uid_domain="hub.test",
         mailing=meeting_services.Mailing("hub@hub.test", "http://hub.test"))
+    # Its minutes, written and issued as though the meeting had been held (version 1).
+    held = meeting.start + timedelta(hours=2)
+    minutes_services.write_minutes(session, Actor(creator, "test"), meeting.id,
+                                   MinutesIn("Matrix minutes"), envelope=make.envelope, now=held,
+                                   today=held.date())
+    minutes_services.issue_minutes(session, Actor(creator, "test"), meeting.id, envelope=make.envelope,
+                                   now=held)
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,

@@ -28,7 +28,7 @@ from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hub.mail.outbox import Message, enqueue_all
 from meetings import rules
 from meetings.calendar import invitation, summary
-from meetings.models import Meeting, MeetingCase, MeetingInvitee
+from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes
 from meetings.rules import CANCELLED, SCHEDULED, MeetingIn
 
 NEEDS_ACTION = "NEEDS-ACTION"
@@ -63,6 +63,15 @@ class MeetingView:
     organiser_agency: str
     cases: tuple[tuple[uuid.UUID, str], ...]  # (id, reference), in the meeting's order
     invitees: tuple[InviteeView, ...]
+    # The minutes: due by this local date (the policy's working days after the meeting), and
+    # when they were first issued.
+    minutes_due: date | None = None
+    minutes_issued_at: datetime | None = None
+
+    def minutes_overdue(self, today: date) -> bool:
+        """Not issued by their due date, for a meeting that was held (not a cancelled one)."""
+        return (self.status != CANCELLED and self.minutes_issued_at is None
+                and self.minutes_due is not None and today > self.minutes_due)
 
 
 @dataclass(frozen=True)
@@ -326,6 +335,10 @@ def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope
     return view
 
 
+_FIRST_ISSUED = (select(func.min(MeetingMinutes.issued_at))
+                 .where(MeetingMinutes.meeting_id == bindparam("meeting_id")))
+
+
 def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> MeetingView:
     texts = envelope.decrypt_json(db, row.texts_ciphertext, _binding(row.id, row.texts_version))
     cases = db.execute(_MEETING_CASES, {"meeting_id": row.id}).all()
@@ -342,4 +355,6 @@ def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> Meet
         conference_due=rules.conference_due(row.starts_at, policy) if child else None,
         sequence=row.sequence, organiser_agency=organiser.code,
         cases=tuple((case_id, ref) for case_id, ref, _kind in cases),
-        invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": row.id})))
+        invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": row.id})),
+        minutes_due=rules.minutes_due(row.ends_at, policy),
+        minutes_issued_at=db.scalar(_FIRST_ISSUED, {"meeting_id": row.id}))

@@ -122,3 +122,53 @@ def test_my_calendar_feed_page_shows_the_link_and_makes_a_new_one(client, make, 
     assert "the old one no longer works" in second
     assert old not in second
     assert client.get(urlsplit(old).path).status_code == 404
+
+
+def test_the_chair_writes_and_issues_the_minutes_on_pages_and_the_member_reads_them(
+        client, make, session, envelope):
+    council, police = make.agency(kind="council_adults"), make.agency()
+    ConsentFactory(make).agreement(council, police)
+    lead, officer = make.user(council, "lead"), make.user(police)
+    case = make.case(lead, members=(police,), name=NAME)
+    start = utcnow() - timedelta(minutes=5)
+    view = services.convene(session, Actor(lead, "test"), MeetingIn(
+        kind="strategy", title="Strategy meeting", start=start, end=start + timedelta(hours=1),
+        location="Room 4", case_ids=(case.id,),
+        invitees=(InviteeIn(officer.email, "DC Officer", police.code),)),
+        envelope=envelope, policy=Policy(), now=utcnow(), uid_domain="hub.test",
+        mailing=services.Mailing("hub@hub.test", "http://hub.test"))
+    session.commit()
+    chair, member = make.headers(lead), make.headers(officer)
+    assert "The minutes have not been issued yet" in client.get(
+        f"/meetings/{view.id}/minutes", headers=member).get_data(as_text=True)
+    assert client.get(f"/meetings/{view.id}/minutes/new", headers=member).status_code == 403
+    form = client.get(f"/meetings/{view.id}/minutes/new", headers=chair)
+    assert form.status_code == 200
+    more = client.post(f"/meetings/{view.id}/minutes/new", headers=chair,
+                       data={"slots": "1", "add_decision": "1", "summary": "Kept"})
+    assert more.status_code == 200
+    assert 'name="decision-2"' in more.get_data(as_text=True)
+    due = utcnow().date() + timedelta(days=10)
+    bad = client.post(f"/meetings/{view.id}/minutes/new", headers=chair, data={
+        "slots": "1", "summary": "", "decision-1": "Proceed to enquiry", "action-title-3": "Visit"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "Enter the minutes" in text
+    assert 'href="#action-case-3"' in text
+    assert "Proceed to enquiry" in text  # nothing typed is lost
+    saved = client.post(f"/meetings/{view.id}/minutes/new", headers=chair, data={
+        "slots": "1", "summary": "The police shared two call-outs.", "decision-1": "Proceed to enquiry",
+        "rationale-1": "The test is met", "action-case-1": str(case.id), "action-title-1": "Share the log",
+        "action-agency-1": police.code, "action-due-1-day": str(due.day),
+        "action-due-1-month": str(due.month), "action-due-1-year": str(due.year)})
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    draft = client.get(saved.headers["Location"], headers=chair).get_data(as_text=True)
+    assert "OFFICIAL-SENSITIVE" in draft
+    assert "Share the log" in draft
+    assert "Draft" in draft
+    issued = client.post(f"/meetings/{view.id}/minutes/issue", headers=chair)
+    assert issued.status_code == 303
+    read = client.get(f"/meetings/{view.id}/minutes", headers=member).get_data(as_text=True)
+    assert "The police shared two call-outs." in read
+    assert "Proceed to enquiry" in read
+    assert "Issued on" in client.get(f"/meetings/{view.id}", headers=member).get_data(as_text=True)
