@@ -11,5 +11,6 @@ PACKAGE = Package(
     blueprints=("meetings.api:api", "meetings.views:pages", "meetings.minutes_views:minutes_pages"),
     panels=("meetings.panels:dashboard_panel",),
     case_panels=("meetings.panels:case_panel",),
-    jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),),
+    jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),
+          Job("reminders", "meetings.tasks:reminders", timedelta(minutes=15))),
 )

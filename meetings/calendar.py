@@ -34,7 +34,7 @@ def summary(meeting: MeetingView) -> str:
     return f"{KIND_WORDS[MeetingKind(meeting.kind)]}: {refs}"
 
 
-def _series(rule: str) -> vRecur:
+def series_rule(rule: str) -> vRecur:
     """The series' rule, its UNTIL in UTC as RFC 5545 §3.3.10 requires beside a DTSTART with TZID."""
     recur = vRecur.from_ical(rule)
     until = recur.get("UNTIL")
@@ -72,7 +72,7 @@ def _event(meeting: FeedEntry | MeetingView, *, heading: str, organiser: str, ba
     event.add("class", "CONFIDENTIAL")
     event.add("status", "CANCELLED" if meeting.status == CANCELLED else "CONFIRMED")
     if meeting.rrule:
-        event.add("rrule", _series(meeting.rrule))
+        event.add("rrule", series_rule(meeting.rrule))
     event.add("organizer", vCalAddress(f"mailto:{organiser}"), encode=False)
     return event
 
