@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from urllib.parse import urlsplit
 
 from flask import Response
 
@@ -39,7 +38,6 @@ from meetings.schemas import (
 from meetings.services.feeds import feed_url, revoke_feed
 from meetings.services.mappa import MappaView, get_mappa, set_mappa
 from meetings.services.meetings import (
-    Mailing,
     MeetingView,
     cancel_meeting,
     change_meeting,
@@ -56,6 +54,7 @@ from meetings.services.minutes import (
     write_minutes,
 )
 from meetings.services.register import Register, acknowledge, record_attendance, register_of
+from meetings.web import mailing, uid_domain
 
 api = api_blueprint("meetings", __name__)
 
@@ -68,16 +67,6 @@ def meeting_out(found: MeetingView) -> dict:
 
 def register_out(found: Register) -> dict:
     return RegisterOut.model_validate(asdict(found)).model_dump(mode="json")
-
-
-def mailing() -> Mailing:
-    settings = context.state().settings
-    return Mailing(sender=settings.smtp.sender, base_url=settings.base_url)
-
-
-def uid_domain() -> str:
-    """The host of the hub's external URL: invitations' UIDs are unique to this hub."""
-    return urlsplit(context.state().settings.base_url).hostname or "hub.invalid"
 
 
 @endpoint(api, "POST", "/meetings",

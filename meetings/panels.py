@@ -15,9 +15,9 @@ from hub.access import Permission, has_permission
 from hub.agencies.models import User
 from hub.cases.models import Case, CaseKind
 from hub.web.panels import Panel
-from meetings.rules import MAPPA_CATEGORIES, MAPPA_LEVELS
+from meetings.rules import KIND_WORDS, MAPPA_CATEGORIES, MAPPA_LEVELS
 from meetings.services.mappa import get_mappa, reviews_due
-from meetings.services.meetings import count_my_meetings
+from meetings.services.meetings import case_meetings, count_my_meetings
 
 SHOWN = 5
 
@@ -29,6 +29,17 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
     return Panel("meetings/_dashboard_panel.html", {
         "week": count_my_meetings(db, actor, start=now, end=now + timedelta(days=7)),
         "reviews": reviews_due(db, actor, limit=SHOWN),
+    })
+
+
+def meetings_panel(db: Session, user: User, case: Case) -> Panel | None:
+    """The case's meetings, latest first, and the way to convene one."""
+    if not has_permission(user, Permission.MEETING_READ):
+        return None
+    return Panel("meetings/_case_meetings_panel.html", {
+        "case": case, "meetings": case_meetings(db, case),
+        "kind_words": {k.value: v for k, v in KIND_WORDS.items()},
+        "may_convene": has_permission(user, Permission.MEETING_CONVENE),
     })
 
 

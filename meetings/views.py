@@ -47,7 +47,8 @@ def _page(template: str, status: int = 200, **values: Any) -> Response:
                 attendance_words={k.value: v for k, v in ATTENDANCE_WORDS.items()}, **values)
 
 
-_DONE = {"acknowledged": "You have acknowledged the confidentiality statement",
+_DONE = {"convened": "Meeting convened: the people invited have been sent an invitation",
+         "acknowledged": "You have acknowledged the confidentiality statement",
          "attendance": "Attendance recorded"}
 
 

@@ -522,6 +522,19 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
         "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=case_id, form={"category": "2", "level": "2"}),
+    # Convening from a case's page: members of the case; an empty form is shown again (422).
+    ("GET", "/cases/<uuid:case_id>/meetings/new"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/meetings/new"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={}),
+    ("POST", "/cases/<uuid:case_id>/meetings/check"): Route({
+        "practitioner": members_see(422), "manager": members_see(422), "lead": members_see(422),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={}),
+    ("POST", "/cases/<uuid:case_id>/meetings"): Route({
+        "practitioner": members_see(422), "manager": members_see(422), "lead": members_see(422),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={}),
     ("GET", "/meetings/calendar-feed"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
                                                "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/meetings/calendar-feed/revoke"): Route({

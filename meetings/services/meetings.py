@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.access import Permission, check, note_refused_case, visible_case
 from hub.actor import Actor
-from hub.agencies.models import Agency
+from hub.agencies.models import Agency, User
 from hub.audit.services import record
 from hub.cases.models import Case, CaseMembership
 from hub.config import Policy
@@ -113,11 +113,10 @@ _MEMBER_AGENCIES = (
 )
 
 
-def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope, policy: Policy,
-            now: datetime, uid_domain: str, mailing: Mailing) -> MeetingView:
-    """Convene a meeting about cases the caller's agency is a member of (404 for any other),
-    inviting people of the agencies on them; 422 keyed by field, nothing written, otherwise.
-    Audited."""
+def _checked(db: Session, actor: Actor, meeting: MeetingIn, *,
+             now: datetime) -> tuple[list[Case], dict[str, int]]:
+    """The cases (404 for one the caller's agency is not a member of) and the agencies on them by
+    code, once the meeting breaks no rule; 422 keyed by field otherwise."""
     assert actor.user is not None
     user = actor.user
     check(user, Permission.MEETING_CONVENE)
@@ -133,6 +132,38 @@ def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope
                                 "is not one of them")
     if problems:
         raise ValidationFailed(problems)
+    return cases, agencies
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What convening would give, shown before anything is written: the statutory clock in words,
+    the target date and whether the meeting would be late, and a child's conference date."""
+
+    clock: str | None
+    target_date: date | None
+    late: bool
+    conference_due: date | None
+
+
+def preview(db: Session, actor: Actor, meeting: MeetingIn, *, policy: Policy, now: datetime) -> Preview:
+    """Check a meeting as :func:`convene` would (the same 404 and 422), writing nothing."""
+    cases, _agencies = _checked(db, actor, meeting, now=now)
+    found = rules.clock(meeting.kind, [c.kind for c in cases], policy)
+    target = rules.target_date(found, meeting.decided_at, policy)
+    child = found is not None and any(c.kind == "child" for c in cases)
+    return Preview(found.words if found else None, target, rules.is_late(meeting.start, target, policy),
+                   rules.conference_due(meeting.start, policy) if child else None)
+
+
+def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope, policy: Policy,
+            now: datetime, uid_domain: str, mailing: Mailing) -> MeetingView:
+    """Convene a meeting about cases the caller's agency is a member of (404 for any other),
+    inviting people of the agencies on them; 422 keyed by field, nothing written, otherwise.
+    Audited."""
+    assert actor.user is not None
+    user = actor.user
+    cases, agencies = _checked(db, actor, meeting, now=now)
     found = rules.clock(meeting.kind, [c.kind for c in cases], policy)
     target = rules.target_date(found, meeting.decided_at, policy)
     meeting_id = uuid.uuid4()
@@ -358,3 +389,55 @@ def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> Meet
         invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": row.id})),
         minutes_due=rules.minutes_due(row.ends_at, policy),
         minutes_issued_at=db.scalar(_FIRST_ISSUED, {"meeting_id": row.id}))
+
+
+_PEOPLE_OF_MEMBERS = (
+    select(User.id, User.name, User.email, Agency.code)
+    .join(Agency, Agency.id == User.agency_id)
+    .join(CaseMembership, CaseMembership.agency_id == Agency.id)
+    .where(CaseMembership.case_id == bindparam("case_id"), CaseMembership.removed_at.is_(None),
+           User.active.is_(True), User.id != bindparam("caller"))
+    .order_by(Agency.code, User.name)
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who may be invited: an active person of an agency on the case."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    agency: str
+
+
+def people_to_invite(db: Session, actor: Actor, case_id: uuid.UUID) -> tuple[Case, list[Person]]:
+    """The case (404 for a non-member) and the active people of its member agencies but the
+    caller, by agency and name."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_CONVENE)
+    case = visible_case(db, actor.user, case_id, Permission.CASE_READ)
+    rows = db.execute(_PEOPLE_OF_MEMBERS, {"case_id": case.id, "caller": actor.user.id})
+    return case, [Person(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class CaseMeeting:
+    id: uuid.UUID
+    kind: str
+    status: str
+    start: datetime
+
+
+_OF_CASE = (
+    select(Meeting.id, Meeting.kind, Meeting.status, Meeting.starts_at)
+    .join(MeetingCase, MeetingCase.meeting_id == Meeting.id)
+    .where(MeetingCase.case_id == bindparam("case_id"))
+    .order_by(Meeting.starts_at.desc()).limit(bindparam("limit"))
+)
+
+
+def case_meetings(db: Session, case: Case, *, limit: int = 10) -> list[CaseMeeting]:
+    """The meetings about a case the caller has already been shown (its page), latest first:
+    their kind and time only."""
+    return [CaseMeeting(*row) for row in db.execute(_OF_CASE, {"case_id": case.id, "limit": limit})]
