@@ -51,6 +51,7 @@ from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
 from meetings.rules import InviteeIn, MeetingIn
+from meetings.services import mappa as mappa_services
 from meetings.services import meetings as meeting_services
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.services import actions as action_services
@@ -390,9 +391,11 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
 def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: dict[CaseKind, Case],
                    now: datetime) -> None:
     """Margaret's strategy meeting, convened by the council's lead two days after the decision to
-    make s42 enquiries, inviting the police officer; and the fortnightly MARAC, convened by the
-    IDVA service, that considers Jordan's case, inviting the officer and the nurse. The invitations
-    wait in the outbox (the demo has no mail server)."""
+    make s42 enquiries, inviting the police officer, and the strategy discussion held two days ago
+    whose minutes are to be written; the fortnightly MARAC, convened by the IDVA service, that
+    considers Jordan's case, inviting the officer and the nurse; and Lee's MAPPA level-2 review,
+    due and convened by probation. The invitations wait in the outbox (the demo has no mail
+    server)."""
     london = ZoneInfo(policy.timezone)
     mailing = meeting_services.Mailing("safeguarding-hub@localhost", "http://127.0.0.1:5000")
     day = policy.local_date(now) + timedelta(days=3)
@@ -414,6 +417,36 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
                       InviteeIn("nurse.okafor@nmh.northshire.example", "Chidi Okafor", "NMH-NS")),
             rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=26"),
         envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
+    # The strategy discussion held two days ago, whose minutes the lead has still to write.
+    held = datetime.combine(policy.local_date(now) - timedelta(days=2), time(14), london)
+    meeting_services.convene(
+        session, _person(session, "lead.price@asc.northshire.example"), MeetingIn(
+            kind="strategy", title="Strategy discussion: Margaret's care at home", start=held,
+            end=held + timedelta(minutes=45), location="Video call (Teams)",
+            case_ids=(cases[CaseKind.ADULT].id,),
+            invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),),
+            decided_at=held - timedelta(hours=3)),
+        envelope=envelope, policy=policy, now=held - timedelta(hours=2), uid_domain="hub.northshire.example",
+        mailing=mailing)
+    # Lee's MAPPA case: category 2, level 2, set fifteen weeks ago, so its review is due within
+    # the notice period; the job raises "review due", and probation convenes the review meeting
+    # on the proposed date.
+    probation = Actor(session.scalar(select(User).where(User.email == "duty@prb-ns.northshire.example")),
+                      "hub:demo")
+    mappa_case = cases[CaseKind.MAPPA]
+    mappa_services.set_mappa(session, probation, mappa_case.id, category=2, level=2, policy=policy,
+                             now=now - timedelta(weeks=15))
+    mappa_services.raise_review_alerts(session, policy=policy, now=now)
+    review = mappa_services.get_mappa(session, probation, mappa_case.id, now=now)
+    if review is not None and review.proposed_date is not None:
+        on = datetime.combine(max(review.proposed_date, policy.local_date(now) + timedelta(days=1)),
+                              time(11), london)
+        meeting_services.convene(session, probation, MeetingIn(
+            kind="mappa", title="MAPPA level 2 review", start=on, end=on + timedelta(hours=1),
+            location="Probation Office, Meeting Room B", case_ids=(mappa_case.id,),
+            invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),
+                      InviteeIn("lead.price@asc.northshire.example", "Hannah Price", "ASC-NS"))),
+            envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
 
 
 def instance_dir(environ: Mapping[str, str]) -> Path:

@@ -1,15 +1,22 @@
-"""Meetings in Chromium: the police officer, invited to Margaret's strategy meeting and to the
+"""Meetings in Chromium. The police officer, invited to Margaret's strategy meeting and to the
 fortnightly MARAC (the demo's), opens My meetings and each meeting's page, where the strategy
-meeting shows the law's clock and the people invited and the MARAC its series. axe-core checks
-every page."""
+meeting shows the law's clock and the people invited and the MARAC its series. The council's
+safeguarding lead convenes a strategy meeting from Margaret's case through check your answers,
+acknowledges the confidentiality statement, keeps the attendance register, and minutes the
+strategy discussion held two days ago with a decision, a dissent and an action, and issues them;
+the officer, in a second browser, reads them. axe-core checks every page."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from hub.config import Policy
+from hub.db import utcnow
+from hub.demo import PERSONAS
 from tests.e2e.harness import AuditedPage
 from tests.e2e.live import DemoProcess
 from tests.e2e.test_actions_journey import _sign_in_as_officer
@@ -25,7 +32,7 @@ def test_an_invited_officer_reads_her_meetings_and_the_strategy_meetings_clock(
     expect(page.get_by_role("heading", level=1)).to_have_text("My meetings")
     audited.audit()
     rows = page.locator('[data-meetings="list"] tbody tr')
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)  # the strategy meeting, the MARAC and the MAPPA review
 
     page.get_by_role("link", name=re.compile(r"^Strategy meeting: ADULT-\d{4}-\d{5}$")).click()
     page.wait_for_url(re.compile(r"/meetings/[0-9a-f-]{36}$"))
@@ -43,3 +50,124 @@ def test_an_invited_officer_reads_her_meetings_and_the_strategy_meetings_clock(
     expect(page.locator('[data-meeting="summary"]')).to_contain_text("FREQ=WEEKLY;INTERVAL=2;COUNT=26")
     expect(page.locator('[data-meeting="invitees"]')).to_contain_text("Chidi Okafor")
     audited.audit()
+
+
+COUNCIL = "Northshire County Council Adult Social Care"
+DECISION = "Proceed with an s42 enquiry led by adult social care"
+ACTION = "Share the two call-out logs with the enquiry officer"
+
+
+def _sign_in_as_lead(audited: AuditedPage, demo_site: DemoProcess) -> str:
+    page = audited.page
+    lead = next(p for p in PERSONAS if p.agency == "ASC-NS" and "lead" in p.roles)
+    audited.goto(f"{demo_site.base_url}/sign-in")
+    page.get_by_role("button", name=COUNCIL).click()
+    audited.audit()
+    page.get_by_label(lead.name).check()
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{demo_site.base_url}/")
+    audited.audit()
+    return lead.name
+
+
+def _open_margarets_case(audited: AuditedPage, demo_site: DemoProcess) -> None:
+    page = audited.page
+    audited.goto(f"{demo_site.base_url}/")
+    page.get_by_role("link", name=re.compile(r"^ADULT-\d{4}-\d{5}$")).first.click()
+    page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+    audited.audit()
+
+
+def _fill_date(page, name: str, day) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f"#{name}-day").fill(str(day.day))
+    page.locator(f"#{name}-month").fill(str(day.month))
+    page.locator(f"#{name}-year").fill(str(day.year))
+
+
+def test_a_lead_convenes_runs_and_minutes_and_the_officer_reads_the_minutes(
+        audited: AuditedPage, second_browser: AuditedPage, demo_site: DemoProcess) -> None:
+    page = audited.page
+    lead = _sign_in_as_lead(audited, demo_site)
+    expect(page.locator('[data-panel="meetings"]')).to_contain_text("My meetings")
+    _open_margarets_case(audited, demo_site)
+
+    # --- convening: the form, sent first with a mistake, then check your answers --------------
+    page.get_by_role("link", name="Convene a meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Convene a strategy meeting")
+    audited.audit()
+    today = Policy().local_date(utcnow())
+    page.locator("#title").fill("Strategy meeting: the enquiry plan")
+    _fill_date(page, "start", today + timedelta(days=1))
+    page.locator("#start_time").fill("10:00")
+    page.locator("#end_time").fill("09:00")
+    page.locator("#location").fill("County Hall, Room 2.14")
+    _fill_date(page, "decided", today - timedelta(days=1))
+    page.locator("#decided_time").fill("09:00")
+    page.get_by_label("DC Samira Ahmed (POL-NS)").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The meeting must end after it starts")
+    audited.audit()
+    page.locator("#end_time").fill("11:00")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before convening the meeting")
+    expect(page.locator('[data-convene="answers"]')).to_contain_text("within 5 working days")
+    audited.audit()
+    page.get_by_role("button", name="Convene the meeting").click()
+    page.wait_for_url(re.compile(r"/meetings/[0-9a-f-]{36}\?done=convened$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting convened")
+    audited.audit()
+
+    # --- running it: the statement acknowledged, then the register ------------------------------
+    expect(page.locator('[data-meeting="cases"]')).to_have_count(0)
+    page.get_by_role("button", name="I acknowledge the confidentiality statement").click()
+    expect(page.locator('[data-meeting="cases"]')).to_contain_text("ADULT-")
+    audited.audit()
+    page.locator("#agency").select_option("POL-NS")
+    page.get_by_label("Sent apologies").check()
+    page.get_by_role("button", name="Record attendance").click()
+    expect(page.locator('[data-meeting="attendance"]')).to_contain_text("Sent apologies")
+    audited.audit()
+
+    # --- minuting the discussion held two days ago -----------------------------------------------
+    _open_margarets_case(audited, demo_site)
+    page.locator('[data-panel="case-meetings"]').get_by_role("link", name=re.compile(r", 14:00$")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Strategy discussion: Margaret's care at home")
+    audited.audit()
+    page.get_by_role("link", name="Read or write the minutes").click()
+    audited.audit()
+    page.get_by_role("link", name="Write the minutes").click()
+    audited.audit()
+    page.locator("#summary").fill("The police shared two call-outs to the address this month. The "
+                                  "district nurse has seen unexplained bruising.")
+    page.locator("#decision-1").fill(DECISION)
+    page.locator("#rationale-1").fill("The three-part test is met on what the agencies shared")
+    page.locator("#dissent-1").fill("None recorded")
+    page.locator("#action-case-1").select_option(index=1)
+    page.locator("#action-title-1").fill(ACTION)
+    page.locator("#action-agency-1").select_option("POL-NS")
+    _fill_date(page, "action-due-1", today + timedelta(days=7))
+    page.get_by_role("button", name="Save the minutes").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("saved as a draft")
+    expect(page.locator('[data-minutes="marking"]')).to_have_text("OFFICIAL-SENSITIVE")
+    expect(page.locator('[data-minutes="actions"]')).to_contain_text(ACTION)
+    audited.audit()
+    page.get_by_role("button", name="Issue version 1").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("issued")
+    audited.audit()
+    del lead
+
+    # --- the officer reads the issued minutes in her own browser --------------------------------
+    other = second_browser.page
+    _sign_in_as_officer(second_browser, demo_site)
+    _open_margarets_case(second_browser, demo_site)
+    other.locator('[data-panel="case-meetings"]').get_by_role("link", name=re.compile(r", 14:00$")).click()
+    expect(other.locator('[data-meeting="minutes"]')).to_contain_text("Issued on")
+    second_browser.audit()
+    other.get_by_role("button", name="I acknowledge the confidentiality statement").click()
+    expect(other.locator('[data-meeting="acknowledged"]')).to_be_visible()
+    second_browser.audit()
+    other.get_by_role("link", name="The minutes").click()
+    expect(other.locator('[data-minutes="decisions"]')).to_contain_text(DECISION)
+    expect(other.locator('[data-minutes="actions"]')).to_contain_text(ACTION)
+    second_browser.audit()

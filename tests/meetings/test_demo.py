@@ -1,28 +1,47 @@
-"""The demo's meetings: Margaret's strategy meeting and the fortnightly MARAC, their invitations
-queued (the demo has no mail server), and the officer invited to both."""
+"""The demo's meetings: Margaret's strategy meeting and the discussion held before it, the
+fortnightly MARAC and Lee's MAPPA level-2 review (due, alerted and convened), their invitations
+queued (the demo has no mail server), and the officer invited to all."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from hub import demo
 from hub.actor import Actor
 from hub.agencies import services as agency_services
+from hub.cases.models import Case, CaseKind
 from hub.config import Policy
 from hub.mail.models import OutboxMessage
+from meetings.models import MappaReviewAlert
+from meetings.services.mappa import get_mappa
 from meetings.services.meetings import my_meetings
 
 
-def test_the_demo_convenes_a_strategy_meeting_and_a_marac_series(session, envelope):
-    assert demo.seed(session, envelope, Policy()) is True
+def test_the_demo_convenes_strategy_marac_and_mappa_meetings(session, envelope):
+    policy = Policy()
+    assert demo.seed(session, envelope, policy) is True
     officer = agency_services.find_user_by_email(session, "dc.ahmed@police.northshire.example")
-    found = my_meetings(session, Actor(officer, "test"), start=None, end=None, envelope=envelope,
-                        policy=Policy(), now=demo.utcnow())
-    assert [m.kind for m in found] == ["strategy", "marac"]
-    strategy, marac = found
+    now = demo.utcnow()
+    today = policy.local_date(now)
+    found = my_meetings(session, Actor(officer, "test"), start=today - timedelta(days=3), end=None,
+                        envelope=envelope, policy=policy, now=now)
+    assert sorted(m.kind for m in found) == ["mappa", "marac", "strategy", "strategy"]
+    held, strategy = sorted((m for m in found if m.kind == "strategy"), key=lambda m: m.start)
+    assert held.start < now
+    assert held.minutes_issued_at is None
     assert strategy.target_date is not None
     assert strategy.late is False
+    marac = next(m for m in found if m.kind == "marac")
     assert marac.rrule == "FREQ=WEEKLY;INTERVAL=2;COUNT=26"
     invitations = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "meeting.invitation"))
-    assert invitations == 3
+    assert invitations == 6
+    lee = session.scalar(select(Case).where(Case.kind == CaseKind.MAPPA))
+    probation = agency_services.find_user_by_email(session, "duty@prb-ns.northshire.example")
+    mappa = get_mappa(session, Actor(probation, "test"), lee.id, now=now)
+    assert mappa is not None
+    assert (mappa.category, mappa.level) == (2, 2)
+    assert mappa.review_due is not None
+    assert session.scalar(select(func.count()).select_from(MappaReviewAlert)) == 1
