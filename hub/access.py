@@ -77,6 +77,8 @@ class Permission(enum.StrEnum):
     MEETING_READ = "meetings:own:read"
     # A MAPPA case's category and level (DOMAIN.md §5): set by its lead agency
     MAPPA_MANAGE = "case:mappa:update"
+    # A MARAC case's referral criteria (DOMAIN.md §4): recorded by its lead (referring) agency
+    MARAC_REFER = "case:marac-referral:update"
 
 
 class CaseScope(enum.StrEnum):
@@ -105,6 +107,7 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.CHALLENGE_READ: CaseScope.MEMBER,
     Permission.CHALLENGE_RESOLVE: CaseScope.MEMBER,
     Permission.MAPPA_MANAGE: CaseScope.LEAD,
+    Permission.MARAC_REFER: CaseScope.LEAD,
 }
 
 
@@ -133,6 +136,7 @@ CASE_WORK = frozenset(
         Permission.MEETING_CONVENE,
         Permission.MEETING_READ,
         Permission.MAPPA_MANAGE,
+        Permission.MARAC_REFER,
     }
 )
 

@@ -111,6 +111,11 @@ class Policy:
     # a MARAC's agencies, to do their research; the chair, until the minutes are issued, which is
     # due within `minutes_issue_working_days` of the meeting (DOMAIN.md §4, local).
     meeting_reminder_working_days: int = 1
+    # MARAC (DOMAIN.md §4): the referral criteria's figures, and the agency whose leads and
+    # managers coordinate the MARAC (its queue of referrals, repeats included); none by default.
+    marac_dash_threshold: int = 14
+    marac_escalation_incidents: int = 3
+    marac_coordinator_agency: str = ""
     marac_research_working_days: int = 3
     minutes_issue_working_days: int = 3
     # Membership is sharing: a lead agency's decision admits an agency for this many days.

@@ -9,9 +9,10 @@ PACKAGE = Package(
     name="meetings",
     models=("meetings.models",),
     blueprints=("meetings.api:api", "meetings.views:pages", "meetings.minutes_views:minutes_pages",
-                "meetings.convene_views:convene_pages"),
+                "meetings.convene_views:convene_pages", "meetings.marac_views:marac_pages"),
     panels=("meetings.panels:dashboard_panel",),
-    case_panels=("meetings.panels:meetings_panel", "meetings.panels:case_panel"),
+    case_panels=("meetings.panels:meetings_panel", "meetings.panels:referral_panel",
+                 "meetings.panels:case_panel"),
     jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),
           Job("reminders", "meetings.tasks:reminders", timedelta(minutes=15))),
 )

@@ -18,8 +18,11 @@ from meetings import rules
 from meetings.calendar import invitation
 from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT, DecisionIn, MinutesIn
 from meetings.schemas import (
+    AgendaOut,
     AttendanceIn,
     CalendarFeedOut,
+    ListingIn,
+    ListingOut,
     MappaIn,
     MappaOut,
     MeetingChange,
@@ -33,10 +36,16 @@ from meetings.schemas import (
     MinutesList,
     MinutesOut,
     MinutesVersionOut,
+    QueueEntryOut,
+    QueueOut,
+    QueueQuery,
+    ReferralOut,
     RegisterOut,
 )
+from meetings.schemas import ReferralIn as ReferralSchema
 from meetings.services.feeds import feed_url, revoke_feed
 from meetings.services.mappa import MappaView, get_mappa, set_mappa
+from meetings.services.marac import agenda, coordinator_queue, list_case, record_referral
 from meetings.services.meetings import (
     MeetingView,
     cancel_meeting,
@@ -54,7 +63,7 @@ from meetings.services.minutes import (
     write_minutes,
 )
 from meetings.services.register import Register, acknowledge, record_attendance, register_of
-from meetings.web import mailing, uid_domain
+from meetings.web import audited_refusal, mailing, uid_domain
 
 api = api_blueprint("meetings", __name__)
 
@@ -80,7 +89,8 @@ def create_meeting(body: MeetingCreate) -> tuple[dict, int]:
         kind=body.kind, title=body.title, start=body.start, end=body.end, location=body.location,
         case_ids=tuple(body.case_ids),
         invitees=tuple(rules.InviteeIn(i.email, i.name, i.agency) for i in body.invitees),
-        rrule=body.rrule, decided_at=body.decided_at, late_reason=body.late_reason),
+        rrule=body.rrule, decided_at=body.decided_at, late_reason=body.late_reason,
+        capacity=body.capacity),
         envelope=state.envelope, policy=state.settings.policy, now=context.now(), uid_domain=uid_domain(),
         mailing=mailing())
     return MeetingCreated(id=found.id, uid=found.uid, sequence=found.sequence,
@@ -288,3 +298,62 @@ def latest_minutes(meeting_id: uuid.UUID) -> dict:
 def one_minutes(meeting_id: uuid.UUID, version: int) -> dict:
     return minutes_out(read_minutes(context.db(), context.actor(), meeting_id, version,
                                     envelope=context.state().envelope, now=context.now()))
+
+
+@endpoint(api, "PUT", "/cases/<uuid:case_id>/marac-referral",
+          summary="Record a MARAC case's referral criteria (its referring, lead agency): DASH count, "
+                  "professional judgement with reasons, incidents in 12 months, children (audited)",
+          permission=Permission.MARAC_REFER, body=ReferralSchema, response=ReferralOut,
+          extra_responses={403: "Another member agency", 404: "No such case, or not your agency's",
+                           409: "Not a MARAC case", 422: "What is wrong, keyed by field"})
+def put_referral(case_id: uuid.UUID, body: ReferralSchema) -> dict:
+    state = context.state()
+    found = record_referral(context.db(), context.actor(), case_id, rules.ReferralIn(
+        dash_score=body.dash_score, professional_judgement=body.professional_judgement,
+        incidents_12_months=body.incidents_12_months, children=body.children, victim_aware=body.victim_aware,
+        not_aware_reason=body.not_aware_reason, afraid_of=body.afraid_of),
+        envelope=state.envelope, policy=state.settings.policy, now=context.now())
+    return ReferralOut.model_validate(asdict(found)).model_dump(mode="json")
+
+
+@endpoint(api, "GET", "/marac/queue",
+          summary="The MARAC coordinator's queue: referrals waiting to be heard, with repeats (also "
+                  "those the referrer was not told of) and 12-months-passed cases; case references "
+                  "only (the coordinating agency's leads and managers; audited)",
+          permission=Permission.MEETING_CONVENE, query=QueueQuery, response=QueueOut,
+          extra_responses={403: "Not the MARAC coordinator"})
+def marac_queue(query: QueueQuery) -> dict:
+    with audited_refusal():
+        found = coordinator_queue(context.db(), context.actor(), policy=context.state().settings.policy,
+                                  now=context.now(), limit=query.limit + 1, offset=query.offset)
+    return envelope("referrals", found,
+                    lambda e: QueueEntryOut.model_validate(asdict(e)).model_dump(mode="json"),
+                    limit=query.limit, offset=query.offset)
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/cases",
+          summary="List a referred case at a MARAC your agency convened (the coordinator), within its "
+                  "capacity (audited)",
+          permission=Permission.MEETING_CONVENE, body=ListingIn, response=ListingOut, status=201,
+          extra_responses={403: "Not the MARAC coordinator", 404: "No such MARAC of your agency",
+                           409: "Already listed, full, held or cancelled", 422: "Not a referred case"})
+def list_at_meeting(meeting_id: uuid.UUID, body: ListingIn) -> tuple[dict, int]:
+    with audited_refusal():
+        position = list_case(context.db(), context.actor(), meeting_id, body.case_id,
+                             policy=context.state().settings.policy, now=context.now())
+    return {"position": position}, 201
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/agenda",
+          summary="The agenda in the prescribed order: the confidentiality statement, incomplete "
+                  "actions, new cases with children, adult-only cases, 12-months-passed cases, any "
+                  "other business (audited)",
+          permission=Permission.MEETING_READ, response=AgendaOut,
+          extra_responses={404: "No such meeting, or not one of yours"})
+def meeting_agenda(meeting_id: uuid.UUID) -> dict:
+    found = agenda(context.db(), context.actor(), meeting_id, today=context.today(), now=context.now())
+    return AgendaOut.model_validate({
+        "statement": found.statement, "incomplete_actions": [asdict(c) for c in found.incomplete_actions],
+        "sections": [{"title": title, "cases": [asdict(c) for c in cases]}
+                     for title, cases in found.sections],
+    }).model_dump(mode="json")

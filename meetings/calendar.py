@@ -31,7 +31,8 @@ PRODID = "-//Safeguarding Hub//Meetings//EN"
 def summary(meeting: MeetingView) -> str:
     """The kind of meeting and its case references: what a calendar may show of it."""
     refs = ", ".join(ref for _id, ref in meeting.cases)
-    return f"{KIND_WORDS[MeetingKind(meeting.kind)]}: {refs}"
+    kind = KIND_WORDS[MeetingKind(meeting.kind)]
+    return f"{kind}: {refs}" if refs else kind
 
 
 def series_rule(rule: str) -> vRecur:
@@ -101,7 +102,8 @@ def feed(entries: Iterable[FeedEntry], *, organiser: str, base_url: str, policy:
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", "Safeguarding hub meetings")
     for entry in entries:
-        heading = f"{KIND_WORDS[MeetingKind(entry.kind)]}: {', '.join(entry.refs)}"
+        kind = KIND_WORDS[MeetingKind(entry.kind)]
+        heading = f"{kind}: {', '.join(entry.refs)}" if entry.refs else kind
         calendar.add_component(_event(entry, heading=heading, organiser=organiser, base_url=base_url,
                                       zone=zone, now=now))
     calendar.add_missing_timezones()

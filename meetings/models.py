@@ -12,7 +12,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, Uuid, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, UTCDateTime, new_id
@@ -37,6 +49,8 @@ class Meeting(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     location: Mapped[str] = mapped_column(String(200))
     rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # How many cases a MARAC (each meeting of its series) takes; None for no limit.
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The decision the statutory clock runs from, and the target date it gives (a local date).
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -182,3 +196,26 @@ class MeetingMinutes(Base):
     written_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MaracReferral(Base):
+    """What a MARAC case's referral says of its criteria (DOMAIN.md §4), for the coordinator's
+    queue and the agenda's order: the DASH count, the criteria met, incidents in the last 12
+    months, whether children are in the household; the reasons and the rest of what the referrer
+    knows are one encrypted JSON object. Where the case is listed, once the coordinator lists it."""
+
+    __tablename__ = "marac_referrals"
+    __table_args__ = (Index("ix_marac_referrals_queue", "listed_meeting_id", "referred_at"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    referring_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    referred_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dash_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # visible_high_risk, professional_judgement, potential_escalation (repeat is found, not said)
+    criteria: Mapped[list[str]] = mapped_column(JSON)
+    incidents_12_months: Mapped[int] = mapped_column(Integer)
+    children: Mapped[bool] = mapped_column(Boolean)
+    details_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    listed_meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

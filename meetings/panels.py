@@ -15,8 +15,9 @@ from hub.access import Permission, has_permission
 from hub.agencies.models import User
 from hub.cases.models import Case, CaseKind
 from hub.web.panels import Panel
-from meetings.rules import KIND_WORDS, MAPPA_CATEGORIES, MAPPA_LEVELS
+from meetings.rules import CRITERION_WORDS, KIND_WORDS, MAPPA_CATEGORIES, MAPPA_LEVELS
 from meetings.services.mappa import get_mappa, reviews_due
+from meetings.services.marac import is_coordinator, referral_of
 from meetings.services.meetings import case_meetings, count_my_meetings
 
 SHOWN = 5
@@ -28,6 +29,7 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
     actor, now = context.actor(), context.now()
     return Panel("meetings/_dashboard_panel.html", {
         "week": count_my_meetings(db, actor, start=now, end=now + timedelta(days=7)),
+        "coordinator": is_coordinator(actor, context.state().settings.policy),
         "reviews": reviews_due(db, actor, limit=SHOWN),
     })
 
@@ -40,6 +42,17 @@ def meetings_panel(db: Session, user: User, case: Case) -> Panel | None:
         "case": case, "meetings": case_meetings(db, case),
         "kind_words": {k.value: v for k, v in KIND_WORDS.items()},
         "may_convene": has_permission(user, Permission.MEETING_CONVENE),
+    })
+
+
+def referral_panel(db: Session, user: User, case: Case) -> Panel | None:
+    """A MARAC case's referral criteria, and for its referring agency the way to record them."""
+    if case.kind != CaseKind.MARAC or not has_permission(user, Permission.CASE_READ):
+        return None
+    return Panel("meetings/_referral_panel.html", {
+        "case": case, "referral": referral_of(db, context.actor(), case),
+        "criterion_words": {k.value: v for k, v in CRITERION_WORDS.items()},
+        "may_refer": has_permission(user, Permission.MARAC_REFER) and user.agency_id == case.lead_agency_id,
     })
 
 

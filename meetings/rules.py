@@ -74,6 +74,7 @@ class MeetingIn:
     rrule: str | None = None
     decided_at: datetime | None = None
     late_reason: str = ""
+    capacity: int | None = None  # a MARAC's cases per meeting
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ def meeting_problems(meeting: MeetingIn, *, now: datetime) -> Problems:
                 wrong = "A strategy meeting is one meeting, not a series"
             if wrong:
                 problems["rrule"] = wrong
-    if not meeting.case_ids:
+    if not meeting.case_ids and meeting.kind != MeetingKind.MARAC:
+        # A MARAC may be convened first and its cases listed from the coordinator's queue.
         problems["case_ids"] = "Choose at least one case for the meeting to consider"
     elif len(meeting.case_ids) > MAX_CASES:
         problems["case_ids"] = f"A meeting considers at most {MAX_CASES} cases"
@@ -210,6 +212,11 @@ def meeting_problems(meeting: MeetingIn, *, now: datetime) -> Problems:
         problems["invitees"] = "Give each person invited a name of 200 characters or fewer"
     elif len(set(emails)) != len(emails):
         problems["invitees"] = "Invite each person once"
+    if meeting.capacity is not None:
+        if meeting.kind != MeetingKind.MARAC:
+            problems["capacity"] = "Only a MARAC has a capacity of cases"
+        elif not 1 <= meeting.capacity <= MAX_CASES:
+            problems["capacity"] = f"A MARAC takes from 1 to {MAX_CASES} cases"
     if len(meeting.late_reason) > MAX_REASON:
         problems["late_reason"] = f"The reason must be {MAX_REASON:,} characters or fewer"
     return problems
@@ -341,3 +348,79 @@ def minutes_due(end: datetime, policy: Policy) -> date:
     """The last day the chair may issue the minutes: `minutes_issue_working_days` (3, local)
     after the meeting's day."""
     return add_working_days(policy.local_date(end), policy.minutes_issue_working_days)
+
+
+# --- MARAC referrals (DOMAIN.md §4) -----------------------------------------------------------------
+
+class Criterion(enum.StrEnum):
+    """The SafeLives referral criteria; any one is enough. A repeat is found by the hub itself."""
+
+    VISIBLE_HIGH_RISK = "visible_high_risk"
+    PROFESSIONAL_JUDGEMENT = "professional_judgement"
+    POTENTIAL_ESCALATION = "potential_escalation"
+    REPEAT = "repeat"
+
+
+CRITERION_WORDS = {Criterion.VISIBLE_HIGH_RISK: "Visible high risk (DASH)",
+                   Criterion.PROFESSIONAL_JUDGEMENT: "Professional judgement",
+                   Criterion.POTENTIAL_ESCALATION: "Potential escalation",
+                   Criterion.REPEAT: "Repeat referral"}
+
+
+@dataclass(frozen=True)
+class ReferralIn:
+    dash_score: int | None  # "yes" answers of the 24-question DASH checklist
+    professional_judgement: str  # the reasons, if judgement is a criterion
+    incidents_12_months: int
+    children: bool
+    victim_aware: bool
+    not_aware_reason: str = ""
+    afraid_of: str = ""
+
+
+def referral_criteria(referral: ReferralIn, *, repeat: bool, policy: Policy) -> list[str]:
+    """The criteria a referral meets: a DASH count of `marac_dash_threshold` (14) or more; reasons
+    of professional judgement (which never downgrades a count); `marac_escalation_incidents` (3)
+    or more incidents in 12 months; a repeat within the window."""
+    met = []
+    if referral.dash_score is not None and referral.dash_score >= policy.marac_dash_threshold:
+        met.append(Criterion.VISIBLE_HIGH_RISK.value)
+    if referral.professional_judgement.strip():
+        met.append(Criterion.PROFESSIONAL_JUDGEMENT.value)
+    if referral.incidents_12_months >= policy.marac_escalation_incidents:
+        met.append(Criterion.POTENTIAL_ESCALATION.value)
+    if repeat:
+        met.append(Criterion.REPEAT.value)
+    return met
+
+
+def referral_problems(referral: ReferralIn, *, repeat: bool, policy: Policy) -> Problems:
+    """What is wrong with a referral, keyed by field; a referral that meets no criterion is one
+    the MARAC cannot hear (it says which would apply)."""
+    problems: Problems = {}
+    if referral.dash_score is not None and not 0 <= referral.dash_score <= 24:
+        problems["dash_score"] = ("The DASH checklist has 24 questions: give the number of yes "
+                                  "answers, 0 to 24")
+    if not 0 <= referral.incidents_12_months <= 500:
+        problems["incidents_12_months"] = "Give the number of incidents in the last 12 months"
+    for name, text in (("professional_judgement", referral.professional_judgement),
+                       ("not_aware_reason", referral.not_aware_reason), ("afraid_of", referral.afraid_of)):
+        if len(text) > MAX_REASON or _has_control(text):
+            problems[name] = f"Keep it to {MAX_REASON:,} characters of text"
+    if not referral.victim_aware and not referral.not_aware_reason.strip():
+        problems["not_aware_reason"] = "Say why the victim does not know of the referral"
+    if not problems and not referral_criteria(referral, repeat=repeat, policy=policy):
+        problems["dash_score"] = (f"The referral meets no MARAC criterion: a DASH count of "
+                                  f"{policy.marac_dash_threshold} or more, professional judgement with "
+                                  f"reasons, or {policy.marac_escalation_incidents} or more incidents "
+                                  "in 12 months")
+    return problems
+
+
+def agenda_section(*, children: bool, months_passed: bool) -> int:
+    """Where a case goes on a MARAC agenda (DOMAIN.md §4), after the confidentiality statement
+    and the incomplete actions: new cases with children first (1), then adult-only cases (2),
+    then cases where 12 months have passed since the last referral (3)."""
+    if months_passed:
+        return 3
+    return 1 if children else 2

@@ -31,6 +31,7 @@ class MeetingCreate(Input):
     decided_at: datetime | None = Field(default=None,
                                         description="the decision the statutory clock runs from")
     late_reason: Text = Field(default="", description="why the meeting is after its target date")
+    capacity: int | None = Field(default=None, description="a MARAC's cases per meeting")
 
 
 class MeetingChange(Input):
@@ -67,6 +68,7 @@ class MeetingOut(MeetingCreated):
     end: datetime
     location: str
     rrule: str | None
+    capacity: int | None
     decided_at: datetime | None
     late_reason: str
     clock: str | None = Field(description="the statutory clock in words")
@@ -193,3 +195,85 @@ class MinutesList(Output):
     limit: int
     offset: int
     next_offset: int | None
+
+
+CriterionName = Literal["visible_high_risk", "professional_judgement", "potential_escalation", "repeat"]
+
+
+class ReferralIn(Input):
+    dash_score: int | None = Field(default=None, description="yes answers of the 24-question DASH checklist")
+    professional_judgement: Text = Field(default="", description="the reasons, when judgement is a criterion")
+    incidents_12_months: int = Field(default=0, ge=0, le=500)
+    children: bool = Field(description="children live in the household")
+    victim_aware: bool = Field(description="the victim knows of the referral")
+    not_aware_reason: Text = ""
+    afraid_of: Text = Field(default="", description="who the victim is afraid of")
+
+
+class ReferralOut(Output):
+    case_id: uuid.UUID
+    case_ref: str
+    referring_agency: str
+    referred_at: datetime
+    dash_score: int | None
+    criteria: list[CriterionName] = Field(
+        description='"repeat" only where your agency may be told of the earlier case')
+    incidents_12_months: int
+    children: bool
+    listed_meeting_id: uuid.UUID | None
+
+
+class QueueEntryOut(Output):
+    case_id: uuid.UUID
+    case_ref: str
+    referring_agency: str
+    referred_at: datetime
+    dash_score: int | None
+    criteria: list[CriterionName]
+    children: bool
+    repeat: bool = Field(description="a repeat within 12 months of the last referral, whoever referred it")
+    earlier_ref: str | None
+    months_passed: bool = Field(description="an earlier referral more than 12 months ago")
+    listed_meeting_id: uuid.UUID | None
+    listed_for: datetime | None
+
+
+class QueueQuery(Query):
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class QueueOut(Output):
+    referrals: list[QueueEntryOut]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class ListingIn(Input):
+    case_id: uuid.UUID
+
+
+class ListingOut(Output):
+    position: int
+
+
+class AgendaCaseOut(Output):
+    case_id: uuid.UUID
+    case_ref: str
+    referring_agency: str | None
+    criteria: list[CriterionName]
+    open_actions: int
+    overdue_actions: int
+
+
+class AgendaSectionOut(Output):
+    title: str
+    cases: list[AgendaCaseOut]
+
+
+class AgendaOut(Output):
+    statement: str
+    incomplete_actions: list[AgendaCaseOut]
+    sections: list[AgendaSectionOut]
+    any_other_business: bool = True

@@ -21,6 +21,7 @@ from meetings.calendar import feed
 from meetings.rules import (
     ATTENDANCE_WORDS,
     CONFIDENTIALITY_STATEMENT,
+    CRITERION_WORDS,
     KIND_WORDS,
     MAPPA_CATEGORIES,
     MAPPA_LEVELS,
@@ -28,6 +29,7 @@ from meetings.rules import (
 )
 from meetings.services.feeds import feed_entries, feed_url, revoke_feed
 from meetings.services.mappa import get_mappa, set_mappa
+from meetings.services.marac import agenda
 from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
 from meetings.services.register import acknowledge, record_attendance, register_of
 
@@ -60,7 +62,11 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                       and has_permission(actor.user, Permission.MEETING_CONVENE)
                       and found.status != "cancelled")
     errors = errors or {}
-    return _page("meetings/meeting.html", status, meeting=found, register=register_of(db, actor, found.id),
+    register = register_of(db, actor, found.id)
+    shown_agenda = (agenda(db, actor, found.id, today=context.today(), now=context.now())
+                    if found.kind == MeetingKind.MARAC and register.acknowledged else None)
+    return _page("meetings/meeting.html", status, meeting=found, register=register, agenda=shown_agenda,
+                 criterion_words={k.value: v for k, v in CRITERION_WORDS.items()},
                  statement=CONFIDENTIALITY_STATEMENT, strategy=found.kind == MeetingKind.STRATEGY,
                  keeps_register=keeps_register,
                  agency_options=[(code, code) for code in sorted(agencies_of(db, seen(db, actor, found.id)))]

@@ -498,6 +498,21 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
         "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # MARAC: the referring (lead) agency records a referral on a MARAC case (the world's is an
+    # adult case: 409 past the access policy); no coordinating agency is configured here, so the
+    # queue and listing are refused to everyone (403), audited.
+    ("PUT", "/api/v1/cases/<uuid:case_id>/marac-referral"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401,
+    }, path_values=case_id, body=lambda w: {"dash_score": 15, "children": False, "victim_aware": True}),
+    ("GET", "/api/v1/marac/queue"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: 401}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/cases"): Route(
+        {**dict.fromkeys(ROLES, 403), ANONYMOUS: 401}, path_values=lambda w: {"meeting_id": w.meeting_id},
+        body=lambda w: {"case_id": str(w.case.id)}),
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>/agenda"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
     # The meeting pages (meetings/views.py).
     ("GET", "/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
@@ -535,6 +550,17 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("POST", "/cases/<uuid:case_id>/meetings"): Route({
         "practitioner": members_see(422), "manager": members_see(422), "lead": members_see(422),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={}),
+    ("GET", "/cases/<uuid:case_id>/marac-referral"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/marac-referral"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=case_id, form={"dash_score": "15", "children": "no", "victim_aware": "yes"}),
+    ("GET", "/marac/queue"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/marac/queue/list"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
+                                         form={"case_id": "x", "meeting_id": "y"}),
     ("GET", "/meetings/calendar-feed"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
                                                "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/meetings/calendar-feed/revoke"): Route({

@@ -53,6 +53,7 @@ class MeetingView:
     end: datetime
     location: str
     rrule: str | None
+    capacity: int | None
     decided_at: datetime | None
     target_date: date | None
     late: bool
@@ -124,10 +125,14 @@ def _checked(db: Session, actor: Actor, meeting: MeetingIn, *,
     cases: list[Case] = []
     if "case_ids" not in problems:
         cases = [visible_case(db, user, case_id, Permission.CASE_READ) for case_id in meeting.case_ids]
-    agencies = dict((code, agency_id) for agency_id, code in db.execute(
-        _MEMBER_AGENCIES, {"case_ids": [c.id for c in cases]})) if cases else {}
+    if cases:
+        agencies = dict((code, agency_id) for agency_id, code in db.execute(
+            _MEMBER_AGENCIES, {"case_ids": [c.id for c in cases]}))
+    else:  # a MARAC convened before its cases are listed: the partnership's agencies
+        agencies = {code: agency_id for code, agency_id in db.execute(select(Agency.code, Agency.id).where(
+            Agency.code.in_({i.agency for i in meeting.invitees})))} if meeting.invitees else {}
     strangers = sorted({i.agency for i in meeting.invitees} - set(agencies))
-    if cases and strangers and "invitees" not in problems:
+    if strangers and "invitees" not in problems and "case_ids" not in problems:
         problems["invitees"] = (f"Invite people of the agencies on the case: {', '.join(strangers)} "
                                 "is not one of them")
     if problems:
@@ -171,6 +176,7 @@ def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope
         id=meeting_id, uid=f"{meeting_id}@{uid_domain}", kind=meeting.kind, status=SCHEDULED,
         organiser_agency_id=user.agency_id, organiser_id=user.id, starts_at=meeting.start,
         ends_at=meeting.end, location=meeting.location.strip(), rrule=meeting.rrule,
+        capacity=meeting.capacity,
         decided_at=meeting.decided_at, target_date=target, sequence=0, texts_version=1,
         texts_ciphertext=envelope.encrypt_json(
             db, {"title": meeting.title.strip(), "late_reason": meeting.late_reason.strip()},
@@ -379,7 +385,7 @@ def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> Meet
     child = found is not None and any(kind == "child" for _id, _ref, kind in cases)
     return MeetingView(
         id=row.id, uid=row.uid, kind=row.kind, status=row.status, title=texts.get("title", ""),
-        start=row.starts_at, end=row.ends_at, location=row.location, rrule=row.rrule,
+        start=row.starts_at, end=row.ends_at, location=row.location, rrule=row.rrule, capacity=row.capacity,
         decided_at=row.decided_at, target_date=row.target_date,
         late=rules.is_late(row.starts_at, row.target_date, policy),
         late_reason=texts.get("late_reason", ""), clock=found.words if found else None,
