@@ -50,8 +50,9 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
-from meetings.rules import InviteeIn, MeetingIn
+from meetings.rules import InviteeIn, MeetingIn, ReferralIn
 from meetings.services import mappa as mappa_services
+from meetings.services import marac as marac_services
 from meetings.services import meetings as meeting_services
 from sharing.rules import ActionStatus, Contact, RiskLevel, RiskSummaryIn
 from sharing.services import actions as action_services
@@ -201,6 +202,17 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
     _seed_sharing(session, envelope, policy, cases, now)
     _seed_meetings(session, envelope, policy, cases, now)
     return True
+
+
+# The council's safeguarding lead chairs and coordinates the MARAC.
+DEMO_MARAC_COORDINATOR = "ASC-NS"
+
+
+def demo_policy(policy: Policy) -> Policy:
+    """The demo's policy: the configured one, with the council coordinating the MARAC unless a
+    coordinator is configured."""
+    return dataclasses.replace(policy, marac_coordinator_agency=policy.marac_coordinator_agency
+                               or DEMO_MARAC_COORDINATOR)
 
 
 def _person(session: Session, email: str) -> Actor:
@@ -392,8 +404,9 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
                    now: datetime) -> None:
     """Margaret's strategy meeting, convened by the council's lead two days after the decision to
     make s42 enquiries, inviting the police officer, and the strategy discussion held two days ago
-    whose minutes are to be written; the fortnightly MARAC, convened by the IDVA service, that
-    considers Jordan's case, inviting the officer and the nurse; and Lee's MAPPA level-2 review,
+    whose minutes are to be written; the fortnightly MARAC that
+    considers Jordan's case (referred by the IDVA service, listed by the council's lead, who
+    coordinates it), inviting the officer, the nurse and the IDVA; and Lee's MAPPA level-2 review,
     due and convened by probation. The invitations wait in the outbox (the demo has no mail
     server)."""
     london = ZoneInfo(policy.timezone)
@@ -408,15 +421,26 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
             invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),),
             decided_at=now - timedelta(hours=20)),
         envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
+    # The IDVA service's referral of Jordan (DASH 16, children in the household), listed by the
+    # council's lead, who coordinates and chairs the fortnightly MARAC.
+    marac_services.record_referral(
+        session, _person(session, "idva.walsh@idva.northshire.example"), cases[CaseKind.MARAC].id,
+        ReferralIn(dash_score=16, professional_judgement="", incidents_12_months=2, children=True,
+                   victim_aware=True, afraid_of="Her former partner"),
+        envelope=envelope, policy=policy, now=now - timedelta(days=2))
     first = datetime.combine(policy.local_date(now) + timedelta(days=7), time(10), london)
-    meeting_services.convene(
-        session, _person(session, "idva.walsh@idva.northshire.example"), MeetingIn(
+    chair = _person(session, "lead.price@asc.northshire.example")
+    marac = meeting_services.convene(
+        session, chair, MeetingIn(
             kind="marac", title="Northshire MARAC", start=first, end=first + timedelta(hours=3),
-            location="Northshire Police HQ, Conference Room 1", case_ids=(cases[CaseKind.MARAC].id,),
+            location="Northshire Police HQ, Conference Room 1", case_ids=(),
             invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),
-                      InviteeIn("nurse.okafor@nmh.northshire.example", "Chidi Okafor", "NMH-NS")),
-            rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=26"),
+                      InviteeIn("nurse.okafor@nmh.northshire.example", "Chidi Okafor", "NMH-NS"),
+                      InviteeIn("idva.walsh@idva.northshire.example", "Niamh Walsh", "IDVA-NS")),
+            rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=26", capacity=16),
         envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
+    marac_services.list_case(session, chair, marac.id, cases[CaseKind.MARAC].id, policy=demo_policy(policy),
+                             now=now)
     # The strategy discussion held two days ago, whose minutes the lead has still to write.
     held = datetime.combine(policy.local_date(now) - timedelta(days=2), time(14), london)
     meeting_services.convene(
@@ -513,6 +537,7 @@ def build_demo(port: int) -> tuple[DispatcherMiddleware, list[tuple[Persona, str
         os.environ[p.secret_env] = client_secrets[p.name]
     providers = demo_providers(base_url)
     settings = dataclasses.replace(load_settings(demo=True), base_url=base_url, providers=providers)
+    settings = dataclasses.replace(settings, policy=demo_policy(settings.policy))
     migrate.upgrade(settings.database_url)
     database = Database(settings.database_url)
     keyring = Keyring.load(Path(os.environ["HUB_KEYRING"]))

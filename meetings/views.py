@@ -7,6 +7,8 @@ organiser and the people invited (404 for anyone else) and audit every read.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -32,6 +34,7 @@ from meetings.services.mappa import get_mappa, set_mappa
 from meetings.services.marac import agenda
 from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
 from meetings.services.register import acknowledge, record_attendance, register_of
+from meetings.services.rsvp import ANSWERS, answer, invitation_for
 
 pages = Blueprint("meetings_pages", __name__)
 
@@ -147,14 +150,9 @@ def calendar_feed_ics(feed_id: uuid.UUID, mac: str) -> ResponseReturnValue:
     settings = state.settings
     assert settings.secret_key is not None
     now = context.now()
-    try:
+    with _audited_link():
         entries = feed_entries(context.db(), feed_id, mac[:100], secret=settings.secret_key, now=now,
                                request_id=context.request_id())
-    except NotFound:
-        # Guessing at feed URLs leaves a trace, although the refusal writes nothing else.
-        context.defer_audit(action="access.denied", object_type="calendar_feed", object_id=feed_id,
-                            details={"endpoint": request.endpoint})
-        raise
     body = feed(entries, organiser=settings.smtp.sender, base_url=settings.base_url, policy=settings.policy,
                 now=now)
     return Response(body, content_type="text/calendar; charset=utf-8",
@@ -197,3 +195,48 @@ def set_mappa_page(case_id: uuid.UUID) -> ResponseReturnValue:
     except ValidationFailed as failed:
         return _mappa_form(case_id, answers, dict(failed.errors), 422)
     return see_other("cases.case_page", case_id=case_id)
+
+
+# --- answering an invitation from its e-mail ---------------------------------------------------------
+
+@contextmanager
+def _audited_link() -> Iterator[None]:
+    """A link that is not one the hub signed leaves a trace, although nothing else is written."""
+    try:
+        yield
+    except NotFound:
+        context.defer_audit(action="access.denied", object_type="meeting_invitation",
+                            details={"endpoint": request.endpoint})
+        raise
+
+
+def _rsvp_page(token: str, errors: dict[str, str] | None = None, status: int = 200,
+               done: bool = False) -> Response:
+    settings = context.state().settings
+    assert settings.secret_key is not None
+    with _audited_link():
+        found = invitation_for(context.db(), settings.secret_key, token)
+    return _page("meetings/rsvp.html", status, invitation=found, token=token, errors=errors or {},
+                 error_list=list((errors or {}).items()), options=list(ANSWERS.items()), done=done,
+                 answers={"partstat": found.partstat if found.partstat in ANSWERS else ""})
+
+
+@pages.get("/rsvp/<string:token>")
+@requires(Permission.PUBLIC)
+def rsvp_page(token: str) -> ResponseReturnValue:
+    """The link in an invitation: the meeting (kind, case references, time, place) and the answer."""
+    return _rsvp_page(token, done=request.args.get("done") == "1")
+
+
+@pages.post("/rsvp/<string:token>")
+@requires(Permission.PUBLIC)
+def rsvp_answer(token: str) -> ResponseReturnValue:
+    settings = context.state().settings
+    assert settings.secret_key is not None
+    try:
+        with _audited_link():
+            answer(context.db(), settings.secret_key, token, (request.form.get("partstat") or "")[:20],
+                   now=context.now(), request_id=context.request_id())
+    except ValidationFailed as failed:
+        return _rsvp_page(token, dict(failed.errors), 422)
+    return see_other("meetings_pages.rsvp_page", token=token, done="1")

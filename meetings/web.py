@@ -16,7 +16,7 @@ from meetings.services.meetings import Mailing
 
 def mailing() -> Mailing:
     settings = context.state().settings
-    return Mailing(sender=settings.smtp.sender, base_url=settings.base_url)
+    return Mailing(sender=settings.smtp.sender, base_url=settings.base_url, secret=settings.secret_key)
 
 
 def uid_domain() -> str:

@@ -513,6 +513,12 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    # Answering an invitation from its e-mail: the signed link is the credential.
+    ("GET", "/rsvp/<string:token>"): Route(everyone(404, anonymous=404),
+                                           path_values=lambda w: {"token": "not-signed"}),
+    ("POST", "/rsvp/<string:token>"): Route(everyone(404, anonymous=404),
+                                            path_values=lambda w: {"token": "not-signed"},
+                                            form={"partstat": "ACCEPTED"}),
     # The meeting pages (meetings/views.py).
     ("GET", "/meetings/<uuid:meeting_id>"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),

@@ -30,6 +30,7 @@ from meetings import rules
 from meetings.calendar import invitation, summary
 from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes
 from meetings.rules import CANCELLED, SCHEDULED, MeetingIn
+from meetings.services.rsvp import rsvp_token
 
 NEEDS_ACTION = "NEEDS-ACTION"
 
@@ -40,6 +41,7 @@ class InviteeView:
     name: str
     agency: str
     partstat: str
+    id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,12 @@ class MeetingView:
 @dataclass(frozen=True)
 class Mailing:
     """Where invitations come from and point to: the hub's sender address (the ORGANIZER, to
-    which replies come) and its external URL."""
+    which replies come) and its external URL; with the hub's secret key, each person's e-mail
+    carries a signed link to answer it (meetings.services.rsvp)."""
 
     sender: str
     base_url: str
+    secret: str | None = None
 
 
 def _send_invitations(db: Session, policy: Policy, view: MeetingView, mailing: Mailing, *,
@@ -95,8 +99,14 @@ def _send_invitations(db: Session, policy: Policy, view: MeetingView, mailing: M
     heading = summary(view)
     body = (f"{what}: {heading}, on {local:%A %-d %B %Y at %H:%M} ({view.location}).\n\n"
             "The agenda and the papers are in the safeguarding hub, for those invited:")
+    def reply(invitee: InviteeView) -> str:
+        if mailing.secret is None or invitee.id is None or view.status == CANCELLED:
+            return ""
+        link = f"{mailing.base_url.rstrip('/')}/rsvp/{rsvp_token(mailing.secret, invitee.id)}"
+        return f"Say whether you will attend (no sign-in needed): {link}\n\n"
+
     return enqueue_all(db, [
-        Message("meeting.invitation", invitee.email, f"{what}: {heading}", body,
+        Message("meeting.invitation", invitee.email, f"{what}: {heading}", reply(invitee) + body,
                 view.cases[0][0] if len(view.cases) == 1 else None, f"/meetings/{view.id}",
                 calendar, method)
         for invitee in view.invitees], now=now)
@@ -204,7 +214,7 @@ _MEETING_CASES = (
     .where(MeetingCase.meeting_id == bindparam("meeting_id")).order_by(MeetingCase.position)
 )
 _INVITEES = (
-    select(MeetingInvitee.email, MeetingInvitee.name, Agency.code, MeetingInvitee.partstat)
+    select(MeetingInvitee.email, MeetingInvitee.name, Agency.code, MeetingInvitee.partstat, MeetingInvitee.id)
     .join(Agency, Agency.id == MeetingInvitee.agency_id)
     .where(MeetingInvitee.meeting_id == bindparam("meeting_id")).order_by(MeetingInvitee.email)
 )

@@ -37,7 +37,10 @@ def test_the_demo_convenes_strategy_marac_and_mappa_meetings(session, envelope):
     assert marac.rrule == "FREQ=WEEKLY;INTERVAL=2;COUNT=26"
     invitations = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "meeting.invitation"))
-    assert invitations == 6
+    assert invitations == 7
+    assert [ref for _id, ref in marac.cases] == [session.scalar(
+        select(Case.ref).where(Case.kind == CaseKind.MARAC))]  # Jordan's referral, listed
+    assert marac.capacity == 16
     lee = session.scalar(select(Case).where(Case.kind == CaseKind.MAPPA))
     probation = agency_services.find_user_by_email(session, "duty@prb-ns.northshire.example")
     mappa = get_mappa(session, Actor(probation, "test"), lee.id, now=now)
