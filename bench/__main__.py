@@ -25,6 +25,7 @@ import psycopg
 from bench import bulk, profile, seed
 from bench import consent as consent_bench
 from bench import escalation as escalation_bench
+from bench import meetings as meetings_bench
 from bench import sharing as sharing_bench
 from bench.load import (
     BenchError,
@@ -48,7 +49,8 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 TARGETS = {"case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,
            "keys_rotate_keys_per_second": 20_000, "disclosure_record_ratio": 0.25,
            "disclosure_report_ms": 300, "risk_summary_read_ratio": 0.30,
-           "escalation_sweep_ms": 3000, "escalation_sweep_size_ratio": 1.5}
+           "escalation_sweep_ms": 3000, "escalation_sweep_size_ratio": 1.5,
+           "calendar_feed_ms": 100, "marac_agenda_ms": 50, "repeat_detection_ms": 5}
 WORKERS = 2
 CONNECTIONS = 32
 SERVICE_CASES = 500  # seeded one by one through create_case; the rest in batches
@@ -275,6 +277,30 @@ def bench_escalation_sweep(kind: str, url: str, keyring: Keyring, out: dict[str,
         f"≤ {TARGETS['escalation_sweep_size_ratio']} times); seeded in {sweep['seed_seconds']} s")
 
 
+def bench_meetings(kind: str, url: str, keyring: Keyring, out: dict[str, Any]) -> None:
+    log(f"{kind}: meetings: a calendar feed of {meetings_bench.FEED_MEETINGS}, a "
+        f"{meetings_bench.AGENDA_CASES}-case MARAC agenda"
+        + (f", repeat detection among {meetings_bench.REFERRALS:,} referrals"
+           if kind == "postgresql" else ""))
+    try:
+        found = meetings_bench.bench_meetings(url, keyring, repeat_detection=kind == "postgresql")
+    except RuntimeError as exc:
+        raise BenchError(str(exc)) from exc
+    found["targets_ms"] = {"calendar_feed": TARGETS["calendar_feed_ms"],
+                           "marac_agenda": TARGETS["marac_agenda_ms"],
+                           "repeat_detection": TARGETS["repeat_detection_ms"]}
+    out["meetings"] = found
+    log(f"  calendar feed: median {found['calendar_feed']['median_ms']} ms (target < "
+        f"{TARGETS['calendar_feed_ms']}); agenda: {found['marac_agenda']['median_ms']} ms (target < "
+        f"{TARGETS['marac_agenda_ms']})")
+    if "repeat_detection" in found:
+        repeat = found["repeat_detection"]
+        log(f"  repeat detection: median {repeat['median_ms']} ms (target < "
+            f"{TARGETS['repeat_detection_ms']}); seeded in {repeat['seed_seconds']} s; plan:")
+        for line in repeat["plan"]:
+            log(f"    {line}")
+
+
 def _postmaster_pid(cluster: Cluster | None) -> int | None:
     """The PostgreSQL server's main process, whose children are the backends serving the runs."""
     if cluster is None:
@@ -303,6 +329,7 @@ def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int]
         ("disclosure report", lambda: bench_disclosure_report(kind, url_for("bench_report"), keyring,
                                                               sizes, out)),
     ]
+    steps.append(("meetings", lambda: bench_meetings(kind, url_for("bench_meetings"), keyring, out)))
     if kind == "postgresql":  # the target is set for production's database
         steps.append(("escalation sweep", lambda: bench_escalation_sweep(
             kind, url_for("bench_escalation"), keyring, out)))

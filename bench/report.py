@@ -83,6 +83,21 @@ def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
                           f"median of {len(large['runs_ms'])} runs; {small['actions']:,} actions: "
                           f"{small['median_ms']:,} ms ({sweep['large_to_small']} times)",
                           f"< 3,000 ms and ≤ 1.5 times: {_mark(sweep['target_met'])}"))
+        if "meetings" in r:
+            m = r["meetings"]
+            feed, agenda = m["calendar_feed"], m["marac_agenda"]
+            table.append((name, f"a person's calendar feed, {feed['meetings']} meetings",
+                          f"{feed['median_ms']} ms", f"median of {feed['calls']} reads",
+                          f"< 100 ms: {_mark(feed['median_ms'] < 100)}"))
+            table.append((name, f"a {agenda['cases']}-case MARAC agenda (the service)",
+                          f"{agenda['median_ms']} ms", f"median of {agenda['calls']} builds",
+                          f"< 50 ms: {_mark(agenda['median_ms'] < 50)}"))
+            if "repeat_detection" in m:
+                repeat = m["repeat_detection"]
+                table.append((name, f"MARAC repeat detection among {repeat['referrals']:,} referrals",
+                              f"{repeat['median_ms']} ms",
+                              f"median of {repeat['calls']} lookups; index used: {repeat['uses_index']}",
+                              f"< 5 ms: {_mark(repeat['median_ms'] < 5 and repeat['uses_index'])}"))
         table += [
             (name, f"seeding: `create_case` one by one (first {r['seed']['through_create_case']:,})",
              f"{r['seed']['create_case_per_second']:,} cases/s",

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -92,22 +93,42 @@ class FeedEntry:
     rrule: str | None
     sequence: int
     refs: tuple[str, ...]
+    updated_at: datetime  # the feed's DTSTAMP: when the hub last changed the meeting
 
 
-def feed(entries: Iterable[FeedEntry], *, organiser: str, base_url: str, policy: Policy,
-         now: datetime) -> bytes:
-    """A person's calendar feed (METHOD PUBLISH): one event per meeting, cancelled ones marked so
-    that a calendar removes them."""
-    zone = ZoneInfo(policy.timezone)
+@lru_cache(maxsize=16)
+def _feed_shell(timezone: str) -> tuple[bytes, bytes]:
+    """The feed's calendar around its events (METHOD PUBLISH, the zone's VTIMEZONE), as the bytes
+    before and after them: the same for every feed in one zone."""
+    zone = ZoneInfo(timezone)
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", "Safeguarding hub meetings")
-    for entry in entries:
-        kind = KIND_WORDS[MeetingKind(entry.kind)]
-        heading = f"{kind}: {', '.join(entry.refs)}" if entry.refs else kind
-        calendar.add_component(_event(entry, heading=heading, organiser=organiser, base_url=base_url,
-                                      zone=zone, now=now))
+    placeholder = Event()
+    placeholder.add("uid", "placeholder")
+    placeholder.add("dtstart", datetime(2000, 1, 1, tzinfo=zone))
+    calendar.add_component(placeholder)
     calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+    calendar.subcomponents = [c for c in calendar.subcomponents if c.name != "VEVENT"]
+    head, _end, tail = bytes(calendar.to_ical()).rpartition(b"END:VCALENDAR")
+    return head, b"END:VCALENDAR" + tail
+
+
+@lru_cache(maxsize=20_000)
+def _feed_event(entry: FeedEntry, organiser: str, base_url: str, timezone: str) -> bytes:
+    """One meeting's VEVENT in a feed: a pure function of the meeting as it stands (its SEQUENCE
+    and last change included), so each worker renders it once until it changes."""
+    kind = KIND_WORDS[MeetingKind(entry.kind)]
+    heading = f"{kind}: {', '.join(entry.refs)}" if entry.refs else kind
+    event = _event(entry, heading=heading, organiser=organiser, base_url=base_url, zone=ZoneInfo(timezone),
+                   now=entry.updated_at)
+    return bytes(event.to_ical())
+
+
+def feed(entries: Iterable[FeedEntry], *, organiser: str, base_url: str, policy: Policy) -> bytes:
+    """A person's calendar feed (METHOD PUBLISH): one event per meeting, cancelled ones marked so
+    that a calendar removes them."""
+    head, tail = _feed_shell(policy.timezone)
+    return b"".join([head, *(_feed_event(e, organiser, base_url, policy.timezone) for e in entries), tail])
 
 
 def invitation(meeting: MeetingView, *, organiser: str, base_url: str, policy: Policy,

@@ -153,8 +153,7 @@ def calendar_feed_ics(feed_id: uuid.UUID, mac: str) -> ResponseReturnValue:
     with _audited_link():
         entries = feed_entries(context.db(), feed_id, mac[:100], secret=settings.secret_key, now=now,
                                request_id=context.request_id())
-    body = feed(entries, organiser=settings.smtp.sender, base_url=settings.base_url, policy=settings.policy,
-                now=now)
+    body = feed(entries, organiser=settings.smtp.sender, base_url=settings.base_url, policy=settings.policy)
     return Response(body, content_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
 

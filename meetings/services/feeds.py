@@ -76,7 +76,7 @@ def revoke_feed(db: Session, actor: Actor, *, now: datetime) -> bool:
 # A person's meetings for the feed: two indexed lookups (organiser, invitee), newest series too.
 _FEED_MEETINGS = (
     select(Meeting.id, Meeting.uid, Meeting.kind, Meeting.status, Meeting.starts_at, Meeting.ends_at,
-           Meeting.location, Meeting.rrule, Meeting.sequence)
+           Meeting.location, Meeting.rrule, Meeting.sequence, Meeting.updated_at)
     .where((Meeting.starts_at >= bindparam("since"))
            | (Meeting.rrule.is_not(None) & (Meeting.starts_at >= bindparam("series_since"))),
            (Meeting.organiser_id == bindparam("user_id"))
@@ -109,4 +109,4 @@ def feed_entries(db: Session, feed_id: uuid.UUID, mac: str, *, secret: str, now:
     record(db, Actor(user=owner, issuer=None, request_id=request_id), "calendar_feed.read", now=now,
            object_type="calendar_feed", object_id=feed_id, details={"meetings": len(rows)})
     return [FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
-                      r.sequence, tuple(refs.get(r.id, ()))) for r in rows]
+                      r.sequence, tuple(refs.get(r.id, ())), r.updated_at) for r in rows]

@@ -77,3 +77,15 @@ def test_a_deactivated_persons_feed_stops(client, make, session):
     worker.active = False
     session.commit()
     assert client.get(_path(url)).status_code == 404
+
+
+def test_a_change_reaches_the_feed_at_once(client, make):
+    case, worker, _officer, _stranger, police, _outsider = world(make)
+    convened = client.post("/api/v1/meetings", headers=make.headers(worker), json=body(case, police)).json
+    path = _path(client.get("/api/v1/me/calendar-feed", headers=make.headers(worker)).json["url"])
+    [before] = Calendar.from_ical(client.get(path).data).walk("VEVENT")
+    assert str(before["LOCATION"]) == "Room 3"
+    client.patch(f"/api/v1/meetings/{convened['id']}", headers=make.headers(worker),
+                 json={"location": "Room 8"})
+    [after] = Calendar.from_ical(client.get(path).data).walk("VEVENT")
+    assert (str(after["LOCATION"]), int(after["SEQUENCE"])) == ("Room 8", 1)
