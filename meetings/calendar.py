@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
 from hub.config import Policy
@@ -45,6 +46,17 @@ def series_rule(rule: str) -> vRecur:
         if isinstance(last, datetime):
             recur["UNTIL"] = [last.astimezone(UTC) if last.tzinfo else last.replace(tzinfo=UTC)]
     return recur
+
+
+def occurrences(start: datetime, rule: str | None, zone: ZoneInfo, after: datetime,
+                before: datetime) -> list[datetime]:
+    """A meeting's starts in [after, before): a series' occurrences at the same local time, on
+    both sides of a clock change, as a calendar program expands them."""
+    if rule is None:
+        return [start] if after <= start < before else []
+    expanded = rrulestr(series_rule(rule).to_ical().decode(), dtstart=start.astimezone(zone))
+    return [moment.astimezone(start.tzinfo) for moment in expanded.between(after, before, inc=True)
+            if moment < before]
 
 
 def _calendar(method: str) -> Calendar:

@@ -6,11 +6,14 @@ organiser and the people invited (404 for anyone else) and audit every read.
 
 from __future__ import annotations
 
+import calendar as calendar_module
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
@@ -29,7 +32,7 @@ from meetings.rules import (
     MAPPA_LEVELS,
     MeetingKind,
 )
-from meetings.services.feeds import feed_entries, feed_url, revoke_feed
+from meetings.services.feeds import feed_entries, feed_url, month_entries, revoke_feed
 from meetings.services.mappa import get_mappa, set_mappa
 from meetings.services.marac import agenda
 from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
@@ -239,3 +242,31 @@ def rsvp_answer(token: str) -> ResponseReturnValue:
     except ValidationFailed as failed:
         return _rsvp_page(token, dict(failed.errors), 422)
     return see_other("meetings_pages.rsvp_page", token=token, done="1")
+
+
+# --- the calendar view of my meetings ----------------------------------------------------------------
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+@pages.get("/meetings/calendar")
+@requires(Permission.MEETING_READ)
+def calendar_page() -> ResponseReturnValue:
+    """My meetings as a month, week by week (Monday first), with the same meetings as a list."""
+    policy = context.state().settings.policy
+    zone = ZoneInfo(policy.timezone)
+    today = context.today()
+    asked = MONTH.fullmatch((request.args.get("month") or "")[:7])
+    first = date(today.year, today.month, 1)
+    if asked and 1900 <= int(asked[1]) <= 9000 and 1 <= int(asked[2]) <= 12:
+        first = date(int(asked[1]), int(asked[2]), 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    found = month_entries(context.db(), context.actor(), start=datetime.combine(first, time(0), zone),
+                          end=datetime.combine(following, time(0), zone), zone=zone, now=context.now())
+    by_day: dict[date, list[tuple[datetime, Any]]] = {}
+    for moment, entry in found:
+        by_day.setdefault(moment.astimezone(zone).date(), []).append((moment, entry))
+    weeks = calendar_module.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return _page("meetings/calendar.html", first=first, weeks=weeks, by_day=by_day, entries=found,
+                 today=today, previous=f"{previous:%Y-%m}", following=f"{following:%Y-%m}")

@@ -567,6 +567,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/marac/queue"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/marac/queue/list"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
                                          form={"case_id": "x", "meeting_id": "y"}),
+    ("GET", "/meetings/calendar"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
+                                          "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     ("GET", "/meetings/calendar-feed"): Route({**dict.fromkeys(ROLES, 403), "practitioner": 200,
                                                "manager": 200, "lead": 200, ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/meetings/calendar-feed/revoke"): Route({

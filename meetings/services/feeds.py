@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import uuid
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from hub.agencies.models import User
 from hub.audit.services import record
 from hub.cases.models import Case
 from hub.errors import NotFound
-from meetings.calendar import FeedEntry
+from meetings.calendar import FeedEntry, occurrences
 from meetings.models import CalendarFeed, Meeting, MeetingCase, MeetingInvitee
 
 # What a feed carries: meetings from a year back (a series from five years back, which may still
@@ -110,3 +111,38 @@ def feed_entries(db: Session, feed_id: uuid.UUID, mac: str, *, secret: str, now:
            object_type="calendar_feed", object_id=feed_id, details={"meetings": len(rows)})
     return [FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
                       r.sequence, tuple(refs.get(r.id, ())), r.updated_at) for r in rows]
+
+
+_PERIOD_MEETINGS = (
+    select(Meeting.id, Meeting.uid, Meeting.kind, Meeting.status, Meeting.starts_at, Meeting.ends_at,
+           Meeting.location, Meeting.rrule, Meeting.sequence, Meeting.updated_at)
+    .where(Meeting.starts_at < bindparam("end"),
+           (Meeting.starts_at >= bindparam("start"))
+           | (Meeting.rrule.is_not(None) & (Meeting.starts_at >= bindparam("series_since"))),
+           (Meeting.organiser_id == bindparam("user_id"))
+           | Meeting.id.in_(select(MeetingInvitee.meeting_id)
+                            .where(MeetingInvitee.email == bindparam("email"))))
+    .order_by(Meeting.starts_at, Meeting.id).limit(FEED_LIMIT)
+)
+
+
+def month_entries(db: Session, actor: Actor, *, start: datetime, end: datetime, zone: ZoneInfo,
+                  now: datetime) -> list[tuple[datetime, FeedEntry]]:
+    """The caller's meetings starting in [start, end), each occurrence of a series on its own,
+    soonest first: what a month of the calendar view shows (no title, no names). Audited."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_READ)
+    rows = db.execute(_PERIOD_MEETINGS, {"start": start, "end": end, "series_since": start - SERIES_PAST,
+                                         "user_id": actor.user.id, "email": actor.user.email.lower()}).all()
+    refs: dict[uuid.UUID, list[str]] = {}
+    if rows:
+        for meeting_id, ref in db.execute(_REFS, {"meeting_ids": [r.id for r in rows]}):
+            refs.setdefault(meeting_id, []).append(ref)
+    found = []
+    for r in rows:
+        entry = FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
+                          r.sequence, tuple(refs.get(r.id, ())), r.updated_at)
+        found += [(moment, entry) for moment in occurrences(r.starts_at, r.rrule, zone, start, end)]
+    record(db, actor, "meeting.calendar", now=now, object_type="user", object_id=actor.user.id,
+           details={"from": start.isoformat(), "to": end.isoformat(), "count": len(found)})
+    return sorted(found, key=lambda pair: (pair[0], str(pair[1].id)))

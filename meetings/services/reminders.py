@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from hub.cases.models import Case
 from hub.config import Policy
 from hub.mail.outbox import Message, enqueue_all
 from hub.workdays import add_working_days
-from meetings.calendar import series_rule
+from meetings.calendar import occurrences
 from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes, MeetingReminder
 from meetings.rules import KIND_WORDS, SCHEDULED, MeetingKind
 
@@ -62,17 +61,6 @@ _MINUTES_OUTSTANDING = (
 MINUTES_LOOKBACK = timedelta(days=42)
 
 
-def _occurrences(start: datetime, rule: str | None, zone: ZoneInfo, after: datetime,
-                 before: datetime) -> list[datetime]:
-    """The meeting's starts in [after, before): the series' occurrences at the same local time."""
-    if rule is None:
-        return [start] if after <= start < before else []
-    local = start.astimezone(zone)
-    expanded = rrulestr(series_rule(rule).to_ical().decode(), dtstart=local)
-    return [moment.astimezone(start.tzinfo) for moment in expanded.between(after, before, inc=True)
-            if moment < before]
-
-
 def _horizon(now: datetime, working_days: int, policy: Policy) -> datetime:
     """The end of the local day `working_days` working days after today."""
     zone = ZoneInfo(policy.timezone)
@@ -101,7 +89,7 @@ def _ahead(db: Session, kinds: Iterable[str], reminder: str, working_days: int, 
     return [_Due(meeting_id, reminder, moment)
             for meeting_id, start, rule in db.execute(_STARTING, {"horizon": horizon, "now": now,
                                                                    "kinds": list(kinds)})
-            for moment in _occurrences(start, rule, zone, now, horizon)]
+            for moment in occurrences(start, rule, zone, now, horizon)]
 
 
 def send_reminders(db: Session, *, policy: Policy, now: datetime) -> int:

@@ -4,12 +4,13 @@ nothing exists."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from hub.actor import Actor
+from hub.cases.models import CaseKind
 from hub.config import Policy
 from hub.db import utcnow
 from hub.mail.models import OutboxMessage
@@ -172,3 +173,29 @@ def test_the_chair_writes_and_issues_the_minutes_on_pages_and_the_member_reads_t
     assert "The police shared two call-outs." in read
     assert "Proceed to enquiry" in read
     assert "Issued on" in client.get(f"/meetings/{view.id}", headers=member).get_data(as_text=True)
+
+
+def test_the_month_view_shows_each_occurrence_of_a_series_and_moves_between_months(
+        client, make, session, envelope):
+    council, police = make.agency(kind="council_adults"), make.agency()
+    ConsentFactory(make).agreement(council, police)
+    lead = make.user(council, "lead")
+    case = make.case(lead, members=(police,), name=NAME, kind=CaseKind.MARAC)
+    first = datetime(2027, 3, 4, 10, tzinfo=UTC)  # a Thursday, 10:00 GMT
+    services.convene(session, Actor(lead, "test"), MeetingIn(
+        kind="marac", title="MARAC", start=first, end=first + timedelta(hours=2), location="Room 1",
+        case_ids=(case.id,), rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=6"), envelope=envelope, policy=Policy(),
+        now=datetime(2027, 3, 1, tzinfo=UTC), uid_domain="hub.test",
+        mailing=services.Mailing("hub@hub.test", "http://hub.test"))
+    session.commit()
+    headers = make.headers(lead)
+    april = client.get("/meetings/calendar?month=2027-04", headers=headers)
+    assert april.status_code == 200
+    text = april.get_data(as_text=True)
+    assert "My meetings in April 2027" in text
+    # 1, 15 and 29 April, at 10:00 London time (BST) each.
+    assert text.count("10:00 MARAC") == 3
+    assert "Thursday 1 April, 10:00" in text
+    assert NAME not in text
+    assert 'month=2027-03' in text
+    assert client.get("/meetings/calendar?month=garbage", headers=headers).status_code == 200
