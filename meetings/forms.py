@@ -24,9 +24,10 @@ KIND_OF_CASE = {CaseKind.ADULT: MeetingKind.STRATEGY, CaseKind.CHILD: MeetingKin
 SERIES = {"none": ("One meeting", None), "fortnightly": ("Fortnightly", "FREQ=WEEKLY;INTERVAL=2"),
           "monthly": ("Monthly", "FREQ=MONTHLY")}
 SINGLE = ("title", "start-day", "start-month", "start-year", "start_time", "end_time", "location",
-          "decided-day", "decided-month", "decided-year", "decided_time", "series", "count", "late_reason")
+          "decided-day", "decided-month", "decided-year", "decided_time", "series", "count", "capacity",
+          "late_reason")
 FORM_ORDER = ("title", "start", "start_time", "end_time", "location", "invitees", "decided",
-              "decided_time", "series", "count", "late_reason")
+              "decided_time", "series", "count", "capacity", "late_reason")
 
 
 def answers_from(form: Any) -> dict[str, Any]:
@@ -45,12 +46,20 @@ def _time(text: str, what: str) -> tuple[time | None, str | None]:
     return time(int(match[1]), int(match[2])), None
 
 
-def read_meeting(answers: Mapping[str, Any], case_id: uuid.UUID, case_kind: str,
+def read_meeting(answers: Mapping[str, Any], case_id: uuid.UUID | None, case_kind: str | None,
                  people: Sequence[Person], zone: ZoneInfo) -> tuple[MeetingIn | None, Problems]:
     """The meeting the form describes, or what is wrong with the form (the rules of convening
-    are checked after, by the service, with the same field names)."""
+    are checked after, by the service, with the same field names). Without a case, a MARAC whose
+    cases the coordinator lists later."""
     problems: Problems = {}
-    kind = KIND_OF_CASE[CaseKind(case_kind)]
+    kind = KIND_OF_CASE[CaseKind(case_kind)] if case_kind is not None else MeetingKind.MARAC
+    capacity = None
+    if kind == MeetingKind.MARAC and answers.get("capacity"):
+        text = answers["capacity"]
+        if not (text.isdigit() and 1 <= int(text) <= 40):
+            problems["capacity"] = "Enter how many cases each meeting takes, from 1 to 40"
+        else:
+            capacity = int(text)
     day, wrong = read_date(answers, "start", "The date of the meeting", required=True)
     if wrong:
         problems["start"] = wrong
@@ -92,7 +101,8 @@ def read_meeting(answers: Mapping[str, Any], case_id: uuid.UUID, case_kind: str,
     if end <= start:
         return None, {"end_time": "The meeting must end after it starts"}
     return MeetingIn(kind=kind, title=answers.get("title", ""), start=start, end=end,
-                     location=answers.get("location", ""), case_ids=(case_id,),
+                     location=answers.get("location", ""), case_ids=(case_id,) if case_id else (),
+                     capacity=capacity,
                      invitees=tuple(InviteeIn(p.email, p.name, p.agency) for p in chosen),
                      rrule=rrule, decided_at=decided_at,
                      late_reason=answers.get("late_reason", "")), {}

@@ -564,6 +564,13 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
         "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=case_id, form={"dash_score": "15", "children": "no", "victim_aware": "yes"}),
+    # A MARAC convened by the coordinator from the queue (none is configured here: 403, audited).
+    ("GET", "/marac/meetings/new"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/marac/meetings/new"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
+                                           form={}),
+    ("POST", "/marac/meetings/check"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
+                                             form={}),
+    ("POST", "/marac/meetings"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
     ("GET", "/marac/queue"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/marac/queue/list"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
                                          form={"case_id": "x", "meeting_id": "y"}),

@@ -457,3 +457,20 @@ def case_meetings(db: Session, case: Case, *, limit: int = 10) -> list[CaseMeeti
     """The meetings about a case the caller has already been shown (its page), latest first:
     their kind and time only."""
     return [CaseMeeting(*row) for row in db.execute(_OF_CASE, {"case_id": case.id, "limit": limit})]
+
+
+_PARTNERSHIP = (
+    select(User.id, User.name, User.email, Agency.code)
+    .join(Agency, Agency.id == User.agency_id)
+    .where(User.active.is_(True), User.id != bindparam("caller"))
+    .order_by(Agency.code, User.name)
+)
+
+
+def partnership_people(db: Session, actor: Actor) -> list[Person]:
+    """Everyone active in the partnership's agencies but the caller and those who see no case
+    content (administrators, auditors): whom a MARAC, convened before its cases, may invite."""
+    assert actor.user is not None
+    check(actor.user, Permission.MEETING_CONVENE)
+    rows = db.execute(_PARTNERSHIP.add_columns(User.roles), {"caller": actor.user.id})
+    return [Person(*row[:4]) for row in rows if set(row[4]) - {"admin", "auditor"}]

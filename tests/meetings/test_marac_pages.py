@@ -59,3 +59,24 @@ def test_refer_queue_list_and_read_the_agenda(client, make):
     assert agenda.index("Incomplete actions") < agenda.index("New cases with children") < agenda.index(
         "Any other business")
     assert case.ref in agenda
+
+
+def test_the_coordinator_convenes_a_marac_series_from_the_queue_page(client, make, session):
+    coordinator, police = make.agency(COORDINATOR, kind="council_adults"), make.agency()
+    chair, officer = make.user(coordinator, "lead", name="Chair Person"), make.user(police, name="DC Queue")
+    headers = make.headers(chair)
+    assert "/marac/meetings/new" in client.get("/marac/queue", headers=headers).get_data(as_text=True)
+    form = client.get("/marac/meetings/new", headers=headers).get_data(as_text=True)
+    assert "DC Queue" in form
+    day = utcnow().date() + timedelta(days=9)
+    answers = {"title": "Northshire MARAC", "start-day": str(day.day), "start-month": str(day.month),
+               "start-year": str(day.year), "start_time": "10:00", "end_time": "13:00", "location": "HQ",
+               "series": "fortnightly", "count": "6", "capacity": "16", "invitees": [str(officer.id)]}
+    checked = client.post("/marac/meetings/check", headers=headers, data=answers)
+    assert checked.status_code == 200
+    assert "Cases each meeting" in checked.get_data(as_text=True)
+    made = client.post("/marac/meetings", headers=headers, data=answers)
+    assert made.status_code == 303
+    shown = client.get(made.headers["Location"], headers=headers).get_data(as_text=True)
+    assert "FREQ=WEEKLY;INTERVAL=2;COUNT=6" in shown
+    assert client.get("/marac/meetings/new", headers=make.headers(officer)).status_code == 403
