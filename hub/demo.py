@@ -441,6 +441,19 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
         envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
     marac_services.list_case(session, chair, marac.id, cases[CaseKind.MARAC].id, policy=demo_policy(policy),
                              now=now)
+    # Probation, not a member of Jordan's case, refers her again after a further incident: a
+    # repeat, which probation is not told of and the coordinator's queue shows.
+    probation = Actor(session.scalar(select(User).where(User.email == "duty@prb-ns.northshire.example")),
+                      "hub:demo")
+    name, dob = next((n, d) for kind, _lead, n, d, _others in CASES if kind == CaseKind.MARAC)
+    again = case_services.create_case(session, probation, kind=CaseKind.MARAC,
+                                      subject=case_services.Subject(name, dob), agency_codes=[],
+                                      envelope=envelope, policy=policy, now=now - timedelta(days=1))
+    marac_services.record_referral(
+        session, probation, again.id, ReferralIn(
+            dash_score=9, professional_judgement="Her former partner, on licence, was seen outside her "
+            "flat twice this week", incidents_12_months=1, children=True, victim_aware=True),
+        envelope=envelope, policy=policy, now=now - timedelta(days=1))
     # The strategy discussion held two days ago, whose minutes the lead has still to write.
     held = datetime.combine(policy.local_date(now) - timedelta(days=2), time(14), london)
     meeting_services.convene(

@@ -171,3 +171,37 @@ def test_a_lead_convenes_runs_and_minutes_and_the_officer_reads_the_minutes(
     expect(other.locator('[data-minutes="decisions"]')).to_contain_text(DECISION)
     expect(other.locator('[data-minutes="actions"]')).to_contain_text(ACTION)
     second_browser.audit()
+
+
+def test_the_coordinator_sees_a_repeat_the_referrer_was_not_told_of_and_runs_the_marac_agenda(
+        audited: AuditedPage, demo_site: DemoProcess) -> None:
+    page = audited.page
+    _sign_in_as_lead(audited, demo_site)
+    page.get_by_role("link", name="MARAC referrals waiting to be heard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("MARAC referrals")
+    queue = page.locator('[data-marac="queue"]')
+    # Probation's referral of Jordan repeats the IDVA service's, of which probation is not a member.
+    expect(queue).to_contain_text("Repeat")
+    expect(queue).to_contain_text("PRB-NS")
+    expect(queue).not_to_contain_text("Jordan")
+    audited.audit()
+    # Probation's referral is listed at the MARAC, which takes it within its capacity.
+    page.get_by_role("button", name="List").first.click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Case listed")
+    audited.audit()
+
+    audited.goto(f"{demo_site.base_url}/meetings")
+    page.get_by_role("link", name=re.compile(r"^MARAC: MARAC-")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northshire MARAC")
+    audited.audit()
+    page.get_by_role("button", name="I acknowledge the confidentiality statement").click()
+    agenda = page.locator('[data-meeting="agenda"]')
+    expect(agenda).to_contain_text("New cases with children")
+    expect(agenda).to_contain_text("Any other business")
+    expect(agenda.locator("li").first).to_contain_text("Confidentiality statement")
+    audited.audit()
+
+    audited.goto(f"{demo_site.base_url}/meetings")
+    page.get_by_role("link", name="See my meetings month by month").click()
+    expect(page.locator('[data-meetings="month"]')).to_be_visible()
+    audited.audit()
