@@ -106,7 +106,8 @@ def _seed_marac(database: Database, keyring: Keyring, case_ids: list[Any], polic
         return meeting.id, chair.id
 
 
-def _time_agenda(database: Database, meeting_id: Any, chair_id: Any) -> dict[str, Any]:
+def _time_agenda(database: Database, keyring: Keyring, meeting_id: Any, chair_id: Any) -> dict[str, Any]:
+    envelope = Envelope(keyring)
     samples = []
     for n in range(CALLS + 3):
         session = database.session()
@@ -114,8 +115,8 @@ def _time_agenda(database: Database, meeting_id: Any, chair_id: Any) -> dict[str
             chair = session.get(User, chair_id)
             assert chair is not None
             started = time.perf_counter()
-            found = marac.agenda(session, Actor(chair, "hub:bench"), meeting_id, today=utcnow().date(),
-                                 now=utcnow())
+            found = marac.agenda(session, Actor(chair, "hub:bench"), meeting_id, envelope=envelope,
+                                 today=utcnow().date(), now=utcnow())
             elapsed = time.perf_counter() - started
         finally:
             session.rollback()
@@ -180,7 +181,7 @@ def bench_meetings(url: str, keyring: Keyring, *, repeat_detection: bool) -> dic
     path, _user = _seed_meetings(database, keyring, data.case_ids)
     out["calendar_feed"] = _time_feed(url, keyring, path)
     meeting_id, chair_id = _seed_marac(database, keyring, data.case_ids, policy)
-    out["marac_agenda"] = _time_agenda(database, meeting_id, chair_id)
+    out["marac_agenda"] = _time_agenda(database, keyring, meeting_id, chair_id)
     if repeat_detection:
         out["repeat_detection"] = _time_repeat_detection(database)
     database.engine.dispose()

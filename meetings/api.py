@@ -41,11 +41,13 @@ from meetings.schemas import (
     QueueQuery,
     ReferralOut,
     RegisterOut,
+    ResearchIn,
+    ResearchOut,
 )
 from meetings.schemas import ReferralIn as ReferralSchema
 from meetings.services.feeds import feed_url, revoke_feed
 from meetings.services.mappa import MappaView, get_mappa, set_mappa
-from meetings.services.marac import agenda, coordinator_queue, list_case, record_referral
+from meetings.services.marac import agenda, coordinator_queue, list_case, record_referral, record_research
 from meetings.services.meetings import (
     MeetingView,
     cancel_meeting,
@@ -351,9 +353,24 @@ def list_at_meeting(meeting_id: uuid.UUID, body: ListingIn) -> tuple[dict, int]:
           permission=Permission.MEETING_READ, response=AgendaOut,
           extra_responses={404: "No such meeting, or not one of yours"})
 def meeting_agenda(meeting_id: uuid.UUID) -> dict:
-    found = agenda(context.db(), context.actor(), meeting_id, today=context.today(), now=context.now())
+    found = agenda(context.db(), context.actor(), meeting_id, envelope=context.state().envelope,
+                   today=context.today(), now=context.now())
     return AgendaOut.model_validate({
         "statement": found.statement, "incomplete_actions": [asdict(c) for c in found.incomplete_actions],
         "sections": [{"title": title, "cases": [asdict(c) for c in cases]}
                      for title, cases in found.sections],
     }).model_dump(mode="json")
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/research",
+          summary="Record your agency's research on a case listed at a MARAC: what it brings, and what it "
+                  "chose not to share and why, linked to its disclosure decision (audited)",
+          permission=Permission.MEETING_READ, body=ResearchIn, response=ResearchOut, status=201,
+          extra_responses={404: "No such meeting or case, or not one of yours",
+                           409: "Not a MARAC, or cancelled", 422: "What is wrong, keyed by field"})
+def research(meeting_id: uuid.UUID, body: ResearchIn) -> tuple[dict, int]:
+    found = record_research(context.db(), context.actor(), meeting_id, body.case_id, brought=body.brought,
+                            withheld=body.withheld, withheld_reason=body.withheld_reason,
+                            decision_id=body.decision_id, envelope=context.state().envelope,
+                            now=context.now())
+    return ResearchOut.model_validate(asdict(found)).model_dump(mode="json"), 201

@@ -20,7 +20,14 @@ from hub.cases.models import Case, CaseKind
 from hub.errors import Conflict, ValidationFailed
 from hub.web.pages import page, see_other
 from meetings.rules import CRITERION_WORDS, ReferralIn
-from meetings.services.marac import coordinator_queue, list_case, record_referral, upcoming_maracs
+from meetings.services.marac import (
+    coordinator_queue,
+    decisions_of_agency,
+    list_case,
+    record_referral,
+    record_research,
+    upcoming_maracs,
+)
 from meetings.web import audited_refusal
 
 marac_pages = Blueprint("meetings_marac", __name__)
@@ -122,3 +129,43 @@ def list_from_queue() -> ResponseReturnValue:
     except ValidationFailed:
         return _queue_page("Choose a referred case from the queue", 422)
     return see_other("meetings_marac.queue_page", done="listed")
+
+
+# --- an agency's research for a MARAC ---------------------------------------------------------------
+
+_RESEARCH = ("brought", "withheld", "withheld_reason", "decision_id")
+
+
+def _research_form(meeting_id: uuid.UUID, case_id: uuid.UUID, answers: Mapping[str, str],
+                   errors: Mapping[str, str], status: int = 200) -> Response:
+    db, user = context.db(), context.signed_in()
+    case = visible_case(db, user, case_id, Permission.CASE_READ)
+    decisions = decisions_of_agency(db, case.id, user.agency_id)
+    return page("meetings/marac_research.html", status, case=case, meeting_id=meeting_id, answers=answers,
+                errors=errors, error_list=[(n, errors[n]) for n in (*_RESEARCH, "case_id") if n in errors],
+                decision_options=[("", "None")] + [(str(i), f"{when:%-d %B %Y}: {outcome.replace('_', ' ')}")
+                                                   for i, when, outcome in decisions])
+
+
+@marac_pages.get("/meetings/<uuid:meeting_id>/research/<uuid:case_id>")
+@requires(Permission.MEETING_READ)
+def research_form(meeting_id: uuid.UUID, case_id: uuid.UUID) -> ResponseReturnValue:
+    return _research_form(meeting_id, case_id, {}, {})
+
+
+@marac_pages.post("/meetings/<uuid:meeting_id>/research/<uuid:case_id>")
+@requires(Permission.MEETING_READ)
+def record_research_page(meeting_id: uuid.UUID, case_id: uuid.UUID) -> ResponseReturnValue:
+    answers = {name: (request.form.get(name) or "").strip()[:10_000] for name in _RESEARCH}
+    try:
+        decision_id = uuid.UUID(answers["decision_id"]) if answers["decision_id"] else None
+    except ValueError:
+        return _research_form(meeting_id, case_id, answers,
+                              {"decision_id": "Choose a decision from the list"}, 422)
+    try:
+        record_research(context.db(), context.actor(), meeting_id, case_id, brought=answers["brought"],
+                        withheld=answers["withheld"], withheld_reason=answers["withheld_reason"],
+                        decision_id=decision_id, envelope=context.state().envelope, now=context.now())
+    except ValidationFailed as failed:
+        return _research_form(meeting_id, case_id, answers, dict(failed.errors), 422)
+    return see_other("meetings_pages.meeting_page", meeting_id=meeting_id, done="research")

@@ -219,3 +219,24 @@ class MaracReferral(Base):
     details_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     listed_meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MaracResearch(Base):
+    """What one agency brought to a MARAC about one case, and what it chose not to share and why
+    (DOMAIN.md §4), linked to the disclosure decision that records the choice; one entry per
+    agency, case and meeting (a later one replaces it). The texts are one encrypted JSON object."""
+
+    __tablename__ = "marac_research"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id", "agency_id"),
+                      Index("ix_marac_research_case", "case_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    withheld: Mapped[bool] = mapped_column(Boolean)
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("disclosure_decisions.id"),
+                                                          nullable=True)
+    content_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -258,6 +258,24 @@ class ListingOut(Output):
     position: int
 
 
+class ResearchIn(Input):
+    case_id: uuid.UUID = Field(description="a case listed at the MARAC, of which your agency is a member")
+    brought: Text = Field(default="", description="what your agency brings to the meeting")
+    withheld: Text = Field(default="", description="what it chose not to share")
+    withheld_reason: Text = Field(default="", description="why; required with withheld")
+    decision_id: uuid.UUID | None = Field(default=None, description="your agency's disclosure decision on "
+                                                                    "the case; required with withheld")
+
+
+class ResearchOut(Output):
+    agency: str
+    brought: str
+    withheld: str
+    withheld_reason: str
+    decision_id: uuid.UUID | None
+    recorded_at: datetime
+
+
 class AgendaCaseOut(Output):
     case_id: uuid.UUID
     case_ref: str
@@ -265,6 +283,8 @@ class AgendaCaseOut(Output):
     criteria: list[CriterionName]
     open_actions: int
     overdue_actions: int
+    member: bool = Field(description="your agency is a member of the case")
+    research: list[ResearchOut] = Field(description="each agency's research, for members of the case")
 
 
 class AgendaSectionOut(Output):

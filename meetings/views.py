@@ -57,7 +57,8 @@ def _page(template: str, status: int = 200, **values: Any) -> Response:
 
 _DONE = {"convened": "Meeting convened: the people invited have been sent an invitation",
          "acknowledged": "You have acknowledged the confidentiality statement",
-         "attendance": "Attendance recorded"}
+         "attendance": "Attendance recorded",
+         "research": "Your agency's research has been recorded"}
 
 
 def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
@@ -69,7 +70,8 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                       and found.status != "cancelled")
     errors = errors or {}
     register = register_of(db, actor, found.id)
-    shown_agenda = (agenda(db, actor, found.id, today=context.today(), now=context.now())
+    shown_agenda = (agenda(db, actor, found.id, envelope=context.state().envelope, today=context.today(),
+                           now=context.now())
                     if found.kind == MeetingKind.MARAC and register.acknowledged else None)
     return _page("meetings/meeting.html", status, meeting=found, register=register, agenda=shown_agenda,
                  criterion_words={k.value: v for k, v in CRITERION_WORDS.items()},

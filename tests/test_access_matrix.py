@@ -571,6 +571,20 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("POST", "/marac/meetings/check"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
                                              form={}),
     ("POST", "/marac/meetings"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
+    # An agency's research on a case listed at a MARAC: the world's meeting is a strategy meeting.
+    ("GET", "/meetings/<uuid:meeting_id>/research/<uuid:case_id>"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "case_id": w.case.id}),
+    ("POST", "/meetings/<uuid:meeting_id>/research/<uuid:case_id>"): Route({
+        "practitioner": members_see(409), "manager": members_see(409), "lead": members_see(409),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "case_id": w.case.id}, form={"brought": "x"}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/research"): Route({
+        "practitioner": members_see(409), "manager": members_see(409), "lead": members_see(409),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id},
+        body=lambda w: {"case_id": str(w.case.id), "brought": "x"}),
     ("GET", "/marac/queue"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT}),
     ("POST", "/marac/queue/list"): Route({**dict.fromkeys(ROLES, 403), ANONYMOUS: SIGN_IN_REDIRECT},
                                          form={"case_id": "x", "meeting_id": "y"}),

@@ -17,17 +17,18 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
+from consent.models import DisclosureDecision
 from hub.access import Permission, check, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, Role
 from hub.audit.services import record
-from hub.cases.models import Case, CaseKind, RepeatReferralLink
+from hub.cases.models import Case, CaseKind, CaseMembership, RepeatReferralLink
 from hub.cases.services import case_flags
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from meetings import rules
-from meetings.models import MaracReferral, Meeting, MeetingCase
+from meetings.models import MaracReferral, MaracResearch, Meeting, MeetingCase
 from meetings.rules import CONFIDENTIALITY_STATEMENT, SCHEDULED, Criterion, MeetingKind, ReferralIn
 from meetings.services.meetings import seen
 from sharing.services.actions import action_counts
@@ -200,6 +201,9 @@ class AgendaCase:
     criteria: tuple[str, ...]
     open_actions: int
     overdue_actions: int
+    # Whether the caller's agency is a member of the case; only then is the research shown.
+    member: bool = False
+    research: tuple[ResearchView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,20 +231,27 @@ _AGENDA_CASES = (
 )
 
 
-def agenda(db: Session, actor: Actor, meeting_id: uuid.UUID, *, today: date, now: datetime) -> Agenda:
+def agenda(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope, today: date,
+           now: datetime) -> Agenda:
     """The agenda of a meeting the caller may see (404 otherwise). Repeats are named only where
-    the caller's agency may be told of the earlier case. Audited."""
+    the caller's agency may be told of the earlier case, and each agency's research only to the
+    members of the case. Audited."""
     row = seen(db, actor, meeting_id)
     assert actor.user is not None
     found = db.execute(_AGENDA_CASES, {"meeting_id": row.id}).all()
     flags = case_flags(db, actor.user, [r.Case for r in found])
+    mine = set(db.scalars(select(CaseMembership.case_id).where(
+        CaseMembership.case_id.in_([r.Case.id for r in found]),
+        CaseMembership.agency_id == actor.user.agency_id, CaseMembership.removed_at.is_(None))))
     sections: dict[int, list[AgendaCase]] = {1: [], 2: [], 3: []}
     incomplete: list[AgendaCase] = []
     for r in found:
         told = str(Criterion.REPEAT) in flags[r.Case.id]
         criteria = tuple(c for c in (r.criteria or []) if c != Criterion.REPEAT or told)
         counts = action_counts(db, r.Case.id, today=today)
-        entry = AgendaCase(r.Case.id, r.Case.ref, r.code, criteria, counts.open, counts.overdue)
+        member = r.Case.id in mine
+        entry = AgendaCase(r.Case.id, r.Case.ref, r.code, criteria, counts.open, counts.overdue, member,
+                           research_of(db, envelope, row.id, r.Case.id) if member else ())
         if counts.open:
             incomplete.append(entry)
         months_passed = bool(r.earlier) and r.repeat_of is None
@@ -280,3 +291,102 @@ def referral_of(db: Session, actor: Actor, case: Case) -> ReferralView | None:
     return ReferralView(case.id, case.ref, agency.code if agency else "", row.referred_at, row.dash_score,
                         tuple(c for c in row.criteria if c != Criterion.REPEAT or told),
                         row.incidents_12_months, row.children, row.listed_meeting_id)
+
+
+# --- each agency's research ---------------------------------------------------------------------------
+
+MAX_RESEARCH = 10_000
+
+
+@dataclass(frozen=True)
+class ResearchView:
+    agency: str
+    brought: str
+    withheld: str
+    withheld_reason: str
+    decision_id: uuid.UUID | None
+    recorded_at: datetime
+
+
+def _research_binding(meeting_id: uuid.UUID, case_id: uuid.UUID, agency_id: int) -> Binding:
+    return Binding("meetings", "marac_research", f"{meeting_id}:{agency_id}", str(case_id), 1)
+
+
+def record_research(db: Session, actor: Actor, meeting_id: uuid.UUID, case_id: uuid.UUID, *, brought: str,
+                    withheld: str, withheld_reason: str, decision_id: uuid.UUID | None, envelope: Envelope,
+                    now: datetime) -> ResearchView:
+    """Record what the caller's agency brings to a MARAC about one of its cases, and what it
+    chose not to share and why, linked to its disclosure decision on the case (required when it
+    withholds anything): a member agency of the case (404 otherwise); 409 for a meeting that is
+    not a MARAC or is cancelled; 422 keyed by field. A later entry replaces the earlier. Audited."""
+    meeting = seen(db, actor, meeting_id)
+    assert actor.user is not None
+    if meeting.kind != MeetingKind.MARAC or meeting.status != SCHEDULED:
+        raise Conflict("Research is recorded for a MARAC that stands")
+    case = visible_case(db, actor.user, case_id, Permission.CASE_READ)
+    problems: dict[str, str] = {}
+    if db.scalar(select(MeetingCase.id).where(MeetingCase.meeting_id == meeting.id,
+                                              MeetingCase.case_id == case.id)) is None:
+        problems["case_id"] = "Choose a case listed at this MARAC"
+    for name, value in (("brought", brought), ("withheld", withheld), ("withheld_reason", withheld_reason)):
+        if len(value) > MAX_RESEARCH or any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            problems[name] = f"Keep it to {MAX_RESEARCH:,} characters of text"
+    if not brought.strip() and not withheld.strip():
+        problems["brought"] = "Say what your agency brings, or what it chose not to share"
+    if withheld.strip():
+        if not withheld_reason.strip():
+            problems["withheld_reason"] = "Say why your agency chose not to share it"
+        if decision_id is None:
+            problems["decision_id"] = "Choose the disclosure decision that records the choice not to share"
+    if decision_id is not None and db.scalar(select(DisclosureDecision.id).where(
+            DisclosureDecision.id == decision_id, DisclosureDecision.case_id == case.id,
+            DisclosureDecision.agency_id == actor.user.agency_id)) is None:
+        problems["decision_id"] = "Choose one of your agency's disclosure decisions on this case"
+    if problems:
+        raise ValidationFailed(problems)
+    content = envelope.encrypt_json(db, {"brought": brought.strip(), "withheld": withheld.strip(),
+                                         "withheld_reason": withheld_reason.strip()},
+                                    _research_binding(meeting.id, case.id, actor.user.agency_id),
+                                    case_uuid=case.id, now=now)
+    row = db.scalar(select(MaracResearch).where(MaracResearch.meeting_id == meeting.id,
+                                                MaracResearch.case_id == case.id,
+                                                MaracResearch.agency_id == actor.user.agency_id))
+    if row is None:
+        row = MaracResearch(meeting_id=meeting.id, case_id=case.id, agency_id=actor.user.agency_id,
+                            withheld=bool(withheld.strip()), decision_id=decision_id,
+                            content_ciphertext=content, recorded_by=actor.user.id, recorded_at=now)
+        db.add(row)
+    else:
+        row.withheld, row.decision_id, row.content_ciphertext = bool(withheld.strip()), decision_id, content
+        row.recorded_by, row.recorded_at = actor.user.id, now
+    db.flush()
+    record(db, actor, "marac.research", now=now, object_type="meeting", object_id=meeting.id, case_id=case.id,
+           details={"withheld": row.withheld, "decision": str(decision_id) if decision_id else None})
+    return ResearchView(actor.user.agency.code, brought.strip(), withheld.strip(), withheld_reason.strip(),
+                        decision_id, now)
+
+
+def research_of(db: Session, envelope: Envelope, meeting_id: uuid.UUID,
+                case_id: uuid.UUID) -> tuple[ResearchView, ...]:
+    """Every agency's research on a case for a meeting, for a member of the case (the caller
+    checks), by agency."""
+    found = []
+    rows = db.execute(select(MaracResearch, Agency.code).join(Agency, Agency.id == MaracResearch.agency_id)
+                      .where(MaracResearch.meeting_id == meeting_id, MaracResearch.case_id == case_id)
+                      .order_by(Agency.code))
+    for row, code in rows:
+        texts = envelope.decrypt_json(db, row.content_ciphertext,
+                                      _research_binding(meeting_id, case_id, row.agency_id))
+        found.append(ResearchView(code, texts.get("brought", ""), texts.get("withheld", ""),
+                                  texts.get("withheld_reason", ""), row.decision_id, row.recorded_at))
+    return tuple(found)
+
+
+def decisions_of_agency(db: Session, case_id: uuid.UUID,
+                        agency_id: int) -> list[tuple[uuid.UUID, datetime, str]]:
+    """An agency's disclosure decisions on a case, newest first (id, when, outcome): those a
+    research entry may name. For a member of the case (the caller checks)."""
+    return [(i, when, outcome) for i, when, outcome in db.execute(
+        select(DisclosureDecision.id, DisclosureDecision.decided_at, DisclosureDecision.outcome)
+        .where(DisclosureDecision.case_id == case_id, DisclosureDecision.agency_id == agency_id)
+        .order_by(DisclosureDecision.decided_at.desc()).limit(50))]

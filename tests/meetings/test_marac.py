@@ -128,3 +128,35 @@ def test_a_referral_that_meets_no_criterion_or_is_incomplete_is_refused_and_chan
     judged = client.put(f"/api/v1/cases/{first.id}/marac-referral", headers=lead, json={
         **REFERRAL, "dash_score": 9, "professional_judgement": "Threats to kill last week"})
     assert judged.json["criteria"] == ["professional_judgement"]
+
+
+def test_each_agency_records_its_research_and_what_it_withheld_with_its_decision(client, make, session):
+    chair, officer, nurse, first, second = _world(make)
+    client.put(f"/api/v1/cases/{first.id}/marac-referral", headers=make.headers(officer), json=REFERRAL)
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    meeting = client.post("/api/v1/meetings", headers=make.headers(chair), json={
+        "kind": "marac", "title": "MARAC", "location": "Room 1", "start": start.isoformat(),
+        "end": (start + timedelta(hours=3)).isoformat(), "case_ids": []}).json["id"]
+    client.post(f"/api/v1/meetings/{meeting}/cases", headers=make.headers(chair),
+                json={"case_id": str(first.id)})
+    decision = ConsentFactory(make).decision(officer, first, recipients=(COORDINATOR,))
+    url = f"/api/v1/meetings/{meeting}/research"
+    headers = make.headers(officer)
+    missing = client.post(url, headers=headers, json={"case_id": str(first.id), "brought": "Two call-outs",
+                                                      "withheld": "An informant's name"})
+    assert missing.status_code == 422
+    assert {"withheld_reason", "decision_id"} <= set(missing.json["errors"])
+    done = client.post(url, headers=headers, json={
+        "case_id": str(first.id), "brought": "Two call-outs in March", "withheld": "An informant's name",
+        "withheld_reason": "It would put the informant at risk", "decision_id": str(decision.id)})
+    assert done.status_code == 201, done.json
+    assert client.post(url, headers=make.headers(nurse), json={"case_id": str(first.id),
+                                                               "brought": "x"}).status_code == 404
+    mine = client.get(f"/api/v1/meetings/{meeting}/agenda", headers=headers).json
+    [entry] = [c for s in mine["sections"] for c in s["cases"]]
+    assert entry["member"] is True
+    assert entry["research"][0]["withheld_reason"] == "It would put the informant at risk"
+    coordinator_view = client.get(f"/api/v1/meetings/{meeting}/agenda", headers=make.headers(chair)).json
+    [seen] = [c for s in coordinator_view["sections"] for c in s["cases"]]
+    assert (seen["member"], seen["research"]) == (False, [])
+    del second

@@ -59,6 +59,21 @@ def test_refer_queue_list_and_read_the_agenda(client, make):
     assert agenda.index("Incomplete actions") < agenda.index("New cases with children") < agenda.index(
         "Any other business")
     assert case.ref in agenda
+    assert "Record your agency" not in agenda  # the coordinator is not a member of the case
+    # The referring officer records the police's research from the agenda.
+    client.post(f"/meetings/{meeting}/acknowledge", headers=officer_headers)
+    mine = client.get(f"/meetings/{meeting}", headers=officer_headers).get_data(as_text=True)
+    assert f"/meetings/{meeting}/research/{case.id}" in mine
+    assert client.get(f"/meetings/{meeting}/research/{case.id}", headers=officer_headers).status_code == 200
+    refused = client.post(f"/meetings/{meeting}/research/{case.id}", headers=officer_headers,
+                          data={"withheld": "A source"})
+    assert refused.status_code == 422
+    assert "Say why your agency chose not to share it" in refused.get_data(as_text=True)
+    saved = client.post(f"/meetings/{meeting}/research/{case.id}", headers=officer_headers,
+                        data={"brought": "Three call-outs since January"})
+    assert saved.status_code == 303
+    assert "Three call-outs since January" in client.get(saved.headers["Location"],
+                                                         headers=officer_headers).get_data(as_text=True)
 
 
 def test_the_coordinator_convenes_a_marac_series_from_the_queue_page(client, make, session):
