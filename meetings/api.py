@@ -35,6 +35,7 @@ from meetings.schemas import (
     MinutesCreate,
     MinutesList,
     MinutesOut,
+    MinutesQuery,
     MinutesVersionOut,
     QueueEntryOut,
     QueueOut,
@@ -275,13 +276,13 @@ def issue(meeting_id: uuid.UUID) -> dict:
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes",
           summary="The versions of the minutes you may read, newest first, without content: drafts for "
                   "the convening agency, issued versions for everyone who sees the meeting (audited)",
-          permission=Permission.MEETING_READ, response=MinutesList,
+          permission=Permission.MEETING_READ, query=MinutesQuery, response=MinutesList,
           extra_responses={404: "No such meeting, or not one of yours"})
-def minutes_versions(meeting_id: uuid.UUID) -> dict:
+def minutes_versions(meeting_id: uuid.UUID, query: MinutesQuery) -> dict:
     found = list_minutes(context.db(), context.actor(), meeting_id, now=context.now())
-    # Every version at once: a meeting's minutes have a handful.
-    return envelope("minutes", found, lambda v: MinutesVersionOut.model_validate(asdict(v)).model_dump(
-        mode="json"), limit=max(len(found), 1), offset=0)
+    page = found[query.offset:query.offset + query.limit + 1]
+    return envelope("minutes", page, lambda v: MinutesVersionOut.model_validate(asdict(v)).model_dump(
+        mode="json"), limit=query.limit, offset=query.offset)
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes/latest",

@@ -190,6 +190,11 @@ class MinutesOut(MinutesVersionOut):
     actions: list[MinutedActionOut]
 
 
+class MinutesQuery(Query):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
 class MinutesList(Output):
     minutes: list[MinutesVersionOut]
     limit: int

@@ -235,6 +235,8 @@ def test_a_correction_counts_in_the_report_as_a_decision_of_its_own(client, make
                        json=decision_body(supersedes=str(first.id)),
                        headers=make.headers(nurse)).status_code == 201
     auditor = make.user(make.agency(), "auditor")
-    figures = client.get("/api/v1/reports/disclosures", query_string={"from": _today(), "to": _today()},
+    # From yesterday: the correction's body is dated half an hour ago, which after midnight is then.
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    figures = client.get("/api/v1/reports/disclosures", query_string={"from": yesterday, "to": _today()},
                          headers=make.headers(auditor)).json
     assert figures["by_agency"][nurse.agency.code] == 2
