@@ -441,6 +441,29 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
         envelope=envelope, policy=policy, now=now, uid_domain="hub.northshire.example", mailing=mailing)
     marac_services.list_case(session, chair, marac.id, cases[CaseKind.MARAC].id, policy=demo_policy(policy),
                              now=now)
+    # Last fortnight's MARAC, held a fortnight ago, which heard the police's referral of Casey: its
+    # minutes are the chair's to write.
+    officer = _person(session, "dc.ahmed@police.northshire.example")
+    held_marac = datetime.combine(policy.local_date(now) - timedelta(days=14), time(14), london)
+    casey = case_services.create_case(session, officer, kind=CaseKind.MARAC,
+                                      subject=case_services.Subject("Casey Sample", date(1988, 6, 30)),
+                                      agency_codes=["ASC-NS"], envelope=envelope, policy=policy,
+                                      now=held_marac - timedelta(days=6))
+    marac_services.record_referral(
+        session, officer, casey.id,
+        ReferralIn(dash_score=17, professional_judgement="", incidents_12_months=3, children=False,
+                   victim_aware=True),
+        envelope=envelope, policy=policy, now=held_marac - timedelta(days=6))
+    past = meeting_services.convene(
+        session, chair, MeetingIn(
+            kind="marac", title="Northshire MARAC (last fortnight)", start=held_marac,
+            end=held_marac + timedelta(hours=2), location="Northshire Police HQ, Conference Room 1",
+            case_ids=(), capacity=16,
+            invitees=(InviteeIn("dc.ahmed@police.northshire.example", "DC Samira Ahmed", "POL-NS"),)),
+        envelope=envelope, policy=policy, now=held_marac - timedelta(days=5),
+        uid_domain="hub.northshire.example", mailing=mailing)
+    marac_services.list_case(session, chair, past.id, casey.id, policy=demo_policy(policy),
+                             now=held_marac - timedelta(days=4))
     # Probation, not a member of Jordan's case, refers her again after a further incident: a
     # repeat, which probation is not told of and the coordinator's queue shows.
     probation = Actor(session.scalar(select(User).where(User.email == "duty@prb-ns.northshire.example")),

@@ -4,7 +4,9 @@ meeting shows the law's clock and the people invited and the MARAC its series. T
 safeguarding lead convenes a strategy meeting from Margaret's case through check your answers,
 acknowledges the confidentiality statement, keeps the attendance register, and minutes the
 strategy discussion held two days ago with a decision, a dissent and an action, and issues them;
-the officer, in a second browser, reads them. axe-core checks every page."""
+the officer, in a second browser, reads them. As MARAC coordinator she lists probation's repeat
+referral (of which probation was not told) from the queue, reads the MARAC's agenda in order, and
+minutes and issues last fortnight's MARAC, found in the month view. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -173,7 +175,7 @@ def test_a_lead_convenes_runs_and_minutes_and_the_officer_reads_the_minutes(
     second_browser.audit()
 
 
-def test_the_coordinator_sees_a_repeat_the_referrer_was_not_told_of_and_runs_the_marac_agenda(
+def test_the_coordinator_lists_a_hidden_repeat_runs_the_agenda_and_minutes_the_last_marac(
         audited: AuditedPage, demo_site: DemoProcess) -> None:
     page = audited.page
     _sign_in_as_lead(audited, demo_site)
@@ -204,4 +206,33 @@ def test_the_coordinator_sees_a_repeat_the_referrer_was_not_told_of_and_runs_the
     audited.goto(f"{demo_site.base_url}/meetings")
     page.get_by_role("link", name="See my meetings month by month").click()
     expect(page.locator('[data-meetings="month"]')).to_be_visible()
+    audited.audit()
+
+    # --- minuting last fortnight's MARAC, found in the month view --------------------------------
+    held = Policy().local_date(utcnow()) - timedelta(days=14)
+    audited.goto(f"{demo_site.base_url}/meetings/calendar?month={held:%Y-%m}")
+    page.locator('[data-meetings="month"]').get_by_role("link", name="14:00 MARAC").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northshire MARAC (last fortnight)")
+    audited.audit()
+    page.get_by_role("button", name="I acknowledge the confidentiality statement").click()
+    expect(page.locator('[data-meeting="agenda"]')).to_contain_text("Adult-only cases")
+    audited.audit()
+    page.get_by_role("link", name="Read or write the minutes").click()
+    audited.audit()
+    page.get_by_role("link", name="Write the minutes").click()
+    audited.audit()
+    page.locator("#summary").fill("Casey's case was heard: three incidents this year, DASH 17. The police "
+                                  "and adult social care shared their research.")
+    page.locator("#decision-1").fill("Refer to the IDVA service and fit a target-hardening package")
+    page.locator("#rationale-1").fill("High risk on DASH, escalating incidents")
+    page.locator("#dissent-1").fill("Adult social care would also seek a care assessment first")
+    page.locator("#action-case-1").select_option(index=1)
+    page.locator("#action-title-1").fill("Arrange the target-hardening visit")
+    page.locator("#action-agency-1").select_option("POL-NS")
+    _fill_date(page, "action-due-1", Policy().local_date(utcnow()) + timedelta(days=5))
+    page.get_by_role("button", name="Save the minutes").click()
+    expect(page.locator('[data-minutes="decisions"]')).to_contain_text("Dissent: Adult social care")
+    audited.audit()
+    page.get_by_role("button", name="Issue version 1").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("issued")
     audited.audit()

@@ -37,7 +37,7 @@ def test_the_demo_convenes_strategy_marac_and_mappa_meetings(session, envelope):
     assert marac.rrule == "FREQ=WEEKLY;INTERVAL=2;COUNT=26"
     invitations = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "meeting.invitation"))
-    assert invitations == 7
+    assert invitations == 8
     assert [ref for _id, ref in marac.cases] == [session.scalar(
         select(Case.ref).where(Case.kind == CaseKind.MARAC))]  # Jordan's referral, listed
     assert marac.capacity == 16
