@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
 from hub.errors import NotFound, ValidationFailed
+from hub.web.forms import long_date
 from hub.web.pages import page, see_other
 from meetings.calendar import feed
 from meetings.rules import (
@@ -43,10 +44,6 @@ pages = Blueprint("meetings_pages", __name__)
 
 PARTSTAT_WORDS = {"NEEDS-ACTION": "Not answered", "ACCEPTED": "Accepted", "DECLINED": "Declined",
                   "TENTATIVE": "Maybe"}
-
-
-def long_date(value: date | None) -> str:
-    return value.strftime("%-d %B %Y") if value else ""
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:

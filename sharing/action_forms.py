@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.web.forms import long_date as long_date  # the pages call forms.long_date
 from hub.web.forms import read_date
 from sharing.rules import ACTION_STATUS_LABELS, ActionStatus
 
@@ -142,7 +143,3 @@ def ordered(problems: Mapping[str, str], order: tuple[str, ...]) -> list[tuple[s
     """The problems in page order (any others after), for the error summary."""
     return [*((n, problems[n]) for n in order if n in problems),
             *((n, m) for n, m in problems.items() if n not in order)]
-
-
-def long_date(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"

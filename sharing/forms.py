@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.web.forms import long_date as long_date  # the pages call forms.long_date
 from hub.web.forms import read_date
 from sharing.rules import (
     LEVEL_LABELS,
@@ -256,10 +256,6 @@ def hidden_fields(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def yes_no(value: bool | None) -> str:
     return {True: "Yes", False: "No", None: "Not answered"}[value]
-
-
-def long_date(value: date | None) -> str:
-    return f"{value.day} {value.strftime('%B %Y')}" if value else ""
 
 
 def stage_words(stage: int) -> str:

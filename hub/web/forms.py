@@ -40,3 +40,8 @@ def read_date(answers: Mapping[str, Any], name: str, what: str, *,
     if found.year < _EARLIEST_YEAR:
         return None, f"{what} must be a real date"
     return found, None
+
+
+def long_date(value: date | None) -> str:
+    """A date as the pages write it: "7 March 2027" ("" for none)."""
+    return f"{value.day} {value:%B %Y}" if value else ""
