@@ -20,7 +20,7 @@ from hub.errors import NotFound, ValidationFailed
 from hub.web.forms import read_date
 from hub.web.pages import page, see_other
 from meetings.rules import MAX_DECISIONS, DecisionIn, MinutesIn, minutes_problems
-from meetings.services.meetings import MeetingView, agencies_of, get_meeting, organised
+from meetings.services.meetings import MeetingView, agencies_of, get_meeting, keeps_the_meeting, organised
 from meetings.services.minutes import (
     ActionIn,
     MinutesView,
@@ -43,11 +43,6 @@ def _meeting(meeting_id: uuid.UUID) -> MeetingView:
                        policy=state.settings.policy, now=context.now())
 
 
-def _is_chair(meeting: MeetingView) -> bool:
-    user = context.actor().user
-    return user is not None and user.agency.code == meeting.organiser_agency
-
-
 @minutes_pages.get("/meetings/<uuid:meeting_id>/minutes")
 @requires(Permission.MEETING_READ)
 def minutes_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
@@ -63,7 +58,7 @@ def minutes_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
         except NotFound:
             shown = None
     return page("meetings/minutes.html", meeting=meeting, versions=versions, shown=shown,
-                chair=_is_chair(meeting), today=context.today(),
+                chair=keeps_the_meeting(context.actor(), meeting), today=context.today(),
                 done=_DONE.get(request.args.get("done") or ""))
 
 

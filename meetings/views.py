@@ -19,13 +19,14 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
 from hub import context
-from hub.access import Permission, has_permission, requires, visible_case
+from hub.access import Permission, requires, visible_case
 from hub.errors import NotFound, ValidationFailed
 from hub.web.forms import long_date
 from hub.web.pages import page, see_other
 from meetings.calendar import feed
 from meetings.rules import (
     ATTENDANCE_WORDS,
+    CANCELLED,
     CONFIDENTIALITY_STATEMENT,
     CRITERION_WORDS,
     KIND_WORDS,
@@ -36,7 +37,14 @@ from meetings.rules import (
 from meetings.services.feeds import feed_entries, feed_url, month_entries, revoke_feed
 from meetings.services.mappa import get_mappa, set_mappa
 from meetings.services.marac import agenda
-from meetings.services.meetings import MeetingView, agencies_of, get_meeting, my_meetings, seen
+from meetings.services.meetings import (
+    MeetingView,
+    agencies_of,
+    get_meeting,
+    keeps_the_meeting,
+    my_meetings,
+    seen,
+)
 from meetings.services.register import acknowledge, record_attendance, register_of
 from meetings.services.rsvp import ANSWERS, answer, invitation_for
 
@@ -62,9 +70,7 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                   errors: dict[str, str] | None = None, status: int = 200) -> Response:
     db, actor = context.db(), context.actor()
     assert actor.user is not None
-    keeps_register = (found.organiser_agency == actor.user.agency.code
-                      and has_permission(actor.user, Permission.MEETING_CONVENE)
-                      and found.status != "cancelled")
+    keeps_register = keeps_the_meeting(actor, found) and found.status != CANCELLED
     errors = errors or {}
     register = register_of(db, actor, found.id)
     shown_agenda = (agenda(db, actor, found.id, envelope=context.state().envelope, today=context.today(),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from hub.access import Permission, check, note_refused_case, visible_case
+from hub.access import Permission, check, has_permission, note_refused_case, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, User
 from hub.audit.services import record
@@ -310,6 +310,14 @@ def seen(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
             note_refused_case(db, case_id)
         raise NotFound("No such meeting, or it is not one of yours")
     return row
+
+
+def keeps_the_meeting(actor: Actor, meeting: MeetingView) -> bool:
+    """Whether the caller acts for the agency that convened the meeting (its register, minutes and
+    changes): what the pages offer; the services refuse anyone else whatever the page showed."""
+    user = actor.user
+    return (user is not None and user.agency.code == meeting.organiser_agency
+            and has_permission(user, Permission.MEETING_CONVENE))
 
 
 def agencies_of(db: Session, row: Meeting) -> dict[str, int]:

@@ -4,6 +4,7 @@ series' local time on both sides of the clock change, with no personal data."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -106,3 +107,24 @@ def test_the_chair_is_reminded_of_the_minutes_until_they_are_issued(make, sessio
 
 def test_the_job_is_registered_by_its_contract_name():
     assert "reminders" in registered_jobs()
+
+
+def test_the_reminders_lead_times_come_from_policy(make, session, envelope, settings):
+    case, lead, officer, police = _world(make)
+    wednesday = datetime(2027, 3, 10, 10, tzinfo=UTC)
+    _convene(session, envelope, lead, case, officer, police, start=wednesday)
+    monday = datetime(2027, 3, 8, 9, tzinfo=UTC)
+    assert reminders(session, JobContext(monday, settings)) == 0  # one working day by default
+    earlier = replace(settings, policy=replace(settings.policy, meeting_reminder_working_days=2))
+    assert reminders(session, JobContext(monday, earlier)) == 1
+
+
+def test_the_minutes_reminder_follows_the_policys_working_days(make, session, envelope, settings):
+    case, lead, officer, police = _world(make)
+    _convene(session, envelope, lead, case, officer, police, start=datetime(2027, 3, 3, 10, tzinfo=UTC))
+    friday = datetime(2027, 3, 5, 9, tzinfo=UTC)
+    later = replace(settings, policy=replace(settings.policy, minutes_issue_working_days=5))
+    reminders(session, JobContext(friday, later))
+    assert _sent(session, "meeting.minutes_due") == []  # due Wednesday 10 March: reminded Tuesday
+    reminders(session, JobContext(datetime(2027, 3, 9, 9, tzinfo=UTC), later))
+    assert len(_sent(session, "meeting.minutes_due")) == 1

@@ -134,3 +134,18 @@ def test_a_series_rule_is_weekly_or_monthly_and_ends(rule, words):
     problem = rules.rrule_problem(rule, NOW + timedelta(days=2))
     assert problem is not None
     assert words in problem
+
+
+def test_the_marac_criteria_figures_come_from_policy():
+    referral = rules.ReferralIn(dash_score=12, professional_judgement="", incidents_12_months=2,
+                                children=False, victim_aware=True)
+    assert rules.referral_criteria(referral, repeat=False, policy=Policy()) == []
+    lower = Policy(marac_dash_threshold=12, marac_escalation_incidents=2)
+    assert rules.referral_criteria(referral, repeat=False, policy=lower) == [
+        "visible_high_risk", "potential_escalation"]
+
+
+def test_minutes_are_due_by_the_policys_working_days():
+    wednesday = datetime(2027, 3, 3, 15, tzinfo=UTC)
+    assert rules.minutes_due(wednesday, Policy()).isoformat() == "2027-03-08"
+    assert rules.minutes_due(wednesday, Policy(minutes_issue_working_days=5)).isoformat() == "2027-03-10"
