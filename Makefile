@@ -36,7 +36,7 @@ system-packages:
 	PYTHON=$(PYTHON) $(SYSTEM_PACKAGES)
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub consent meetings sharing tests bench migrations/env.py
+	$(BIN)/ruff check hub consent meetings sharing concerns tests bench migrations/env.py
 	$(BIN)/mypy
 
 BENCH_STAMP := $(VENV)/.bench-installed

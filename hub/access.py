@@ -79,6 +79,19 @@ class Permission(enum.StrEnum):
     MAPPA_MANAGE = "case:mappa:update"
     # A MARAC case's referral criteria (DOMAIN.md §4): recorded by its lead (referring) agency
     MARAC_REFER = "case:marac-referral:update"
+    # concerns (DOMAIN.md §11): raised by any practitioner for the agency's named leads, who
+    # triage them (services check who is a named lead: a lead, or a deputy named for the day)
+    CONCERN_RAISE = "concerns:own:create"
+    CONCERN_READ = "concerns:own:read"
+    CONCERN_TRIAGE = "concerns:own:triage"
+    DEPUTY_MANAGE = "agency:deputies:manage"
+    # Daily wellbeing observations on a case, where the agency has agreed daily observation
+    OBSERVATION_READ = "case:observations:read"
+    OBSERVATION_RECORD = "case:observations:create"
+    OBSERVATION_PLAN = "case:observation-plan:update"
+    # The alerts their thresholds raise, to the observing agency's named leads (then managers)
+    ALERT_READ = "alerts:own:read"
+    ALERT_ACKNOWLEDGE = "alerts:own:acknowledge"
 
 
 class CaseScope(enum.StrEnum):
@@ -108,6 +121,9 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.CHALLENGE_RESOLVE: CaseScope.MEMBER,
     Permission.MAPPA_MANAGE: CaseScope.LEAD,
     Permission.MARAC_REFER: CaseScope.LEAD,
+    Permission.OBSERVATION_READ: CaseScope.MEMBER,
+    Permission.OBSERVATION_RECORD: CaseScope.MEMBER,
+    Permission.OBSERVATION_PLAN: CaseScope.MEMBER,
 }
 
 
@@ -137,6 +153,14 @@ CASE_WORK = frozenset(
         Permission.MEETING_READ,
         Permission.MAPPA_MANAGE,
         Permission.MARAC_REFER,
+        Permission.CONCERN_RAISE,
+        Permission.CONCERN_READ,
+        Permission.CONCERN_TRIAGE,
+        Permission.OBSERVATION_READ,
+        Permission.OBSERVATION_RECORD,
+        Permission.OBSERVATION_PLAN,
+        Permission.ALERT_READ,
+        Permission.ALERT_ACKNOWLEDGE,
     }
 )
 
@@ -144,7 +168,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: CASE_WORK,
     Role.MANAGER: CASE_WORK | {Permission.DISCLOSURE_REPORT},
     Role.LEAD: CASE_WORK | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ,
-                            Permission.DISCLOSURE_REPORT},
+                            Permission.DISCLOSURE_REPORT, Permission.DEPUTY_MANAGE},
     Role.IG: frozenset(
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,

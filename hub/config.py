@@ -74,6 +74,70 @@ class SmtpConfig:
         return cls(**values)
 
 
+DEFAULT_INDICATORS = ("mood", "sleep", "appetite", "self_care", "engagement", "agitation",
+                      "self_harm_thoughts", "substance_use", "missed_medication")
+
+
+@dataclass(frozen=True)
+class ObservationPolicy:
+    """[policy.observations]: the daily wellbeing indicators and the thresholds that raise an
+    alert (DOMAIN.md §11, every default local). A threshold of 0 is switched off."""
+
+    indicators: tuple[str, ...] = DEFAULT_INDICATORS
+    scale_max: int = 3
+    # Any indicator scored this or more.
+    any_indicator_at: int = 3
+    # Named indicators at their own, lower level: thoughts of self-harm at 2 or more.
+    indicator_at: Mapping[str, int] = field(default_factory=lambda: {"self_harm_thoughts": 2},
+                                            hash=False)
+    # The total up by this much against the mean of the previous `total_rise_days` days' totals.
+    total_rise: int = 5
+    total_rise_days: int = 3
+    # No observation for this many days on a case where daily observation is agreed.
+    missing_days: int = 3
+    # An alert not acknowledged within this many working hours goes to the agency's managers.
+    acknowledge_working_hours: int = 4
+
+    @classmethod
+    def from_mapping(cls, data: object) -> ObservationPolicy:
+        where = "[policy.observations]"
+        table = _table(data, where)
+        _refuse_unknown(table, _field_names(cls), where)
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key == "indicators":
+                names = _typed(value, list, f"{where} indicators")
+                if not names or not all(isinstance(n, str) and _INDICATOR.fullmatch(n) for n in names) \
+                        or len(set(names)) != len(names):
+                    raise ConfigError(f"{where} indicators must be distinct names of lower-case letters "
+                                      "and underscores, at least one")
+                values[key] = tuple(names)
+            elif key == "indicator_at":
+                levels = _typed(value, dict, f"{where} indicator_at")
+                for name, level in levels.items():
+                    _typed(level, int, f"{where} indicator_at.{name}")
+                values[key] = dict(levels)
+            else:
+                values[key] = _typed(value, int, f"{where} {key}")
+                if values[key] < (1 if key in ("scale_max", "total_rise_days") else 0):
+                    raise ConfigError(f"{where} {key} must not be {value}")
+        policy = cls(**values)
+        unknown = sorted(set(policy.indicator_at) - set(policy.indicators))
+        if unknown:
+            raise ConfigError(f"{where} indicator_at names indicators that are not in indicators: "
+                              f"{', '.join(unknown)}")
+        for name, level in policy.indicator_at.items():
+            if not 0 <= level <= policy.scale_max:
+                raise ConfigError(f"{where} indicator_at.{name} must be on the scale, 0 to "
+                                  f"{policy.scale_max}")
+        if policy.any_indicator_at > policy.scale_max:
+            raise ConfigError(f"{where} any_indicator_at must be on the scale, 0 to {policy.scale_max}")
+        return policy
+
+
+_INDICATOR = re.compile(r"[a-z][a-z_]{0,39}")
+
+
 @dataclass(frozen=True)
 class Policy:
     """Every DOMAIN.md timescale, overridable in [policy]; the defaults are the documented ones."""
@@ -122,6 +186,16 @@ class Policy:
     membership_decision_days: int = 30
     # The guided disclosure form's encrypted drafts are discarded this long after their last change.
     disclosure_draft_hours: int = 24
+    # Concerns (DOMAIN.md §2, §11): the named leads decide by the end of the next working day.
+    concern_triage_working_days: int = 1
+    # Working hours (for an alert's acknowledgement), local time, on working days.
+    working_day_start_hour: int = 9
+    working_day_end_hour: int = 17
+    # Supervision focused on risk (DOMAIN.md §11, local): a high or very high risk case of a
+    # practitioner's caseload is discussed at least every 4 weeks, any other every 12.
+    supervision_high_risk_weeks: int = 4
+    supervision_other_weeks: int = 12
+    observations: ObservationPolicy = field(default_factory=ObservationPolicy)
 
     def local_date(self, moment: datetime) -> date:
         """The date at ``moment`` in the policy's time zone (review dates are local dates)."""
@@ -141,6 +215,9 @@ class Policy:
         values: dict[str, Any] = {}
         defaults = cls()
         for key, value in table.items():
+            if key == "observations":
+                values[key] = ObservationPolicy.from_mapping(value)
+                continue
             expected = type(getattr(defaults, key))
             values[key] = _typed(value, expected, f"[policy] {key}")
             minimum = 0 if key in _MAY_BE_ZERO else 1
@@ -153,6 +230,9 @@ class Policy:
                                   f"({', '.join(r.value for r in Role)}), not {role!r}")
         if not 1 <= values.get("escalation_immediate_risk_stage", 3) <= 4:
             raise ConfigError("[policy] escalation_immediate_risk_stage must be a stage, 1 to 4")
+        if not 0 <= values.get("working_day_start_hour", 9) < values.get("working_day_end_hour", 17) <= 24:
+            raise ConfigError("[policy] working_day_start_hour must come before working_day_end_hour, "
+                              "both hours of the day (0 to 24)")
         if "timezone" in values:
             zone = values["timezone"]
             try:
@@ -162,7 +242,8 @@ class Policy:
         return cls(**values)
 
 
-_MAY_BE_ZERO = frozenset({"escalation_grace_working_days"})  # a grace of none is a choice
+# A grace of none is a choice; so are working hours from midnight.
+_MAY_BE_ZERO = frozenset({"escalation_grace_working_days", "working_day_start_hour"})
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a table"}
 
 

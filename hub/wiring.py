@@ -19,6 +19,7 @@ PACKAGES: tuple[str, ...] = (
     "consent",
     "sharing",
     "meetings",
+    "concerns",
 )
 
 

@@ -25,6 +25,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from concerns.rules import ConcernIn, ObservationIn
+from concerns.services import concerns as concern_services
+from concerns.services import observations as observation_services
 from hub.access import declared_permission
 from hub.actor import Actor
 from hub.agencies.models import Agency, Role
@@ -106,6 +109,10 @@ class World:
     # A strategy meeting the lead agency convened about the case, inviting nobody, three days on;
     # its minutes (version 1) written and issued as though it had been held.
     meeting_id: uuid.UUID
+    # A concern a practitioner of the lead agency raised about the case, awaiting triage; and an
+    # alert its observation raised (daily observation agreed by the lead agency only).
+    concern_id: uuid.UUID
+    alert_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -201,6 +208,22 @@ def page_readers(ok: int) -> dict[str, Statuses]:
 def page_writers(ok: int) -> dict[str, Statuses]:
     """A case page the case-working roles may use to write, as members (IG reads only)."""
     return {**page_readers(ok), "ig": 404}
+
+
+def case_workers(status: Statuses) -> dict[str, Statuses]:
+    """The case-working roles (practitioner, manager, lead) all get ``status``."""
+    return dict.fromkeys(("practitioner", "manager", "lead"), status)
+
+
+def lead_agency_only_sees(ok: int) -> dict[str, int]:
+    """Something of the lead agency's own (a concern, an alert): everyone else is told 404."""
+    return {LEAD_MEMBER: ok, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404}
+
+
+# concerns (concerns/api.py): a new person, so any agency may raise it.
+API_CONCERN = {"subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
+               "categories": ["neglect_omission"], "account": "Not eating", "immediate_risk": False,
+               "person_aware": True, "consent_status": "obtained"}
 
 
 def administrators_only(ok: int) -> dict[str, Statuses]:
@@ -740,6 +763,41 @@ EXPECTED: dict[tuple[str, str], Route] = {
         **dict.fromkeys(ROLES, 403), "ig": {LEAD_MEMBER: 303, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404},
         ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"decision_id": w.decision_id},
         form={"outcome": "endorsed", "comment": "Necessary and proportionate"}),
+    # --- concerns: API (concerns/api.py) ---
+    # Anyone who works cases raises a concern, for their own agency's named leads.
+    ("POST", "/api/v1/concerns"): Route({
+        **case_workers(201), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
+        body=lambda w: API_CONCERN),
+    ("GET", "/api/v1/concerns"): Route({
+        **case_workers(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401}),
+    # The world's concern is the lead agency's, raised by someone else: only a named lead of that
+    # agency (here, its `lead` role holders) sees and triages it; to anyone else it does not exist.
+    ("POST", "/api/v1/concerns/<uuid:concern_id>/triage"): Route({
+        "practitioner": 404, "manager": 404, "lead": lead_agency_only_sees(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
+        path_values=lambda w: {"concern_id": w.concern_id},
+        body=lambda w: {"outcome": "advice_given", "rationale": "Advice on a carer's assessment"}),
+    # Daily observation: members of the case; only the lead agency has agreed it, so another
+    # member's observation is refused (409) until it agrees its own.
+    ("PUT", "/api/v1/cases/<uuid:case_id>/observation-plan"): Route({
+        **case_workers(members_see(200)), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401},
+        path_values=case_id, body=lambda w: {"daily": True}),
+    ("POST", "/api/v1/cases/<uuid:case_id>/observations"): Route({
+        **case_workers({LEAD_MEMBER: 201, MEMBER: 409, NON_MEMBER: 404, REMOVED: 404}),
+        "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401},
+        path_values=case_id, body=lambda w: {"scores": {"mood": 1}, "note": "Settled"}),
+    ("GET", "/api/v1/cases/<uuid:case_id>/observations"): Route({
+        **case_workers(members_see(200)), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401},
+        path_values=case_id),
+    # Alerts: the named leads and the managers of the observing (lead) agency.
+    ("GET", "/api/v1/alerts"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: 401}),
+    ("POST", "/api/v1/alerts/<uuid:alert_id>/acknowledge"): Route({
+        "practitioner": 403, "manager": lead_agency_only_sees(200), "lead": lead_agency_only_sees(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
+        path_values=lambda w: {"alert_id": w.alert_id},
+        body=lambda w: {"action_taken": "contact_person", "note": "Phoned her"}),
     # Figures only: the roles holding the report permission, whatever their agency.
     ("GET", "/reports/disclosures"): Route(REPORT_READERS),
     ("GET", "/reports/disclosures.csv"): Route(REPORT_READERS),
@@ -909,10 +967,21 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
                                    today=held.date())
     minutes_services.issue_minutes(session, Actor(creator, "test"), meeting.id, envelope=make.envelope,
                                    now=held)
+    concern = concern_services.raise_concern(session, Actor(creator, "test"), ConcernIn(
+        case_id=case.id, subject_name="", subject_date_of_birth=None, categories=("neglect_omission",),
+        account="Matrix account", opinion="", immediate_risk=False, immediate_action="", views="",
+        desired_outcomes="", person_aware=True, consent_status="obtained"),
+        envelope=make.envelope, policy=Policy(), now=utcnow())
+    observation_services.set_daily_observation(session, Actor(creator, "test"), case.id, agreed=True,
+                                               policy=Policy(), now=utcnow())
+    observed = observation_services.record_observation(
+        session, Actor(creator, "test"), case.id, ObservationIn({"mood": 3}, "", utcnow()),
+        envelope=make.envelope, policy=Policy(), now=utcnow())
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
-                 agreement.id, risk.info.version, action.id, challenge.id, second.id, meeting.id)
+                 agreement.id, risk.info.version, action.id, challenge.id, second.id, meeting.id,
+                 concern.line.id, observed.alerts[0].id)
 
 
 def _meeting_body(case_id: uuid.UUID) -> MeetingIn:

@@ -1,0 +1,1 @@
+"""The concerns package's services: one shape everywhere (STYLE.md)."""
