@@ -14,11 +14,15 @@ from concerns.schemas import (
     AlertList,
     AlertOut,
     AlertQuery,
+    AllocationIn,
+    AllocationOut,
     ConcernCreate,
     ConcernCreated,
     ConcernLineOut,
     ConcernList,
     ConcernQuery,
+    DueList,
+    DueOut,
     ObservationCreate,
     ObservationCreated,
     ObservationList,
@@ -26,10 +30,13 @@ from concerns.schemas import (
     ObservationQuery,
     PlanIn,
     PlanOut,
+    SupervisionCreate,
+    SupervisionCreated,
+    SupervisionDueQuery,
     TriageCreate,
     TriageOut,
 )
-from concerns.services import alerts, observations
+from concerns.services import alerts, observations, supervision
 from concerns.services.concerns import ConcernLine, concerns_of, raise_concern, triage
 from concerns.web import audited_refusal
 from hub import context
@@ -186,3 +193,50 @@ def acknowledge_alert(alert_id: uuid.UUID, body: AcknowledgeIn) -> dict:
                                    note=body.note, envelope=state.envelope, policy=state.settings.policy,
                                    now=context.now())
     return alert_out(found)
+
+
+@endpoint(api, "PUT", "/cases/<uuid:case_id>/allocation",
+          summary="Allocate the case to a practitioner of your agency, whose caseload supervision "
+                  "covers (null ends it; audited)",
+          permission=Permission.CASE_ALLOCATE, body=AllocationIn, response=AllocationOut,
+          extra_responses={404: "No such case, or not one of your agency's",
+                           422: "Not an active practitioner of your agency"})
+def put_allocation(case_id: uuid.UUID, body: AllocationIn) -> dict:
+    found = supervision.allocate(context.db(), context.actor(), case_id, body.user_id, now=context.now())
+    return AllocationOut.model_validate({
+        "allocated": found is not None, "user_id": found.user_id if found else None,
+        "name": found.name if found else None,
+        "allocated_at": found.allocated_at if found else None}).model_dump(mode="json")
+
+
+@endpoint(api, "POST", "/supervision",
+          summary="Record a supervision session with a practitioner of your agency: the cases "
+                  "discussed with a short note each, and actions into the tracker (managers and "
+                  "leads; audited)",
+          permission=Permission.SUPERVISION_RECORD, body=SupervisionCreate, response=SupervisionCreated,
+          status=201, extra_responses={403: "Not a manager or lead", 422: "What is wrong, keyed by field"})
+def create_supervision(body: SupervisionCreate) -> tuple[dict, int]:
+    state = context.state()
+    with audited_refusal():
+        found = supervision.record_session(context.db(), context.actor(), supervision.SessionIn(
+            body.supervisee_id, body.held_on, tuple(supervision.DiscussionIn(
+                d.case_id, d.note, tuple(supervision.ActionIn(a.title, a.due) for a in d.actions))
+                for d in body.discussions)), envelope=state.envelope, policy=state.settings.policy,
+            now=context.now())
+    return SupervisionCreated.model_validate(asdict(found)).model_dump(mode="json"), 201
+
+
+@endpoint(api, "GET", "/supervision/due",
+          summary="When each allocated case of your agency's practitioners is next due for "
+                  "discussion in supervision (high and very high risk every 4 weeks, others every "
+                  "12, by policy), soonest first (managers and leads; audited)",
+          permission=Permission.SUPERVISION_READ, query=SupervisionDueQuery, response=DueList,
+          extra_responses={403: "Not a manager or lead"})
+def supervision_due(query: SupervisionDueQuery) -> dict:
+    with audited_refusal():
+        found = supervision.supervision_due(context.db(), context.actor(),
+                                            policy=context.state().settings.policy, now=context.now(),
+                                            overdue_only=query.overdue)
+    today = context.today()
+    return {"due": [DueOut.model_validate({**asdict(line), "overdue": line.overdue(today)})
+                    .model_dump(mode="json") for line in found]}

@@ -163,3 +163,53 @@ class Alert(Base):
     action_taken: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # {note}: what was done, and the reason when no action was taken
     texts_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class Allocation(Base):
+    """The practitioner an agency allocates to a case: their caseload, which supervision covers."""
+
+    __tablename__ = "case_allocations"
+    __table_args__ = (
+        Index("uq_case_allocations_active", "case_id", "agency_id", unique=True,
+              postgresql_where=_ACTIVE, sqlite_where=_ACTIVE),
+        Index("ix_case_allocations_agency", "agency_id", "ended_at"),
+        Index("ix_case_allocations_user", "user_id", "ended_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    allocated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allocated_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SupervisionSession(Base):
+    """A supervision session: who supervised whom, on which day (local)."""
+
+    __tablename__ = "supervision_sessions"
+    __table_args__ = (Index("ix_supervision_sessions_agency", "agency_id", "held_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    supervisor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    supervisee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupervisionDiscussion(Base):
+    """One case discussed at a session, with a short encrypted note. The supervisee and the day
+    are kept with it, so that "when was this case last discussed with this practitioner?" is one
+    indexed lookup."""
+
+    __tablename__ = "supervision_discussions"
+    __table_args__ = (Index("ix_supervision_discussions_last", "supervisee_id", "case_id", "held_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_sessions.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    supervisee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

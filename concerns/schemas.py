@@ -21,7 +21,8 @@ class ConcernSubjectIn(Input):
 
 class ConcernCreate(Input):
     case_id: uuid.UUID | None = Field(default=None, description="a case your agency is a member of")
-    subject: ConcernSubjectIn | None = Field(default=None, description="or the person, by name and date of birth")
+    subject: ConcernSubjectIn | None = Field(default=None,
+                                             description="or the person, by name and date of birth")
     categories: list[Label] = Field(max_length=12, description="DOMAIN.md §11: the Care Act "
                                     "guidance's categories, or Working Together's for a child")
     account: Text = Field(description="what was seen or heard: the facts")
@@ -165,3 +166,57 @@ class ObservationOut(Output):
 
 class ObservationList(Output):
     observations: list[ObservationOut]
+
+
+class AllocationIn(Input):
+    user_id: uuid.UUID | None = Field(description="a practitioner of your agency; null ends the allocation")
+
+
+class AllocationOut(Output):
+    allocated: bool
+    user_id: uuid.UUID | None
+    name: str | None
+    allocated_at: datetime | None
+
+
+class SupervisionActionIn(Input):
+    title: Name
+    due: date
+
+
+class DiscussionCreate(Input):
+    case_id: uuid.UUID
+    note: Text = ""
+    actions: list[SupervisionActionIn] = Field(default_factory=list, max_length=10)
+
+
+class SupervisionCreate(Input):
+    supervisee_id: uuid.UUID
+    held_on: date
+    discussions: list[DiscussionCreate] = Field(max_length=60)
+
+
+class SupervisionCreated(Output):
+    id: uuid.UUID
+    held_on: date
+    cases: list[str]
+    action_ids: list[uuid.UUID]
+
+
+class SupervisionDueQuery(Query):
+    overdue: bool = Field(default=False, description="only the discussions already overdue")
+
+
+class DueOut(Output):
+    supervisee_id: uuid.UUID
+    supervisee: str
+    case_id: uuid.UUID
+    case_ref: str
+    level: str | None
+    last_discussed: date | None
+    due: date
+    overdue: bool
+
+
+class DueList(Output):
+    due: list[DueOut]

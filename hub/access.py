@@ -92,6 +92,11 @@ class Permission(enum.StrEnum):
     # The alerts their thresholds raise, to the observing agency's named leads (then managers)
     ALERT_READ = "alerts:own:read"
     ALERT_ACKNOWLEDGE = "alerts:own:acknowledge"
+    # Supervision focused on risk: a case's allocated practitioner (its member agencies each
+    # allocate their own), and sessions recorded and reviewed by the agency's managers and leads
+    CASE_ALLOCATE = "case:allocation:update"
+    SUPERVISION_RECORD = "supervision:own:create"
+    SUPERVISION_READ = "supervision:own:read"
 
 
 class CaseScope(enum.StrEnum):
@@ -124,6 +129,7 @@ CASE_SCOPE: dict[Permission, CaseScope] = {
     Permission.OBSERVATION_READ: CaseScope.MEMBER,
     Permission.OBSERVATION_RECORD: CaseScope.MEMBER,
     Permission.OBSERVATION_PLAN: CaseScope.MEMBER,
+    Permission.CASE_ALLOCATE: CaseScope.MEMBER,
 }
 
 
@@ -161,14 +167,16 @@ CASE_WORK = frozenset(
         Permission.OBSERVATION_PLAN,
         Permission.ALERT_READ,
         Permission.ALERT_ACKNOWLEDGE,
+        Permission.CASE_ALLOCATE,
     }
 )
+SUPERVISING = frozenset({Permission.SUPERVISION_RECORD, Permission.SUPERVISION_READ})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: CASE_WORK,
-    Role.MANAGER: CASE_WORK | {Permission.DISCLOSURE_REPORT},
-    Role.LEAD: CASE_WORK | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ,
-                            Permission.DISCLOSURE_REPORT, Permission.DEPUTY_MANAGE},
+    Role.MANAGER: CASE_WORK | SUPERVISING | {Permission.DISCLOSURE_REPORT},
+    Role.LEAD: CASE_WORK | SUPERVISING | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ,
+                                          Permission.DISCLOSURE_REPORT, Permission.DEPUTY_MANAGE},
     Role.IG: frozenset(
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,

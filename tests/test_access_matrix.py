@@ -113,6 +113,8 @@ class World:
     # alert its observation raised (daily observation agreed by the lead agency only).
     concern_id: uuid.UUID
     alert_id: uuid.UUID
+    # The person of the lead agency who made all of the above (a supervisee of its managers).
+    creator_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -220,6 +222,7 @@ def lead_agency_only_sees(ok: int) -> dict[str, int]:
     return {LEAD_MEMBER: ok, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404}
 
 
+SUPERVISEE_OF_LEAD_AGENCY = {LEAD_MEMBER: 201, MEMBER: 422, NON_MEMBER: 422, REMOVED: 422}
 # concerns (concerns/api.py): a new person, so any agency may raise it.
 API_CONCERN = {"subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
                "categories": ["neglect_omission"], "account": "Not eating", "immediate_risk": False,
@@ -798,6 +801,20 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
         path_values=lambda w: {"alert_id": w.alert_id},
         body=lambda w: {"action_taken": "contact_person", "note": "Phoned her"}),
+    # Supervision: each member agency allocates the case to one of its own (here, ends it).
+    ("PUT", "/api/v1/cases/<uuid:case_id>/allocation"): Route({
+        **case_workers(members_see(200)), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: 401},
+        path_values=case_id, body=lambda w: {"user_id": None}),
+    # Sessions are recorded and reviewed by an agency's managers and leads, about its own people
+    # and cases: the world's supervisee works for the lead agency, so anyone else's is refused.
+    ("POST", "/api/v1/supervision"): Route({
+        "practitioner": 403, "manager": SUPERVISEE_OF_LEAD_AGENCY, "lead": SUPERVISEE_OF_LEAD_AGENCY,
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
+        body=lambda w: {"supervisee_id": str(w.creator_id), "held_on": str(Policy().local_date(utcnow())),
+                        "discussions": [{"case_id": str(w.case.id), "note": "Matrix"}]}),
+    ("GET", "/api/v1/supervision/due"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: 401}),
     # Figures only: the roles holding the report permission, whatever their agency.
     ("GET", "/reports/disclosures"): Route(REPORT_READERS),
     ("GET", "/reports/disclosures.csv"): Route(REPORT_READERS),
@@ -981,7 +998,7 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
                  agreement.id, risk.info.version, action.id, challenge.id, second.id, meeting.id,
-                 concern.line.id, observed.alerts[0].id)
+                 concern.line.id, observed.alerts[0].id, creator.id)
 
 
 def _meeting_body(case_id: uuid.UUID) -> MeetingIn:
