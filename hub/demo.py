@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from concerns.demo import seed_concerns
 from consent.rules import (
     Art6Basis,
     Art9Condition,
@@ -104,7 +105,7 @@ PROVIDERS = [
     DemoProvider("police", "Northshire Police", "POL-NS",
                  {"officer": "practitioner", "detective-sergeant": "manager"}),
     DemoProvider("nhs-mh", "Northshire Mental Health NHS Foundation Trust", "NMH-NS",
-                 {"clinician": "practitioner", "caldicott-deputy": "ig"}),
+                 {"clinician": "practitioner", "caldicott-deputy": "ig", "safeguarding-lead": "lead"}),
     DemoProvider("council-adults", "Northshire County Council Adult Social Care", "ASC-NS",
                  {"social-worker": "practitioner", "safeguarding-lead": "lead", "hub-administrator": "admin",
                   "partnership-auditor": "auditor"}),
@@ -119,6 +120,10 @@ PERSONAS = [
             "community mental-health nurse", "nmh-002231", ("clinician",)),
     Persona("lead.price@asc.northshire.example", "Hannah Price", "ASC-NS", ("lead",),
             "adult safeguarding lead and MARAC chair", "asc-000087", ("safeguarding-lead",)),
+    Persona("lead.banda@nmh.northshire.example", "Dr Ruth Banda", "NMH-NS", ("lead",),
+            "named safeguarding lead, mental-health trust", "nmh-000311", ("safeguarding-lead",)),
+    Persona("sw.carter@asc.northshire.example", "Sam Carter", "ASC-NS", ("practitioner",),
+            "adult social worker", "asc-000342", ("social-worker",)),
     Persona("idva.walsh@idva.northshire.example", "Niamh Walsh", "IDVA-NS", ("practitioner",),
             "independent domestic violence adviser", "idva-000012", ("idva",)),
     Persona("ig.hughes@nmh.northshire.example", "Gareth Hughes", "NMH-NS", ("ig",),
@@ -201,6 +206,7 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
     _seed_consent(session, envelope, policy, cases, now)
     _seed_sharing(session, envelope, policy, cases, now)
     _seed_meetings(session, envelope, policy, cases, now)
+    seed_concerns(session, envelope, policy, cases, now)
     return True
 
 

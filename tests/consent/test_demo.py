@@ -31,7 +31,8 @@ def test_the_demo_seeds_consents_decisions_agreements_and_the_ig_queue(session, 
     assert corrections[0].supersedes_id in {d.id for d in decisions}
 
     # The trust joined the adult case on the correction, not on the decision it corrected.
-    adult = session.scalars(select(Case).where(Case.kind == CaseKind.ADULT)).one()
+    # Margaret's, the demo's first adult case (Daniel's and Edith's came later).
+    adult = session.scalars(select(Case).where(Case.kind == CaseKind.ADULT).order_by(Case.created_at)).first()
     trust = session.scalars(select(Agency).where(Agency.code == "NMH-NS")).one()
     membership = session.scalars(select(CaseMembership).where(
         CaseMembership.case_id == adult.id, CaseMembership.agency_id == trust.id)).one()
