@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 
 from bench import bulk, profile, seed
+from bench import concerns as concerns_bench
 from bench import consent as consent_bench
 from bench import escalation as escalation_bench
 from bench import meetings as meetings_bench
@@ -46,7 +47,8 @@ from tests.support.postgres import PostgresCluster as Cluster
 from tests.support.postgres import start_cluster
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-TARGETS = {"case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,
+TARGETS = {"observation_record_ratio": 0.25, "missing_sweep_ms": 2000,
+           "case_read_ratio": 0.30, "dashboard_ratio": 0.25, "audit_verify_rows_per_second": 200_000,
            "keys_rotate_keys_per_second": 20_000, "disclosure_record_ratio": 0.25,
            "disclosure_report_ms": 300, "risk_summary_read_ratio": 0.30,
            "escalation_sweep_ms": 3000, "escalation_sweep_size_ratio": 1.5,
@@ -130,6 +132,7 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     # The first cases' crisis plans (a case read and a plan read both touch the same rows).
     plan_ids = data.case_ids[:SERVICE_CASES]
     sharing_bench.seed_risk_summaries(hub_url, keyring, plan_ids)
+    concerns_bench.seed_observation_plans(hub_url, plan_ids)
     risk_script = lua_script(workdir / f"{kind}-risk.lua",
                              [f"/api/v1/cases/{i}/risk-summaries/latest" for i in plan_ids],
                              {"Authorization": f"Bearer {data.token}"})
@@ -142,6 +145,9 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     decision_script = lua_script(workdir / f"{kind}-decision.lua",
                                  [f"/api/v1/cases/{i}/disclosures" for i in ids], decision_headers,
                                  method="POST", body=consent_bench.decision_body())
+    observation_script = lua_script(workdir / f"{kind}-observation.lua",
+                                    [f"/api/v1/cases/{i}/observations" for i in plan_ids], decision_headers,
+                                    method="POST", body=concerns_bench.observation_body())
     hub_env = {"HUB_DATABASE_URL": hub_url, "HUB_KEYRING": str(keyring_path),
                "HUB_SECRET_KEY": seed.random_secret(), "HUB_CONFIG": ""}
 
@@ -169,6 +175,10 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
                            body=consent_bench.decision_body().encode())
         if status != 201:
             raise BenchError(f"hub refused the benchmark's disclosure decision ({status}): {body[:300]!r}")
+        status, body = get(f"{hub.base_url}/api/v1/cases/{plan_ids[0]}/observations", decision_headers,
+                           body=concerns_bench.observation_body().encode())
+        if status != 201 or b'"alerts":[]' not in body.replace(b" ", b""):
+            raise BenchError(f"hub refused the benchmark's observation ({status}): {body[:300]!r}")
         before = _load("bare Flask baseline, GET /rows/{id}", base, baseline_script, seconds,
                        database_pid)
         out["case_read"] = _load("hub, GET /api/v1/cases/{id}", hub, hub_script, seconds, database_pid)
@@ -180,6 +190,9 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
         out["disclosure_record"] = _load(
             "hub, POST /api/v1/cases/{id}/disclosures (validate, encrypt five texts, audit)",
             hub, decision_script, seconds, database_pid)
+        out["observation_record"] = _load(
+            "hub, POST /api/v1/cases/{id}/observations (rules, thresholds, encrypt, audit)",
+            hub, observation_script, seconds, database_pid)
         after = _load("bare Flask baseline again", base, baseline_script, seconds, database_pid)
         for log_path in (base.log_path, hub.log_path):
             bad = {k: v for k, v in statuses_in_log(log_path).items() if k not in ("200", "201")}
@@ -215,6 +228,13 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
     decision["target_met"] = decision_ratio >= TARGETS["disclosure_record_ratio"]
     log(f"  disclosure decision / baseline = {decision_ratio:.1%} "
         f"(target >= {TARGETS['disclosure_record_ratio']:.0%})")
+    observation = out["observation_record"]
+    observation_ratio = observation["requests_per_second"] / mean
+    observation["ratio_to_baseline"] = round(observation_ratio, 3)
+    observation["target_ratio"] = TARGETS["observation_record_ratio"]
+    observation["target_met"] = observation_ratio >= TARGETS["observation_record_ratio"]
+    log(f"  observation / baseline = {observation_ratio:.1%} "
+        f"(target >= {TARGETS['observation_record_ratio']:.0%})")
 
 
 def bench_disclosure_report(kind: str, url: str, keyring: Keyring, sizes: dict[str, int],
@@ -277,6 +297,18 @@ def bench_escalation_sweep(kind: str, url: str, keyring: Keyring, out: dict[str,
         f"≤ {TARGETS['escalation_sweep_size_ratio']} times); seeded in {sweep['seed_seconds']} s")
 
 
+def bench_missing_sweep(kind: str, url: str, keyring: Keyring, out: dict[str, Any]) -> None:
+    log(f"{kind}: missing-observation sweep, {concerns_bench.DUE:,} due among "
+        f"{concerns_bench.PLANS:,} cases with daily observation")
+    sweep = concerns_bench.bench_missing_sweep(url, keyring)
+    sweep["target_ms"] = TARGETS["missing_sweep_ms"]
+    sweep["target_met"] = sweep["median_ms"] < TARGETS["missing_sweep_ms"] and sweep["uses_index"]
+    out["missing_sweep"] = sweep
+    log(f"  median {sweep['median_ms']:,} ms of {sweep['runs_ms']} (target < "
+        f"{TARGETS['missing_sweep_ms']:,} ms); index used: {sweep['uses_index']}; seeded in "
+        f"{sweep['seed_seconds']} s")
+
+
 def bench_meetings(kind: str, url: str, keyring: Keyring, out: dict[str, Any]) -> None:
     log(f"{kind}: meetings: a calendar feed of {meetings_bench.FEED_MEETINGS}, a "
         f"{meetings_bench.AGENDA_CASES}-case MARAC agenda"
@@ -333,6 +365,8 @@ def bench_database(kind: str, url_for: Any, workdir: Path, sizes: dict[str, int]
     if kind == "postgresql":  # the target is set for production's database
         steps.append(("escalation sweep", lambda: bench_escalation_sweep(
             kind, url_for("bench_escalation"), keyring, out)))
+        steps.append(("missing-observation sweep", lambda: bench_missing_sweep(
+            kind, url_for("bench_observations"), keyring, out)))
     for name, step in steps:
         try:
             step()

@@ -60,6 +60,18 @@ def rows(results: dict[str, Any], kinds: list[str]) -> list[tuple[str, ...]]:
                           f"{record['requests_per_second']:,.0f} req/s",
                           f"{record['ratio_to_baseline']:.0%} of baseline" + _cpu(record),
                           f"≥ 25%: {_mark(record['target_met'])}"))
+        if "observation_record" in r:
+            observed = r["observation_record"]
+            table.append((name, "hub `POST /api/v1/cases/{id}/observations` (rules, thresholds, audit)",
+                          f"{observed['requests_per_second']:,.0f} req/s",
+                          f"{observed['ratio_to_baseline']:.0%} of baseline" + _cpu(observed),
+                          f"≥ 25%: {_mark(observed['target_met'])}"))
+        if "missing_sweep" in r:
+            missing = r["missing_sweep"]
+            table.append((name, f"missing-observation sweep, {missing['plans']:,} cases of which "
+                                f"{missing['due']:,} due", f"{missing['median_ms']:,} ms",
+                          f"median of {len(missing['runs_ms'])} runs; index used: {missing['uses_index']}",
+                          f"< 2,000 ms: {_mark(missing['target_met'])}"))
         table += [
             (name, f"`hub audit verify`, {verify['events']:,} sealed events",
              f"{verify['library_rows_per_second']:,} rows/s",

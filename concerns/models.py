@@ -124,7 +124,11 @@ class Observation(Base):
     """One daily wellbeing observation: scores per indicator and a note, encrypted."""
 
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_case_agency", "case_id", "agency_id", "observed_at"),)
+    __table_args__ = (
+        # The days before an observation, by plan (the thresholds); a case's chart, by case.
+        Index("ix_observations_plan", "plan_id", "observed_at"),
+        Index("ix_observations_case", "case_id", "observed_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))

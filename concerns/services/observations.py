@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,14 +113,26 @@ def set_daily_observation(db: Session, actor: Actor, case_id: uuid.UUID, *, agre
     return _plan_view(plan, actor.user.agency.code) if plan is not None else None
 
 
-def _history(db: Session, envelope: Envelope, plan: ObservationPlan, since: datetime,
-             until: datetime) -> list[tuple[datetime, dict[str, int]]]:
-    rows = db.execute(select(Observation.id, Observation.observed_at, Observation.content_ciphertext)
-                      .where(Observation.plan_id == plan.id, Observation.observed_at >= since,
-                             Observation.observed_at < until)
-                      .order_by(Observation.observed_at)).all()
-    return [(at, envelope.decrypt_json(db, blob, _binding(oid, plan.case_id))["scores"])
-            for oid, at, blob in rows]
+def _previous_days(db: Session, envelope: Envelope, plan: ObservationPlan, day: date,
+                   policy: Policy) -> list[tuple[date, int]]:
+    """The total of each of the `total_rise_days` local days before ``day`` (its last
+    observation's): found by index, and only those few observations decrypted."""
+    zone = ZoneInfo(policy.timezone)
+    until = datetime.combine(day, time(0), zone)
+    since = until - timedelta(days=policy.observations.total_rise_days)
+    last: dict[date, tuple[uuid.UUID, datetime]] = {}
+    for observation_id, at in db.execute(
+            select(Observation.id, Observation.observed_at)
+            .where(Observation.plan_id == plan.id, Observation.observed_at >= since,
+                   Observation.observed_at < until).order_by(Observation.observed_at)):
+        last[policy.local_date(at)] = (observation_id, at)
+    if not last:
+        return []
+    blobs = dict(db.execute(select(Observation.id, Observation.content_ciphertext)
+                            .where(Observation.id.in_([i for i, _ in last.values()]))).all())
+    return [(observed_on, rules.total_of(envelope.decrypt_json(
+        db, blobs[observation_id], _binding(observation_id, plan.case_id))["scores"]))
+        for observed_on, (observation_id, _) in sorted(last.items())]
 
 
 def record_observation(db: Session, actor: Actor, case_id: uuid.UUID, observation: ObservationIn, *,
@@ -139,10 +152,7 @@ def record_observation(db: Session, actor: Actor, case_id: uuid.UUID, observatio
                        "case's page first")
     scores = {name: cast(int, score) for name, score in observation.scores.items()}
     day = policy.local_date(observation.observed_at)
-    since = observation.observed_at - timedelta(days=settings.total_rise_days + 1)
-    history = _history(db, envelope, plan, since, observation.observed_at)
-    previous = rules.previous_daily_totals(
-        [(policy.local_date(at), rules.total_of(s)) for at, s in history], day, settings)
+    previous = rules.previous_daily_totals(_previous_days(db, envelope, plan, day, policy), day, settings)
     crossed = rules.score_thresholds(scores, settings) + \
         rules.rise_threshold(rules.total_of(scores), previous, settings)
     row = Observation(id=uuid.uuid4(), case_id=case.id, agency_id=actor.user.agency_id, plan_id=plan.id,

@@ -107,7 +107,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_observations'))
     )
     with op.batch_alter_table('observations', schema=None) as batch_op:
-        batch_op.create_index('ix_observations_case_agency', ['case_id', 'agency_id', 'observed_at'], unique=False)
+        batch_op.create_index('ix_observations_case', ['case_id', 'observed_at'], unique=False)
+        batch_op.create_index('ix_observations_plan', ['plan_id', 'observed_at'], unique=False)
 
     op.create_table('observation_alerts',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -144,7 +145,8 @@ def downgrade() -> None:
 
     op.drop_table('observation_alerts')
     with op.batch_alter_table('observations', schema=None) as batch_op:
-        batch_op.drop_index('ix_observations_case_agency')
+        batch_op.drop_index('ix_observations_plan')
+        batch_op.drop_index('ix_observations_case')
 
     op.drop_table('observations')
     with op.batch_alter_table('observation_plans', schema=None) as batch_op:
