@@ -1,8 +1,8 @@
 """Concerns, daily wellbeing observations, alerts and deputies (DOMAIN.md §11).
 
 A concern belongs to the agency whose practitioner raised it: its named safeguarding leads
-triage it. Who it is about is a case of that agency, or an identity of its own (encrypted, with
-the keyed blind index that finds the agency's own case of the same person); everything written
+triage it. Who it is about is a case of that agency, or an identity of its own (encrypted; its
+keyed blind index, computed from it, finds the agency's own case of the same person); everything written
 about the person is one envelope-encrypted JSON object. What the queue, the clock and the
 partnership's figures need (categories, immediate risk, status, deadline, outcome) stays plain.
 
@@ -72,9 +72,9 @@ class Concern(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The agency's own case of the person; none until triage opens one, for someone new.
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
-    # {name, date_of_birth} when the concern named a person rather than a case.
+    # {name, date_of_birth} when the concern named a person rather than a case (its blind index
+    # is computed when needed, never stored: `hub keys reindex` has nothing here to go stale).
     subject_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    subject_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
     child: Mapped[bool] = mapped_column(Boolean)
     categories: Mapped[list[str]] = mapped_column(JSON)
     immediate_risk: Mapped[bool] = mapped_column(Boolean)

@@ -145,7 +145,6 @@ def raise_concern(db: Session, actor: Actor, concern: ConcernIn, *, envelope: En
     row.texts_ciphertext = envelope.encrypt_json(db, texts, _texts_binding(row.id), case_uuid=None,
                                                  now=now)
     if case is None:
-        row.subject_index = index
         row.subject_ciphertext = envelope.encrypt_json(
             db, {"name": subject.name, "date_of_birth": subject.date_of_birth.isoformat()},
             _subject_binding(row.id), case_uuid=None, now=now)
@@ -322,8 +321,7 @@ def _case_for(db: Session, actor: Actor, row: Concern, kind: CaseKind, *, envelo
                 current_membership(db, linked.id, row.agency_id) is not None:
             return linked
     subject = _subject_of(db, envelope, row)
-    index = row.subject_index or identity_index(envelope.keyring.blind_index_key, subject.name,
-                                                subject.date_of_birth.isoformat())
+    index = identity_index(envelope.keyring.blind_index_key, subject.name, subject.date_of_birth.isoformat())
     found = _own_case(db, index, row.agency_id, kind)
     if found is not None and found.status == "open":
         return found

@@ -42,7 +42,6 @@ def upgrade() -> None:
     sa.Column('raised_at', hub.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('case_id', sa.Uuid(), nullable=True),
     sa.Column('subject_ciphertext', sa.LargeBinary(), nullable=True),
-    sa.Column('subject_index', sa.String(length=64), nullable=True),
     sa.Column('child', sa.Boolean(), nullable=False),
     sa.Column('categories', sa.JSON(), nullable=False),
     sa.Column('immediate_risk', sa.Boolean(), nullable=False),
