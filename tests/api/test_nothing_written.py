@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from hub.actor import Actor
 from hub.agencies.models import ApiToken
 from hub.audit.services import Outcome, record
 from hub.cases import services as case_services
+from hub.cases.models import Case
 from hub.db import utcnow
+from hub.models import metadata
 from tests.api.helpers import assert_nothing_written, take_snapshot
 from tests.support.factories.consent import ConsentFactory
 
@@ -48,3 +50,13 @@ def test_a_deleted_row_is_seen(make, session):
     session.flush()
     with pytest.raises(AssertionError, match=r"api_tokens: removed"):
         assert_nothing_written(session, before)
+
+
+def test_every_table_is_in_the_snapshot_and_a_changed_blob_is_seen(make, session):
+    officer = make.user(make.agency())
+    case = make.case(officer)
+    before = take_snapshot(session)
+    assert set(before) == {table.name for table in metadata.sorted_tables}
+    session.execute(update(Case).where(Case.id == case.id).values(subject_ciphertext=b"\x01tampered"))
+    with pytest.raises(AssertionError, match=r"cases .*subject_ciphertext"):
+        assert_nothing_written(session, before, refusal_actions=())
