@@ -158,10 +158,12 @@ def create_observation(case_id: uuid.UUID, body: ObservationCreate) -> tuple[dic
 def list_observations(case_id: uuid.UUID, query: ObservationQuery) -> dict:
     state = context.state()
     found = observations.case_observations(context.db(), context.actor(), case_id, envelope=state.envelope,
-                                           policy=state.settings.policy, now=context.now(), days=query.days)
-    return {"observations": [ObservationOut.model_validate({
+                                           policy=state.settings.policy, now=context.now(), days=query.days,
+                                           limit=query.limit + 1, offset=query.offset)
+    return envelope("observations", found, lambda o: ObservationOut.model_validate({
         "id": o.id, "agency": o.agency_code, "observed_by": o.observed_by, "observed_at": o.observed_at,
-        "scores": o.scores, "total": o.total, "note": o.note}).model_dump(mode="json") for o in found]}
+        "scores": o.scores, "total": o.total, "note": o.note}).model_dump(mode="json"),
+        limit=query.limit, offset=query.offset)
 
 
 def alert_out(found: alerts.AlertView) -> dict:
@@ -238,5 +240,7 @@ def supervision_due(query: SupervisionDueQuery) -> dict:
                                             policy=context.state().settings.policy, now=context.now(),
                                             overdue_only=query.overdue)
     today = context.today()
-    return {"due": [DueOut.model_validate({**asdict(line), "overdue": line.overdue(today)})
-                    .model_dump(mode="json") for line in found]}
+    page = found[query.offset:query.offset + query.limit + 1]
+    return envelope("due", page, lambda line: DueOut.model_validate(
+        {**asdict(line), "overdue": line.overdue(today)}).model_dump(mode="json"),
+        limit=query.limit, offset=query.offset)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from hub.api.schemas import Input, Label, Name, Output, Page, Query, Text
+from hub.api.schemas import Input, Label, Name, Output, Page, Text
 
 ConcernStatus = Literal["awaiting_triage", "triaged"]
 AlertStatus = Literal["open", "acknowledged", "escalated"]
@@ -150,8 +150,8 @@ class AcknowledgeIn(Input):
     note: Text = Field(default="", description="what was done; the reason, for no action")
 
 
-class ObservationQuery(Query):
-    days: int = Field(default=28, ge=1, le=366)
+class ObservationQuery(Page):
+    days: int = Field(default=28, ge=1, le=366, description="the last days to list")
 
 
 class ObservationOut(Output):
@@ -166,6 +166,9 @@ class ObservationOut(Output):
 
 class ObservationList(Output):
     observations: list[ObservationOut]
+    limit: int
+    offset: int
+    next_offset: int | None
 
 
 class AllocationIn(Input):
@@ -203,7 +206,7 @@ class SupervisionCreated(Output):
     action_ids: list[uuid.UUID]
 
 
-class SupervisionDueQuery(Query):
+class SupervisionDueQuery(Page):
     overdue: bool = Field(default=False, description="only the discussions already overdue")
 
 
@@ -220,3 +223,6 @@ class DueOut(Output):
 
 class DueList(Output):
     due: list[DueOut]
+    limit: int
+    offset: int
+    next_offset: int | None

@@ -190,9 +190,10 @@ def _notify(db: Session, case: Case, agency_id: int, thresholds: Sequence[str], 
 
 
 def case_observations(db: Session, actor: Actor, case_id: uuid.UUID, *, envelope: Envelope, policy: Policy,
-                      now: datetime, days: int = CHART_DAYS) -> list[ObservationView]:
+                      now: datetime, days: int = CHART_DAYS, limit: int | None = None,
+                      offset: int = 0) -> list[ObservationView]:
     """The case's observations of the last ``days`` days by any member agency, oldest first (the
-    chart and its table). Audited."""
+    chart and its table), or a page of them. Audited."""
     assert actor.user is not None
     case = visible_case(db, actor.user, case_id, Permission.OBSERVATION_READ)
     since = now - timedelta(days=days)
@@ -200,7 +201,7 @@ def case_observations(db: Session, actor: Actor, case_id: uuid.UUID, *, envelope
                       .join(Agency, Agency.id == Observation.agency_id)
                       .join(User, User.id == Observation.observed_by_id)
                       .where(Observation.case_id == case.id, Observation.observed_at >= since)
-                      .order_by(Observation.observed_at)).all()
+                      .order_by(Observation.observed_at, Observation.id).limit(limit).offset(offset)).all()
     record(db, actor, "observation.list", now=now, object_type="case", object_id=case.id, case_id=case.id,
            details={"count": len(rows), "days": days})
     found = []
