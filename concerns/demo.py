@@ -5,9 +5,9 @@
   self-harm cross their threshold three days ago (an alert the trust's named lead acknowledged,
   reviewing his crisis plan) and yesterday's total rose by more than five against the days before
   (an alert still open).
-- The council's social worker raised a concern about Edith yesterday, which the council's lead
-  triaged to an s42 enquiry: her adult case opened, the strategy meeting proposed by its date;
-  and raised another this morning, with immediate risk, awaiting triage.
+- The council's social worker raised a concern about Edith five weeks ago, which the council's
+  lead triaged to an s42 enquiry: her adult case opened, the strategy meeting proposed by its
+  date; and another about Margaret this morning, with immediate risk, awaiting triage.
 - Supervision: Jordan's very-high-risk case was allocated to the social worker 29 days ago and
   has not been discussed since (overdue); Margaret's was discussed three weeks ago.
 """
@@ -116,7 +116,8 @@ def seed_concerns(session: Session, envelope: Envelope, policy: Policy, cases: d
             daniel.id, "Agreed daily observation while his medication changes"),)),
         envelope=envelope, policy=policy, now=at(10, 16))
 
-    # Edith: a concern raised yesterday, triaged to an s42 enquiry; another this morning.
+    # Edith: a concern raised five weeks ago, triaged to an s42 enquiry (her case is older than
+    # Margaret's, so Margaret's stays the newest on the council's dashboard); another this morning.
     edith = concern_services.raise_concern(session, worker, ConcernIn(
         case_id=None, subject_name="Edith Imaginary", subject_date_of_birth=date(1934, 11, 5),
         categories=("financial_material", "psychological"),
@@ -124,14 +125,14 @@ def seed_concerns(session: Session, envelope: Envelope, policy: Policy, cases: d
                 "at my visit and answered for her.",
         opinion="She seemed frightened of him.", immediate_risk=False, immediate_action="",
         views="She wants him to leave but is scared to tell him", desired_outcomes="To feel safe at home",
-        person_aware=True, consent_status="obtained"), envelope=envelope, policy=policy, now=at(1, 11))
+        person_aware=True, consent_status="obtained"), envelope=envelope, policy=policy, now=at(36, 11))
     concern_services.triage(session, council_lead, edith.line.id, TriageIn(
         "s42_enquiry", "Care and support needs (dementia), financial abuse by the lodger, and she cannot "
         "protect herself from him: the duty arises",
         s42={"care_and_support_needs": S42Answer(True, "Dementia diagnosis; home care twice daily"),
              "experiencing_or_at_risk": S42Answer(True, "£4,000 withdrawn in a week (bank's call)"),
              "unable_to_protect": S42Answer(True, "He answers for her; she is frightened of him")}),
-        envelope=envelope, policy=policy, now=at(1, 15))
+        envelope=envelope, policy=policy, now=at(35, 15))
     concern_services.raise_concern(session, worker, ConcernIn(
         case_id=cases[CaseKind.ADULT].id, subject_name="", subject_date_of_birth=None,
         categories=("financial_material",),
