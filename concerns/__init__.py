@@ -9,6 +9,10 @@ from hub.wiring import Job, Package
 PACKAGE = Package(
     name="concerns",
     models=("concerns.models",),
-    blueprints=("concerns.api:api",),
+    blueprints=("concerns.api:api", "concerns.concern_views:concern_pages",
+                "concerns.observation_views:observation_pages", "concerns.alert_views:alert_pages",
+                "concerns.lead_views:lead_pages"),
+    panels=("concerns.panels:dashboard_panel",),
+    case_panels=("concerns.panels:concern_panel", "concerns.panels:observation_panel"),
     jobs=(Job("observations", "concerns.tasks:observations", timedelta(minutes=15)),),
 )

@@ -222,6 +222,10 @@ def lead_agency_only_sees(ok: int) -> dict[str, int]:
     return {LEAD_MEMBER: ok, MEMBER: 404, NON_MEMBER: 404, REMOVED: 404}
 
 
+PAGE_CONCERN = {"name": "Jo Newcase", "date_of_birth-day": "1", "date_of_birth-month": "4",
+                "date_of_birth-year": "1975", "categories_adult": "neglect_omission",
+                "account": "Not eating", "immediate_risk": "no", "person_aware": "yes",
+                "consent_status": "obtained"}
 SUPERVISEE_OF_LEAD_AGENCY = {LEAD_MEMBER: 201, MEMBER: 422, NON_MEMBER: 422, REMOVED: 422}
 # concerns (concerns/api.py): a new person, so any agency may raise it.
 API_CONCERN = {"subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
@@ -815,6 +819,62 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/supervision/due"): Route({
         "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
         ANONYMOUS: 401}),
+    # --- concerns: pages (concerns/*_views.py), refused as the API refuses ---
+    ("GET", "/concerns/new"): Route({**case_workers(200), "ig": 403, "admin": 403, "auditor": 403,
+                                     ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/concerns/new"): Route({**case_workers(200), "ig": 403, "admin": 403, "auditor": 403,
+                                      ANONYMOUS: SIGN_IN_REDIRECT}, form=PAGE_CONCERN),
+    ("POST", "/concerns/check"): Route({**case_workers(200), "ig": 403, "admin": 403, "auditor": 403,
+                                        ANONYMOUS: SIGN_IN_REDIRECT}, form=PAGE_CONCERN),
+    ("POST", "/concerns"): Route({**case_workers(303), "ig": 403, "admin": 403, "auditor": 403,
+                                  ANONYMOUS: SIGN_IN_REDIRECT}, form=PAGE_CONCERN),
+    ("GET", "/concerns"): Route({**case_workers(200), "ig": 403, "admin": 403, "auditor": 403,
+                                 ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/concerns/<uuid:concern_id>"): Route({
+        "practitioner": 404, "manager": 404, "lead": lead_agency_only_sees(200), "ig": 403, "admin": 403,
+        "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"concern_id": w.concern_id}),
+    # The confirmation is for the person who raised it only: nobody else's.
+    ("GET", "/concerns/<uuid:concern_id>/raised"): Route({
+        **case_workers(404), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"concern_id": w.concern_id}),
+    ("POST", "/concerns/<uuid:concern_id>/triage"): Route({
+        "practitioner": 404, "manager": 404, "lead": lead_agency_only_sees(303), "ig": 403, "admin": 403,
+        "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=lambda w: {"concern_id": w.concern_id},
+        form={"outcome": "advice_given", "rationale": "Advice on a carer's assessment"}),
+    ("POST", "/cases/<uuid:case_id>/observation-plan"): Route({
+        **case_workers(members_see(303)), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={"daily": "yes"}),
+    ("GET", "/cases/<uuid:case_id>/observations/new"): Route({
+        **case_workers(members_see(200)), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id),
+    ("POST", "/cases/<uuid:case_id>/observations/new"): Route({
+        **case_workers({LEAD_MEMBER: 303, MEMBER: 409, NON_MEMBER: 404, REMOVED: 404}), "ig": 404,
+        "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id,
+        form={"scores.mood": "1", "note": "Settled"}),
+    ("GET", "/cases/<uuid:case_id>/observations/<uuid:observation_id>/recorded"): Route({
+        **case_workers(404), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"case_id": w.case.id, "observation_id": uuid.uuid5(w.case.id, "observed")}),
+    ("GET", "/cases/<uuid:case_id>/observations"): Route({
+        **case_workers(members_see(200)), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id),
+    ("GET", "/alerts"): Route({"practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403,
+                               "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/alerts/<uuid:alert_id>"): Route({
+        "practitioner": 403, "manager": lead_agency_only_sees(200), "lead": lead_agency_only_sees(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"alert_id": w.alert_id}),
+    ("POST", "/alerts/<uuid:alert_id>/acknowledge"): Route({
+        "practitioner": 403, "manager": lead_agency_only_sees(303), "lead": lead_agency_only_sees(303),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"alert_id": w.alert_id},
+        form={"action_taken": "contact_person", "note": "Phoned her"}),
+    # Anyone signed in sees who their agency's named leads are; a lead names deputies.
+    ("GET", "/agency/leads"): Route(everyone(200, anonymous=SIGN_IN_REDIRECT)),
+    ("POST", "/agency/leads/deputies"): Route({**dict.fromkeys(ROLES, 403), "lead": 422,
+                                                ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
+    ("POST", "/agency/leads/deputies/<uuid:deputy_id>/end"): Route({
+        **dict.fromkeys(ROLES, 403), "lead": 404, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"deputy_id": uuid.uuid5(w.case.id, "deputy")}, form={}),
     # Figures only: the roles holding the report permission, whatever their agency.
     ("GET", "/reports/disclosures"): Route(REPORT_READERS),
     ("GET", "/reports/disclosures.csv"): Route(REPORT_READERS),
