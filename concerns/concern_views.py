@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
@@ -183,7 +184,12 @@ def _convene_url(view: ConcernView) -> str | None:
         return None
     if not has_permission(context.signed_in(), Permission.MEETING_CONVENE):
         return None
-    return url_for(_CONVENE, case_id=view.outcome_case_id)
+    decided = view.triaged_at.astimezone(ZoneInfo(context.state().settings.policy.timezone)) \
+        if view.triaged_at else None
+    prefill: dict[str, Any] = {"decided-day": decided.day, "decided-month": decided.month,
+                               "decided-year": decided.year,
+                               "decided_time": f"{decided:%H:%M}"} if decided else {}
+    return url_for(_CONVENE, case_id=view.outcome_case_id, **prefill)
 
 
 def _concern_page(view: ConcernView, answers: Mapping[str, str], errors: Mapping[str, str],

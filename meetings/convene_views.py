@@ -124,10 +124,18 @@ def _convene(about: _About) -> ResponseReturnValue:
     return see_other("meetings_pages.meeting_page", meeting_id=made.id, done="convened")
 
 
+# What a link to the form may fill in (DESIGN.md §2: never personal data in a URL).
+DECISION_FIELDS = ("decided-day", "decided-month", "decided-year", "decided_time")
+
+
 @convene_pages.get("/cases/<uuid:case_id>/meetings/new")
 @requires(Permission.MEETING_CONVENE)
 def new_meeting(case_id: uuid.UUID) -> ResponseReturnValue:
-    return _form(_about(case_id), {}, {})
+    """The form, with the decision the clock runs from filled in when the link gave it (a
+    concern's triage proposes the meeting from its decision): a date and a time, nothing else."""
+    prefilled = {key: value for key in DECISION_FIELDS if (value := request.args.get(key, ""))
+                 and len(value) <= 5 and value.replace(":", "").isdigit()}
+    return _form(_about(case_id), prefilled, {})
 
 
 @convene_pages.post("/cases/<uuid:case_id>/meetings/new")

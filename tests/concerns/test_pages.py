@@ -11,6 +11,8 @@ import html
 import re
 import uuid
 from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -595,3 +597,29 @@ def test_the_dashboard_panel_counts_for_a_lead_and_offers_to_raise_a_concern_wit
     assert 'href="/concerns/new"' in worker
     assert "await your agency" not in worker
     assert 'href="/alerts"' not in worker
+
+
+def test_the_triage_links_to_the_strategy_meeting_form_with_the_decision_filled_in(client, make, session):
+    """The s42 outcome proposes the strategy meeting: its link fills in the decision's date and
+    time (and nothing about the person), which the convene form shows."""
+    council = make.agency(kind="council_adults")
+    lead = make.user(council, "lead")
+    worker = make.user(council)
+    raised = client.post("/api/v1/concerns", headers=make.headers(worker), json={
+        "subject": {"name": "Edith Imaginary", "date_of_birth": "1934-11-05"}, "categories": ["physical"],
+        "account": "Bruises", "immediate_risk": False, "person_aware": True,
+        "consent_status": "obtained"}).json
+    answers = {q: {"answer": True, "evidence": "Seen"} for q in
+               ("care_and_support_needs", "experiencing_or_at_risk", "unable_to_protect")}
+    assert client.post(f"/api/v1/concerns/{raised['id']}/triage", headers=make.headers(lead), json={
+        "outcome": "s42_enquiry", "rationale": "Met", "s42": answers}).status_code == 200
+    row = session.scalars(select(Concern).where(Concern.id == uuid.UUID(raised["id"]))).one()
+    page = client.get(f"/concerns/{raised['id']}", headers=make.headers(lead)).get_data(as_text=True)
+    href = re.search(r'href="([^"]+/meetings/new[^"]*)"', page).group(1).replace("&amp;", "&")
+    query = parse_qs(urlsplit(href).query)
+    local = row.triaged_at.astimezone(ZoneInfo("Europe/London"))
+    assert query == {"decided-day": [str(local.day)], "decided-month": [str(local.month)],
+                     "decided-year": [str(local.year)], "decided_time": [f"{local:%H:%M}"]}
+    assert "Edith" not in href
+    form = client.get(href, headers=make.headers(lead)).get_data(as_text=True)
+    assert f'value="{local:%H:%M}"' in form
