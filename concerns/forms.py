@@ -30,6 +30,8 @@ from concerns.rules import (
 )
 from concerns.rules import S42_WORDING as S42_WORDING  # the triage form reads forms.S42_WORDING
 from hub.web.forms import date_parts, read_date
+from sharing.forms import LEVEL_TAGS as LEVEL_TAGS  # the supervision pages read forms.LEVEL_TAGS
+from sharing.forms import LEVEL_WORDS as LEVEL_WORDS
 
 Answers = dict[str, Any]
 Problems = dict[str, str]
@@ -76,13 +78,13 @@ CONCERN_ORDER = ("name", "date_of_birth", "categories", "categories_adult", "cat
 _CONCERN_FIELDS = {"subject.name": "name", "subject.date_of_birth": "date_of_birth", "case_id": "name"}
 
 
-def _typed(form: Any, name: str) -> str:
+def typed(form: Any, name: str) -> str:
     return str(form.get(name) or "")[:_MAX_TYPED]
 
 
 def concern_answers(form: Any) -> Answers:
     """What the concern's form posted, as typed."""
-    answers: Answers = {name: _typed(form, name) for name in CONCERN_SINGLE}
+    answers: Answers = {name: typed(form, name) for name in CONCERN_SINGLE}
     for name in CONCERN_LISTS:
         answers[name] = [str(v)[:40] for v in form.getlist(name)][:20]
     return answers
@@ -172,7 +174,7 @@ def outcome_options(child: bool) -> list[tuple[str, str]]:
 
 
 def triage_answers(form: Any) -> Answers:
-    return {name: _typed(form, name) for name in TRIAGE_SINGLE}
+    return {name: typed(form, name) for name in TRIAGE_SINGLE}
 
 
 def triage_from_answers(answers: Mapping[str, Any]) -> tuple[TriageIn, Problems]:
@@ -217,7 +219,7 @@ def indicator_name(indicator: str) -> str:
 def observation_answers(form: Any, indicators: Iterable[str]) -> Answers:
     names = (*(f"scores.{i}" for i in indicators), "note", "observed_at-day", "observed_at-month",
              "observed_at-year", "observed_time")
-    return {name: _typed(form, name) for name in names}
+    return {name: typed(form, name) for name in names}
 
 
 def observation_defaults(now: datetime, zone: ZoneInfo) -> Answers:
@@ -257,11 +259,11 @@ def observation_from_answers(answers: Mapping[str, Any], indicators: Iterable[st
 # --- alerts and deputies ------------------------------------------------------------------------
 
 def acknowledge_answers(form: Any) -> Answers:
-    return {name: _typed(form, name) for name in ("action_taken", "note")}
+    return {name: typed(form, name) for name in ("action_taken", "note")}
 
 
 def deputy_answers(form: Any) -> Answers:
-    return {name: _typed(form, name) for name in (
+    return {name: typed(form, name) for name in (
         "user_id", "starts-day", "starts-month", "starts-year", "ends-day", "ends-month", "ends-year")}
 
 

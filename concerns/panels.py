@@ -3,7 +3,9 @@ how many concerns await triage and how many of those are overdue; for named lead
 how many alerts are open and escalated; the way to the agency's named leads. On a case's page:
 the way to raise a concern about its person, and whether the caller's agency has agreed daily
 observation of it, with the way to agree or end it, to record one and to the chart, and (for
-named leads and managers) the agency's latest alerts on the case.
+named leads and managers) the agency's latest alerts on the case; who the caller's agency has
+allocated the case to, with the form that allocates it. For managers and leads, on the
+dashboard: how many discussions are overdue in supervision.
 
 Counts, case references and thresholds' names are figures that name nobody: not audited, so a
 dashboard view leaves no audit row; the pages they lead to audit their reads.
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from concerns.services import alerts, observations
+from concerns.services import alerts, observations, supervision
 from concerns.services.concerns import awaiting_count
 from concerns.services.leads import is_named_lead
+from concerns.services.supervision_pages import allocation_candidates
 from hub import context
 from hub.access import Permission, has_permission
 from hub.agencies.models import Role, User
@@ -40,6 +43,15 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
     })
 
 
+def supervision_panel(db: Session, user: User) -> Panel | None:
+    """For the agency's managers and leads: how many allocated cases are overdue for discussion."""
+    if not (has_permission(user, Permission.SUPERVISION_READ) and user.has_role(Role.MANAGER, Role.LEAD)):
+        return None
+    overdue = supervision.overdue_count(db, context.actor(), policy=context.state().settings.policy,
+                                        now=context.now())
+    return Panel("concerns/_supervision_dashboard_panel.html", {"overdue": overdue})
+
+
 def concern_panel(db: Session, user: User, case: Case) -> Panel | None:
     """The way to raise a concern about the case's person."""
     if not has_permission(user, Permission.CONCERN_RAISE):
@@ -62,4 +74,17 @@ def observation_panel(db: Session, user: User, case: Case) -> Panel | None:
         "may_record": has_permission(user, Permission.OBSERVATION_RECORD),
         "alerts": alerts.case_alerts(db, case.id, user.agency_id, limit=SHOWN) if sees_alerts else [],
         "sees_alerts": sees_alerts,
+    })
+
+
+def allocation_panel(db: Session, user: User, case: Case) -> Panel | None:
+    """Who the caller's agency has allocated the case to, and the form that allocates it."""
+    if not has_permission(user, Permission.CASE_READ):
+        return None
+    allocation = supervision.allocation_of(db, context.actor(), case.id)
+    may_allocate = has_permission(user, Permission.CASE_ALLOCATE)
+    return Panel("concerns/_allocation_case_panel.html", {
+        "case": case, "allocation": allocation, "may_allocate": may_allocate,
+        "people": allocation_candidates(db, user.agency_id) if may_allocate else [],
+        "answers": {"allocate_to": str(allocation.user_id) if allocation else ""},
     })

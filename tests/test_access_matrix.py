@@ -875,6 +875,33 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("POST", "/agency/leads/deputies/<uuid:deputy_id>/end"): Route({
         **dict.fromkeys(ROLES, 403), "lead": 404, ANONYMOUS: SIGN_IN_REDIRECT},
         path_values=lambda w: {"deputy_id": uuid.uuid5(w.case.id, "deputy")}, form={}),
+    # --- concerns: supervision pages (concerns/supervision_views.py), refused as the API refuses ---
+    # Each member agency allocates the case to one of its own (here, to no one), from the case page.
+    ("POST", "/cases/<uuid:case_id>/allocation"): Route({
+        **case_workers(members_see(303)), "ig": 404, "admin": 404, "auditor": 404,
+        ANONYMOUS: SIGN_IN_REDIRECT}, path_values=case_id, form={"allocate_to": ""}),
+    # What is due, and the session's form, for any agency's managers and leads (their own people).
+    ("GET", "/supervision"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/supervision/new"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/supervision/new"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
+    # An empty session (nobody, no case): shown again to any agency's managers and leads, 422.
+    ("POST", "/supervision/check"): Route({
+        "practitioner": 403, "manager": 422, "lead": 422, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
+    ("POST", "/supervision"): Route({
+        "practitioner": 403, "manager": 422, "lead": 422, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}, form={}),
+    # The confirmation is for the supervisor who recorded the session only: nobody else's.
+    ("GET", "/supervision/<uuid:session_id>/recorded"): Route({
+        "practitioner": 403, "manager": 404, "lead": 404, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"session_id": uuid.uuid5(w.case.id, "supervision")}),
     # Figures only: the roles holding the report permission, whatever their agency.
     ("GET", "/reports/disclosures"): Route(REPORT_READERS),
     ("GET", "/reports/disclosures.csv"): Route(REPORT_READERS),

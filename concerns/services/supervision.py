@@ -232,7 +232,22 @@ def supervision_due(db: Session, actor: Actor, *, policy: Policy, now: datetime,
     """Every allocated case of the agency's practitioners with the day its next discussion is due,
     soonest first (the overdue ones first of all). For the agency's managers and leads. Audited."""
     supervisor = _supervisor(db, actor, Permission.SUPERVISION_READ)
-    today = policy.local_date(now)
+    lines = _due_lines(db, supervisor, policy=policy, today=policy.local_date(now), overdue_only=overdue_only)
+    if lines or audit_empty:
+        record(db, actor, "supervision.due", now=now, object_type="agency", object_id=supervisor.agency_id,
+               details={"count": len(lines), "overdue_only": overdue_only})
+    return lines
+
+
+def overdue_count(db: Session, actor: Actor, *, policy: Policy, now: datetime) -> int:
+    """How many allocated cases of the agency are overdue for discussion: a figure that names
+    nobody, for the dashboard (not audited, so that a dashboard view writes no audit row)."""
+    supervisor = _supervisor(db, actor, Permission.SUPERVISION_READ)
+    return len(_due_lines(db, supervisor, policy=policy, today=policy.local_date(now), overdue_only=True))
+
+
+def _due_lines(db: Session, supervisor: User, *, policy: Policy, today: date,
+               overdue_only: bool) -> list[DueLine]:
     allocations = db.execute(
         select(Allocation, User.name, Case.ref).join(User, User.id == Allocation.user_id)
         .join(Case, Case.id == Allocation.case_id)
@@ -256,9 +271,6 @@ def supervision_due(db: Session, actor: Actor, *, policy: Policy, now: datetime,
         if not overdue_only or line.overdue(today):
             lines.append(line)
     lines.sort(key=lambda line: (line.due, line.supervisee, line.case_ref))
-    if lines or audit_empty:
-        record(db, actor, "supervision.due", now=now, object_type="agency", object_id=supervisor.agency_id,
-               details={"count": len(lines), "overdue_only": overdue_only})
     return lines
 
 

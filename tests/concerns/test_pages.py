@@ -339,7 +339,7 @@ def test_a_lead_triages_to_s42_from_the_page_and_sees_the_case_link_and_the_stra
     assert f'href="/cases/{case.id}" data-concern="outcome-case">{case.ref}</a>' in body
     strategy = body.split('data-concern="strategy">')[1].split("</p>")[0]
     due = add_working_days(_today(), 5)
-    assert f'href="/cases/{case.id}/meetings/new"' in strategy
+    assert f'href="/cases/{case.id}/meetings/new?decided-day=' in strategy
     assert f"Convene the strategy meeting by {long_date(due)}" in strategy
     assert "Record the decision" not in text
     # Triaged already: the form is gone, and a second decision is refused 409.
