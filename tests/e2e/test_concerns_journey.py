@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from hub.config import Policy
+from hub.db import utcnow
 from hub.demo import PERSONAS
 from tests.e2e.harness import AuditedPage
 from tests.e2e.live import DemoProcess
@@ -144,4 +147,47 @@ def test_the_council_lead_triages_a_concern_to_an_s42_enquiry_and_convenes_the_s
     strategy.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}/meetings/new\?"))
     expect(page.locator('input[name="decided_time"]')).to_have_value(re.compile(r"^\d{2}:\d{2}$"))
+    audited.audit()
+
+
+def test_a_supervisor_is_prompted_about_an_undiscussed_high_risk_case_and_records_the_session(
+        audited: AuditedPage, demo_site: DemoProcess) -> None:
+    """Jordan's very-high-risk case, allocated to the council's social worker 29 days ago, has not
+    been discussed: the lead's dashboard says so; she records the session, with a note and an
+    action for him, through check your answers, and nothing is overdue any more."""
+    page = audited.page
+    _sign_in(audited, demo_site, COUNCIL, "lead.price@asc.northshire.example")
+    prompt = page.locator('[data-panel="supervision"]')
+    expect(prompt).to_contain_text("1 discussion overdue in supervision")
+    prompt.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supervision due")
+    overdue_row = page.locator("tbody tr", has_text="Overdue")
+    expect(overdue_row).to_have_count(1)
+    expect(overdue_row).to_contain_text("MARAC-")
+    expect(overdue_row).to_contain_text("Never")
+    audited.audit()
+    page.get_by_role("link", name="Record a session with Sam Carter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a supervision session")
+    audited.audit()
+    # Sent with no case chosen: the error summary.
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audited.audit()
+    case_box = page.get_by_role("checkbox", name=re.compile(r"^MARAC-"))
+    case_box.check()
+    jordan = page.locator("[data-session-case]", has_text="If you discussed MARAC-")
+    jordan.locator("textarea").fill("The refuge referral and his finding out about it")
+    jordan.locator('input[name^="actions."]').fill("Update the MARAC on the refuge place")
+    due = Policy().local_date(utcnow()) + timedelta(days=7)
+    for part, value in (("day", due.day), ("month", due.month), ("year", due.year)):
+        jordan.locator(f'input[name^="action_due."][name$="-{part}"]').fill(str(value))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before recording the session")
+    audited.audit()
+    page.get_by_role("button", name="Record the session").click()
+    expect(page.locator("body")).to_contain_text("MARAC-")
+    audited.audit()
+    audited.goto(f"{demo_site.base_url}/supervision")
+    expect(page.locator('[data-supervision="summary"]')).to_contain_text("none overdue for discussion")
     audited.audit()
