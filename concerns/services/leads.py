@@ -76,6 +76,9 @@ def name_deputy(db: Session, actor: Actor, *, user_id: uuid.UUID, starts: date |
         problems["user_id"] = "Choose an active person of your agency"
     elif person.has_role(Role.LEAD):
         problems["user_id"] = "A lead is a named lead already"
+    elif not person.has_role(Role.PRACTITIONER, Role.MANAGER):
+        # IG, administrators and auditors hold no case work: they could not triage a concern.
+        problems["user_id"] = "Choose a practitioner or manager: the deputy triages concerns"
     if starts is None:
         problems["starts"] = "Enter the first day"
     elif starts < today:

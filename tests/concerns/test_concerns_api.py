@@ -277,3 +277,24 @@ def test_a_marac_referral_carries_the_dash_count_into_a_marac_referral(client, m
         headers=make.headers(lead)).json
     assert session.get(MaracReferral, uuid.UUID(below["case_id"])).criteria == ["professional_judgement",
                                                                                   "repeat"]
+
+
+def test_a_deputy_is_a_practitioner_or_manager_of_the_agency_for_a_year_at_most(make, session):
+    from concerns.services.leads import name_deputy
+    from hub.actor import Actor
+    from hub.errors import ValidationFailed
+    council, lead, worker = _agency(make)
+    today = _today()
+    auditor, officer = make.user(council, "auditor"), make.user(make.agency())
+    for person, field in ((auditor, "user_id"), (officer, "user_id"), (lead, "user_id")):
+        with pytest.raises(ValidationFailed) as refused:
+            name_deputy(session, Actor(lead, "test"), user_id=person.id, starts=today, ends=today,
+                        today=today, now=utcnow())
+        assert field in refused.value.errors
+    with pytest.raises(ValidationFailed) as refused:
+        name_deputy(session, Actor(lead, "test"), user_id=worker.id, starts=today,
+                    ends=today + timedelta(days=400), today=today, now=utcnow())
+    assert "ends" in refused.value.errors
+    named = name_deputy(session, Actor(lead, "test"), user_id=worker.id, starts=today,
+                        ends=today + timedelta(days=14), today=today, now=utcnow())
+    assert (named.name, named.deputy) == (worker.name, True)
