@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from concerns.services import alerts, observations, supervision
-from concerns.services.concerns import awaiting_count
+from concerns.services.concerns import Awaiting, awaiting_count
 from concerns.services.leads import is_named_lead
 from concerns.services.supervision_pages import allocation_candidates
 from hub import context
@@ -33,12 +33,13 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
         return None
     actor, now = context.actor(), context.now()
     lead = is_named_lead(db, user, today=context.today())
-    awaiting, overdue = awaiting_count(db, actor, now=now) if lead else (0, 0)
+    waiting = awaiting_count(db, actor, now=now) if lead else Awaiting(0, 0, 0)
     sees_alerts = has_permission(user, Permission.ALERT_READ) and (lead or user.has_role(Role.MANAGER))
     open_alerts, escalated = alerts.open_alert_count(db, user.agency_id) if sees_alerts else (0, 0)
     return Panel("concerns/_dashboard_panel.html", {
         "may_raise": has_permission(user, Permission.CONCERN_RAISE), "lead": lead,
-        "awaiting": awaiting, "overdue": overdue, "sees_alerts": sees_alerts,
+        "awaiting": waiting.total, "overdue": waiting.overdue, "immediate_risk": waiting.immediate_risk,
+        "sees_alerts": sees_alerts,
         "open_alerts": open_alerts, "escalated": escalated,
     })
 

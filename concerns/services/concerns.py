@@ -243,15 +243,23 @@ def concerns_of(db: Session, actor: Actor, *, status: str | None, policy: Policy
     return [_line(row, ref, name) for row, ref, name in rows]
 
 
-def awaiting_count(db: Session, actor: Actor, *, now: datetime) -> tuple[int, int]:
-    """How many of the agency's concerns await triage, and how many of those are overdue
-    (figures only, for a named lead's dashboard)."""
+@dataclass(frozen=True)
+class Awaiting:
+    total: int
+    overdue: int
+    immediate_risk: int
+
+
+def awaiting_count(db: Session, actor: Actor, *, now: datetime) -> Awaiting:
+    """How many of the agency's concerns await triage, how many of those are overdue and how many
+    carry immediate risk (figures only, for a named lead's dashboard)."""
     assert actor.user is not None
-    total, overdue = db.execute(
-        select(func.count(), func.count().filter(Concern.triage_due < now))
+    total, overdue, immediate = db.execute(
+        select(func.count(), func.count().filter(Concern.triage_due < now),
+               func.count().filter(Concern.immediate_risk.is_(True)))
         .where(Concern.agency_id == actor.user.agency_id,
                Concern.status == ConcernStatus.AWAITING_TRIAGE)).one()
-    return int(total), int(overdue)
+    return Awaiting(int(total), int(overdue), int(immediate))
 
 
 # --- triage ----------------------------------------------------------------------------------------

@@ -587,6 +587,7 @@ def test_the_dashboard_panel_counts_for_a_lead_and_offers_to_raise_a_concern_wit
     text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
     assert "2 concerns await your agency's triage" in text
     assert "1 overdue" in text
+    assert "immediate risk" not in text
     assert 'href="/concerns/new"' in body
     assert 'href="/alerts"' in body
     assert 'href="/agency/leads"' in body
@@ -597,6 +598,13 @@ def test_the_dashboard_panel_counts_for_a_lead_and_offers_to_raise_a_concern_wit
     assert 'href="/concerns/new"' in worker
     assert "await your agency" not in worker
     assert 'href="/alerts"' not in worker
+    # A concern with immediate risk is counted apart on the lead's dashboard.
+    client.post("/api/v1/concerns", headers=make.headers(world["worker"]), json={
+        "subject": {"name": "Edith Imaginary", "date_of_birth": "1934-11-05"}, "categories": ["physical"],
+        "account": "Bruises", "immediate_risk": True, "immediate_action": "Called 999",
+        "person_aware": True, "consent_status": "obtained"})
+    again = client.get("/", headers=headers).get_data(as_text=True)
+    assert "1 with immediate risk" in html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", again)))
 
 
 def test_the_triage_links_to_the_strategy_meeting_form_with_the_decision_filled_in(client, make, session):

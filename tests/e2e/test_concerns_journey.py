@@ -121,6 +121,7 @@ def test_the_council_lead_triages_a_concern_to_an_s42_enquiry_and_convenes_the_s
     _sign_in(audited, demo_site, COUNCIL, "lead.price@asc.northshire.example")
     waiting = page.locator('[data-panel="concerns-awaiting"]')
     expect(waiting).to_contain_text("1 concern awaits your agency's triage")
+    expect(waiting).to_contain_text("1 with immediate risk")
     waiting.get_by_role("link").first.click()
     audited.audit()
     row = page.locator("tbody tr", has_text="Immediate risk")
