@@ -151,7 +151,7 @@ def _read(answers: Mapping[str, Any]) -> Checked:
     refs: list[str] = []
     try:
         with audited_refusal():
-            refs = page_services.check_session(context.db(), context.actor(), session_in,
+            refs = supervision.check_session(context.db(), context.actor(), session_in,
                                                policy=state.settings.policy, now=context.now())
     except ValidationFailed as failed:
         problems = {**supervision_forms.session_problems(failed.errors, answers, discussed), **problems}

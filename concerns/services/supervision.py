@@ -27,6 +27,7 @@ from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Forbidden, ValidationFailed
 from sharing.models import RiskSummary
+from sharing.rules import MAX_TITLE as MAX_ACTION_TITLE
 from sharing.services.actions import create_action
 
 HIGH_LEVELS = frozenset({"high", "very_high"})
@@ -137,7 +138,8 @@ def allocate(db: Session, actor: Actor, case_id: uuid.UUID, user_id: uuid.UUID |
     return AllocationView(case.id, person.id, person.name, now)
 
 
-def _supervisor(db: Session, actor: Actor, permission: Permission) -> User:
+def supervisor_of(actor: Actor, permission: Permission) -> User:
+    """The caller, if a manager or lead of their agency (supervision's people); 403 otherwise."""
     assert actor.user is not None
     check(actor.user, permission)
     if not actor.user.has_role(Role.MANAGER, Role.LEAD):
@@ -145,14 +147,20 @@ def _supervisor(db: Session, actor: Actor, permission: Permission) -> User:
     return actor.user
 
 
-def record_session(db: Session, actor: Actor, session_in: SessionIn, *, envelope: Envelope, policy: Policy,
-                   now: datetime) -> SessionView:
-    """A supervisor records a session with a practitioner of the agency: the day (not in the
-    future, within the last year), each case discussed (one of the agency's cases) with a short
-    note, and any actions, which go into the tracker for the supervisee. 422 keyed by field
-    (``discussions.N.case_id``); nothing written then. Audited."""
-    supervisor = _supervisor(db, actor, Permission.SUPERVISION_RECORD)
-    today = policy.local_date(now)
+def check_session(db: Session, actor: Actor, session_in: SessionIn, *, policy: Policy,
+                  now: datetime) -> list[str]:
+    """The problems recording ``session_in`` would meet, found before the check-your-answers page
+    and writing nothing (ValidationFailed, keyed as record_session keys them); otherwise the
+    references of the cases it discusses, in order."""
+    supervisor = supervisor_of(actor, Permission.SUPERVISION_RECORD)
+    _supervisee, cases = _checked(db, supervisor, session_in, today=policy.local_date(now))
+    return [case.ref for case in cases]
+
+
+def _checked(db: Session, supervisor: User, session_in: SessionIn, *,
+             today: date) -> tuple[User, list[Case]]:
+    """The supervisee and the cases discussed, or every problem at once (422, keyed by field:
+    ``discussions.N.case_id``, ``discussions.N.actions.M.title``)."""
     problems: dict[str, str] = {}
     supervisee = db.get(User, session_in.supervisee_id) if session_in.supervisee_id else None
     if supervisee is None or not supervisee.active or supervisee.agency_id != supervisor.agency_id:
@@ -185,11 +193,26 @@ def record_session(db: Session, actor: Actor, session_in: SessionIn, *, envelope
         for m, action in enumerate(discussion.actions):
             if not action.title.strip():
                 problems[f"discussions.{n}.actions.{m}.title"] = "Say what is to be done"
+            elif len(action.title) > MAX_ACTION_TITLE:
+                problems[f"discussions.{n}.actions.{m}.title"] = \
+                    f"The action must be {MAX_ACTION_TITLE} characters or fewer"
             if action.due is None or action.due < today:
                 problems[f"discussions.{n}.actions.{m}.due"] = "Give a due date, today or later"
     if problems:
         raise ValidationFailed(problems)
     assert supervisee is not None
+    return supervisee, cases
+
+
+def record_session(db: Session, actor: Actor, session_in: SessionIn, *, envelope: Envelope, policy: Policy,
+                   now: datetime) -> SessionView:
+    """A supervisor records a session with a practitioner of the agency: the day (not in the
+    future, within the last year), each case discussed (one of the agency's cases) with a short
+    note, and any actions, which go into the tracker for the supervisee. 422 keyed by field
+    (``discussions.N.case_id``); nothing written then. Audited."""
+    supervisor = supervisor_of(actor, Permission.SUPERVISION_RECORD)
+    today = policy.local_date(now)
+    supervisee, cases = _checked(db, supervisor, session_in, today=today)
     assert session_in.held_on is not None
     row = SupervisionSession(id=uuid.uuid4(), agency_id=supervisor.agency_id, supervisor_id=supervisor.id,
                              supervisee_id=supervisee.id, held_on=session_in.held_on, recorded_at=now)
@@ -231,7 +254,7 @@ def supervision_due(db: Session, actor: Actor, *, policy: Policy, now: datetime,
                     overdue_only: bool = False, audit_empty: bool = True) -> list[DueLine]:
     """Every allocated case of the agency's practitioners with the day its next discussion is due,
     soonest first (the overdue ones first of all). For the agency's managers and leads. Audited."""
-    supervisor = _supervisor(db, actor, Permission.SUPERVISION_READ)
+    supervisor = supervisor_of(actor, Permission.SUPERVISION_READ)
     lines = _due_lines(db, supervisor, policy=policy, today=policy.local_date(now), overdue_only=overdue_only)
     if lines or audit_empty:
         record(db, actor, "supervision.due", now=now, object_type="agency", object_id=supervisor.agency_id,
@@ -242,7 +265,7 @@ def supervision_due(db: Session, actor: Actor, *, policy: Policy, now: datetime,
 def overdue_count(db: Session, actor: Actor, *, policy: Policy, now: datetime) -> int:
     """How many allocated cases of the agency are overdue for discussion: a figure that names
     nobody, for the dashboard (not audited, so that a dashboard view writes no audit row)."""
-    supervisor = _supervisor(db, actor, Permission.SUPERVISION_READ)
+    supervisor = supervisor_of(actor, Permission.SUPERVISION_READ)
     return len(_due_lines(db, supervisor, policy=policy, today=policy.local_date(now), overdue_only=True))
 
 
@@ -277,7 +300,7 @@ def _due_lines(db: Session, supervisor: User, *, policy: Policy, today: date,
 def caseload(db: Session, actor: Actor, supervisee_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
     """The cases allocated to a practitioner of the supervisor's agency (id and reference), for
     the session form."""
-    supervisor = _supervisor(db, actor, Permission.SUPERVISION_READ)
+    supervisor = supervisor_of(actor, Permission.SUPERVISION_READ)
     rows = db.execute(select(Case.id, Case.ref).join(Allocation, Allocation.case_id == Case.id)
                       .where(Allocation.user_id == supervisee_id,
                              Allocation.agency_id == supervisor.agency_id,
