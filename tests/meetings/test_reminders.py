@@ -128,3 +128,18 @@ def test_the_minutes_reminder_follows_the_policys_working_days(make, session, en
     assert _sent(session, "meeting.minutes_due") == []  # due Wednesday 10 March: reminded Tuesday
     reminders(session, JobContext(datetime(2027, 3, 9, 9, tzinfo=UTC), later))
     assert len(_sent(session, "meeting.minutes_due")) == 1
+
+
+def test_the_research_reminder_follows_the_policys_working_days(make, session, envelope, settings):
+    """A MARAC on Thursday 18 March 2027: its research is asked for three working days before
+    (Monday 15th) by default; with `marac_research_working_days` 5, on Thursday 11th."""
+    case, lead, officer, police = _world(make, CaseKind.MARAC)
+    _convene(session, envelope, lead, case, officer, police, start=datetime(2027, 3, 18, 10, tzinfo=UTC),
+             kind="marac")
+    thursday = datetime(2027, 3, 11, 9, tzinfo=UTC)
+    reminders(session, JobContext(thursday, settings))
+    assert _sent(session, "meeting.research") == []
+    sooner = replace(settings, policy=replace(settings.policy, marac_research_working_days=5))
+    reminders(session, JobContext(thursday, sooner))
+    [mail] = _sent(session, "meeting.research")
+    assert mail.recipient == officer.email
