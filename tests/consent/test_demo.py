@@ -13,9 +13,10 @@ from hub import demo
 from hub.actor import Actor
 from hub.agencies import services as agency_services
 from hub.agencies.models import Agency
-from hub.cases.models import Case, CaseKind, CaseMembership
+from hub.cases.models import CaseKind, CaseMembership
 from hub.config import Policy
 from hub.db import utcnow
+from tests.support.demo import demo_case
 
 
 def test_the_demo_seeds_consents_decisions_agreements_and_the_ig_queue(session, envelope):
@@ -31,8 +32,7 @@ def test_the_demo_seeds_consents_decisions_agreements_and_the_ig_queue(session, 
     assert corrections[0].supersedes_id in {d.id for d in decisions}
 
     # The trust joined the adult case on the correction, not on the decision it corrected.
-    # Margaret's, the demo's first adult case (Daniel's and Edith's came later).
-    adult = session.scalars(select(Case).where(Case.kind == CaseKind.ADULT).order_by(Case.created_at)).first()
+    adult = demo_case(session, envelope, CaseKind.ADULT, "Margaret Fictitious")
     trust = session.scalars(select(Agency).where(Agency.code == "NMH-NS")).one()
     membership = session.scalars(select(CaseMembership).where(
         CaseMembership.case_id == adult.id, CaseMembership.agency_id == trust.id)).one()

@@ -15,6 +15,7 @@ from hub.db import utcnow
 from sharing.services import actions as action_services
 from sharing.services import challenges as challenge_services
 from sharing.services import risk_summaries as risk_services
+from tests.support.demo import demo_case
 
 
 def test_the_demo_seeds_plans_and_actions_the_partners_see(session, envelope):
@@ -23,8 +24,7 @@ def test_the_demo_seeds_plans_and_actions_the_partners_see(session, envelope):
     today = Policy().local_date(now)
     # Jordan's case, the IDVA service's (probation's later referral of her is a case of its own).
     marac = session.scalars(select(Case).where(Case.kind == CaseKind.MARAC).order_by(Case.created_at)).first()
-    # Margaret's, the demo's first adult case (Daniel's and Edith's came later).
-    adult = session.scalars(select(Case).where(Case.kind == CaseKind.ADULT).order_by(Case.created_at)).first()
+    adult = demo_case(session, envelope, CaseKind.ADULT, "Margaret Fictitious")
     officer = Actor(agency_services.find_user_by_email(session, "dc.ahmed@police.northshire.example"),
                     "test")
 
