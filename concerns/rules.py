@@ -339,7 +339,9 @@ def observation_problems(observation: ObservationIn, policy: ObservationPolicy, 
             problems[f"scores.{name}"] = f"Score {name.replace('_', ' ')} from 0 to {policy.scale_max}"
     if (problem := _text_problem(observation.note, MAX_NOTE)) is not None:
         problems["note"] = problem
-    if observation.observed_at > now + OBSERVED_FUTURE_GRACE:
+    if observation.observed_at.tzinfo is None:
+        problems["observed_at"] = "Give the time with its offset from UTC, such as 09:00:00+00:00"
+    elif observation.observed_at > now + OBSERVED_FUTURE_GRACE:
         problems["observed_at"] = "An observation cannot be recorded for a time still to come"
     elif observation.observed_at < now - OBSERVED_MAX_AGE:
         problems["observed_at"] = "Record an observation within a week of making it"

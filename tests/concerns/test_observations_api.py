@@ -115,6 +115,8 @@ def test_without_daily_observation_agreed_an_observation_is_refused_and_nothing_
     ({"scores": {"joy": 1}}, "scores.joy"),
     ({"scores": {}}, "scores"),
     ({"scores": {"mood": 1}, "observed_at": "2999-01-01T10:00:00+00:00"}, "observed_at"),
+    # A time without its offset cannot be placed on the day: refused, not a 500.
+    ({"scores": {"mood": 1}, "observed_at": "2026-12-02T09:00:00"}, "observed_at"),
 ])
 def test_bad_scores_are_refused_by_field_and_nothing_is_written(client, make, session, ward, body, field):
     _trust, _lead, _manager, nurse, case = ward

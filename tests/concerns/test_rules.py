@@ -145,7 +145,8 @@ def test_observation_scores_are_the_policys_indicators_on_its_scale(scores, fiel
 
 
 @pytest.mark.parametrize(("observed_at", "note"), [
-    (NOW + timedelta(hours=1), ""), (NOW - timedelta(days=8), ""), (NOW, "x" * 1001)])
+    (NOW + timedelta(hours=1), ""), (NOW - timedelta(days=8), ""), (NOW, "x" * 1001),
+    (NOW.replace(tzinfo=None), "")])
 def test_observation_time_and_note(observed_at, note):
     assert rules.observation_problems(ObservationIn({"mood": 1}, note, observed_at), DEFAULTS, now=NOW)
 
