@@ -156,15 +156,20 @@ class ReviewDue:
 
 
 # The open alerts of cases the agency leads: an alert is open while the review it is about is
-# still the case's next one (setting the level after the review moves next_review on).
+# still the case's next one (setting the level after the review moves next_review on). The query
+# starts from the alerts and asks of each whether the agency leads its case (EXISTS on the
+# membership's (agency_id, case_id) index), so its cost follows the alerts raised, not the number
+# of cases the agency leads.
 _AGENCY_REVIEWS_DUE = (
     select(MappaReviewAlert.case_id, Case.ref, MappaReviewAlert.due_date, MappaReviewAlert.proposed_date)
     .join(MappaManagement, (MappaManagement.case_id == MappaReviewAlert.case_id)
           & (MappaManagement.next_review == MappaReviewAlert.due_date))
     .join(Case, Case.id == MappaReviewAlert.case_id)
-    .join(CaseMembership, (CaseMembership.case_id == Case.id) & CaseMembership.is_lead.is_(True)
-          & CaseMembership.removed_at.is_(None))
-    .where(CaseMembership.agency_id == bindparam("agency_id"))
+    .where(select(CaseMembership.case_id)
+           .where(CaseMembership.agency_id == bindparam("agency_id"),
+                  CaseMembership.case_id == MappaReviewAlert.case_id,
+                  CaseMembership.is_lead.is_(True), CaseMembership.removed_at.is_(None))
+           .exists())
     .order_by(MappaReviewAlert.due_date, Case.ref).limit(bindparam("limit"))
 )
 

@@ -77,7 +77,9 @@ def test_others_may_not_set_it_and_bad_input_changes_nothing(client, make, sessi
 
 def test_the_job_raises_review_due_once_proposing_a_working_day_and_tells_the_leads(
         client, make, session, settings):
-    case, officer, chief, _manager, _social_worker = _world(make)
+    case, officer, chief, manager, _social_worker = _world(make)
+    # A lead of a member agency that does not lead the case: the reviews are the lead agency's.
+    probation_lead = make.user(manager.agency, "lead")
     client.put(f"/api/v1/cases/{case.id}/mappa", headers=make.headers(officer),
                json={"category": 2, "level": 2})
     due = Policy().local_date(utcnow()) + timedelta(weeks=16)
@@ -100,6 +102,8 @@ def test_the_job_raises_review_due_once_proposing_a_working_day_and_tells_the_le
     dashboard = client.get("/", headers=make.headers(chief)).get_data(as_text=True)
     assert "MAPPA reviews due" in dashboard
     assert case.ref in dashboard
+    partner_dashboard = client.get("/", headers=make.headers(probation_lead)).get_data(as_text=True)
+    assert "MAPPA reviews due" not in partner_dashboard
     # The review held a week before it was due, the lead agency saves the level again: the alert
     # is closed and the next review is due 16 weeks on.
     set_mappa(session, Actor(officer, "test"), case.id, category=2, level=2, policy=Policy(), now=near)
