@@ -19,11 +19,11 @@ from flask.typing import ResponseReturnValue
 from concerns import forms
 from concerns.rules import AlertStatus
 from concerns.services import alerts
-from concerns.web import audited_refusal
 from hub import context
 from hub.access import Permission, requires
 from hub.errors import Conflict, ValidationFailed
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 
 alert_pages = Blueprint("concerns_alerts", __name__)
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from concerns.rules import ConcernIn, ObservationIn, S42Answer, TriageIn
+from concerns.rules import ActionIn, ConcernIn, DiscussionIn, ObservationIn, S42Answer, SessionIn, TriageIn
 from concerns.schemas import (
     AcknowledgeIn,
     AlertList,
@@ -38,12 +38,12 @@ from concerns.schemas import (
 )
 from concerns.services import alerts, observations, supervision
 from concerns.services.concerns import ConcernLine, concerns_of, raise_concern, triage
-from concerns.web import audited_refusal
 from hub import context
 from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.paging import envelope
+from hub.web.refusals import audited_refusal
 
 api = api_blueprint("concerns", __name__)
 
@@ -220,9 +220,9 @@ def put_allocation(case_id: uuid.UUID, body: AllocationIn) -> dict:
 def create_supervision(body: SupervisionCreate) -> tuple[dict, int]:
     state = context.state()
     with audited_refusal():
-        found = supervision.record_session(context.db(), context.actor(), supervision.SessionIn(
-            body.supervisee_id, body.held_on, tuple(supervision.DiscussionIn(
-                d.case_id, d.note, tuple(supervision.ActionIn(a.title, a.due) for a in d.actions))
+        found = supervision.record_session(context.db(), context.actor(), SessionIn(
+            body.supervisee_id, body.held_on, tuple(DiscussionIn(
+                d.case_id, d.note, tuple(ActionIn(a.title, a.due) for a in d.actions))
                 for d in body.discussions)), envelope=state.envelope, policy=state.settings.policy,
             now=context.now())
     return SupervisionCreated.model_validate(asdict(found)).model_dump(mode="json"), 201

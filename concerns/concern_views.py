@@ -27,12 +27,12 @@ from concerns.services import pages as page_services
 from concerns.services.concerns import ConcernView, concerns_of, get_concern, raise_concern, triage
 from concerns.services.leads import is_named_lead
 from concerns.services.pages import ConcernPerson
-from concerns.web import audited_refusal
 from hub import context
 from hub.access import Permission, has_permission, requires
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.web.forms import long_date
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 
 concern_pages = Blueprint("concerns_pages", __name__)
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from concerns.rules import ConcernIn, ObservationIn, S42Answer, TriageIn
+from concerns.rules import ConcernIn, DiscussionIn, ObservationIn, S42Answer, SessionIn, TriageIn
 from concerns.services import alerts as alert_services
 from concerns.services import concerns as concern_services
 from concerns.services import observations as observation_services
@@ -111,8 +111,8 @@ def seed_concerns(session: Session, envelope: Envelope, policy: Policy, cases: d
                                note="Crisis plan reviewed with Daniel and his sister; home treatment "
                                     "team visiting daily this week", envelope=envelope, policy=policy,
                                now=at(3, 14))
-    supervision_services.record_session(session, trust_lead, supervision_services.SessionIn(
-        nurse.user.id, today - timedelta(days=10), (supervision_services.DiscussionIn(
+    supervision_services.record_session(session, trust_lead, SessionIn(
+        nurse.user.id, today - timedelta(days=10), (DiscussionIn(
             daniel.id, "Agreed daily observation while his medication changes"),)),
         envelope=envelope, policy=policy, now=at(10, 16))
 
@@ -149,7 +149,7 @@ def seed_concerns(session: Session, envelope: Envelope, policy: Policy, cases: d
                                   now=at(29, 10))
     supervision_services.allocate(session, council_lead, cases[CaseKind.ADULT].id, worker.user.id,
                                   now=at(29, 10))
-    supervision_services.record_session(session, council_lead, supervision_services.SessionIn(
-        worker.user.id, today - timedelta(days=21), (supervision_services.DiscussionIn(
+    supervision_services.record_session(session, council_lead, SessionIn(
+        worker.user.id, today - timedelta(days=21), (DiscussionIn(
             cases[CaseKind.ADULT].id, "The nephew's visits and the bank's protection"),)),
         envelope=envelope, policy=policy, now=at(21, 16))

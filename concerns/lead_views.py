@@ -18,13 +18,13 @@ from flask.typing import ResponseReturnValue
 from concerns import forms
 from concerns.services import leads
 from concerns.services import pages as page_services
-from concerns.web import audited_refusal
 from hub import context
 from hub.access import Permission, has_permission, requires
 from hub.agencies.models import Role
 from hub.errors import ValidationFailed
 from hub.web.forms import long_date
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 
 lead_pages = Blueprint("concerns_leads", __name__)
 

@@ -23,12 +23,12 @@ from concerns import chart, forms
 from concerns.rules import describe_threshold
 from concerns.services import observations
 from concerns.services import pages as page_services
-from concerns.web import audited_refusal
 from hub import context
 from hub.access import Permission, requires, visible_case
 from hub.cases.models import Case
 from hub.errors import Conflict, ValidationFailed
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 
 observation_pages = Blueprint("concerns_observations", __name__)
 

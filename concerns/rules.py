@@ -18,7 +18,9 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from hub.config import ObservationPolicy, Policy
+from hub.text import CONTROL_PROBLEM, has_control_characters
 from hub.workdays import add_working_days, is_working_day
+from sharing.rules import MAX_TITLE as MAX_ACTION_TITLE
 
 Problems = dict[str, str]
 
@@ -109,15 +111,11 @@ ALERT_ACTION_NAMES = {
 }
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(c) < 32 and c not in "\n\r\t" for c in text)
-
-
 def _text_problem(text: str, limit: int) -> str | None:
     if len(text) > limit:
         return f"Keep it to {limit:,} characters"
-    if _has_control(text):
-        return "Remove the control characters"
+    if has_control_characters(text):
+        return CONTROL_PROBLEM
     return None
 
 
@@ -431,3 +429,99 @@ def add_working_hours(start: datetime, hours: int, policy: Policy) -> datetime:
                 return moment + left
             left -= day_close - moment
         moment = datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
+# --- acknowledging an alert ------------------------------------------------------------------------
+
+MAX_ALERT_NOTE = 2000
+
+
+def acknowledgement_problems(action_taken: str, note: str) -> Problems:
+    """An acknowledgement names one of the actions; no action needs its reason."""
+    problems: Problems = {}
+    if action_taken not in set(AlertAction):
+        problems["action_taken"] = f"Choose one of {', '.join(AlertAction)}"
+    if action_taken == AlertAction.NO_ACTION_WITH_REASON and not note.strip():
+        problems["note"] = "Give the reason no action is taken"
+    if len(note) > MAX_ALERT_NOTE or has_control_characters(note):
+        problems["note"] = f"Keep the note to {MAX_ALERT_NOTE:,} characters of text"
+    return problems
+
+
+# --- a named lead's deputy -------------------------------------------------------------------------
+
+MAX_DEPUTY_DAYS = 366
+
+
+def deputy_date_problems(starts: date | None, ends: date | None, *, today: date) -> Problems:
+    """A deputy is named from a day not yet past to a day on or after it, a year at most."""
+    problems: Problems = {}
+    if starts is None:
+        problems["starts"] = "Enter the first day"
+    elif starts < today:
+        problems["starts"] = "The first day must be today or later"
+    if ends is None:
+        problems["ends"] = "Enter the last day"
+    elif starts is not None and ends < starts:
+        problems["ends"] = "The last day must be on or after the first"
+    elif starts is not None and ends - starts > timedelta(days=MAX_DEPUTY_DAYS):
+        problems["ends"] = "Name a deputy for a year at most"
+    return problems
+
+
+# --- supervision -----------------------------------------------------------------------------------
+
+MAX_SUPERVISION_NOTE = 2000
+MAX_DISCUSSED = 60
+MAX_SESSION_AGE = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ActionIn:
+    title: str
+    due: date | None
+
+
+@dataclass(frozen=True)
+class DiscussionIn:
+    case_id: uuid.UUID | None
+    note: str
+    actions: tuple[ActionIn, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionIn:
+    supervisee_id: uuid.UUID | None
+    held_on: date | None
+    discussions: tuple[DiscussionIn, ...]
+
+
+def session_problems(session: SessionIn, *, today: date) -> Problems:
+    """What is wrong with a session's answers whoever the people and cases are (the service checks
+    those against the agency), keyed by field: the day it was held (not in the future, within a
+    year), at least one case and not too many, each note's length, and each action's words and due
+    date (``discussions.N.note``, ``discussions.N.actions.M.title``)."""
+    problems: Problems = {}
+    if session.held_on is None:
+        problems["held_on"] = "Enter the date of the session"
+    elif session.held_on > today:
+        problems["held_on"] = "The session must have taken place: a date today or earlier"
+    elif session.held_on < today - MAX_SESSION_AGE:
+        problems["held_on"] = "Record a session within a year of it"
+    if not session.discussions:
+        problems["discussions"] = "Choose at least one case discussed"
+    elif len(session.discussions) > MAX_DISCUSSED:
+        problems["discussions"] = f"Record {MAX_DISCUSSED} cases at most in one session"
+    for n, discussion in enumerate(session.discussions):
+        if len(discussion.note) > MAX_SUPERVISION_NOTE or has_control_characters(discussion.note):
+            problems[f"discussions.{n}.note"] = \
+                f"Keep the note to {MAX_SUPERVISION_NOTE:,} characters of text"
+        for m, action in enumerate(discussion.actions):
+            if not action.title.strip():
+                problems[f"discussions.{n}.actions.{m}.title"] = "Say what is to be done"
+            elif len(action.title) > MAX_ACTION_TITLE:
+                problems[f"discussions.{n}.actions.{m}.title"] = \
+                    f"The action must be {MAX_ACTION_TITLE} characters or fewer"
+            if action.due is None or action.due < today:
+                problems[f"discussions.{n}.actions.{m}.due"] = "Give a due date, today or later"
+    return problems

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from concerns.forms import NOBODY, Answers, Problems, typed
-from concerns.services.supervision import ActionIn, DiscussionIn, SessionIn
+from concerns.rules import ActionIn, DiscussionIn, SessionIn
 from hub.web.forms import date_parts, read_date
 
 # --- allocation and supervision -------------------------------------------------------------------

@@ -23,15 +23,16 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
 from concerns import forms, supervision_forms
+from concerns.rules import SessionIn
 from concerns.services import supervision
 from concerns.services import supervision_pages as page_services
-from concerns.services.supervision import DueLine, SessionIn
-from concerns.web import audited_refusal
+from concerns.services.supervision import DueLine
 from hub import context
 from hub.access import Permission, has_permission, requires, visible_case
 from hub.errors import ValidationFailed
 from hub.web.forms import long_date
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 
 supervision_pages = Blueprint("concerns_supervision", __name__)
 

@@ -44,6 +44,7 @@ from consent.rules import (
     SubjectCategory,
 )
 from consent.services.decisions import Decision, DecisionDetails
+from hub.text import without_control_characters
 from hub.web.forms import date_parts, read_date
 
 Answers = dict[str, Any]
@@ -288,13 +289,8 @@ def start_of_day(day: date, zone: str) -> datetime:
     return local_to_utc(day, time(0, 0), zone)
 
 
-# Control characters other than tab and line breaks: no keyboard types them, and PostgreSQL
-# refuses a NUL in text (a 500 if it reached a plain column).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _typed(value: object, limit: int) -> str:
-    return _CONTROL.sub("", str(value or ""))[:limit]
+    return without_control_characters(str(value or ""))[:limit]
 
 
 def form_answers(form: Form, names: Iterable[str], *, lists: frozenset[str] = frozenset(),

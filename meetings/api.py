@@ -14,6 +14,7 @@ from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.paging import envelope
 from hub.errors import NotFound
+from hub.web.refusals import audited_refusal
 from meetings import rules
 from meetings.calendar import invitation
 from meetings.rules import CANCELLED, CONFIDENTIALITY_STATEMENT, DecisionIn, MinutesIn
@@ -66,7 +67,7 @@ from meetings.services.minutes import (
     write_minutes,
 )
 from meetings.services.register import Register, acknowledge, record_attendance, register_of
-from meetings.web import audited_refusal, mailing, uid_domain
+from meetings.web import mailing, uid_domain
 
 api = api_blueprint("meetings", __name__)
 

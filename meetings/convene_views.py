@@ -22,11 +22,12 @@ from hub.access import Permission, requires
 from hub.cases.models import Case, CaseKind
 from hub.errors import Forbidden, ValidationFailed
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 from meetings import forms
 from meetings.rules import KIND_WORDS, MeetingIn, MeetingKind
 from meetings.services.marac import is_coordinator
 from meetings.services.meetings import Person, convene, partnership_people, people_to_invite, preview
-from meetings.web import audited_refusal, mailing, uid_domain
+from meetings.web import mailing, uid_domain
 
 convene_pages = Blueprint("meetings_convene", __name__)
 

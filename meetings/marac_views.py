@@ -19,6 +19,7 @@ from hub.access import Permission, requires, visible_case
 from hub.cases.models import Case, CaseKind
 from hub.errors import Conflict, ValidationFailed
 from hub.web.pages import page, see_other
+from hub.web.refusals import audited_refusal
 from meetings.rules import CRITERION_WORDS, ReferralIn
 from meetings.services.marac import (
     coordinator_queue,
@@ -28,7 +29,6 @@ from meetings.services.marac import (
     record_research,
     upcoming_maracs,
 )
-from meetings.web import audited_refusal
 
 marac_pages = Blueprint("meetings_marac", __name__)
 

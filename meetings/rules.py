@@ -24,6 +24,7 @@ from icalendar import vRecur
 from hub.agencies.services import EMAIL
 from hub.cases.models import CaseKind
 from hub.config import Policy
+from hub.text import has_control_characters
 from hub.workdays import add_working_days, is_working_day
 
 Problems = dict[str, str]
@@ -317,17 +318,13 @@ class MinutesIn:
     decisions: tuple[DecisionIn, ...] = ()
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(c) < 32 and c not in "\n\r\t" for c in text)
-
-
 def minutes_problems(minutes: MinutesIn) -> Problems:
     """What is wrong with minutes to save, keyed by field (`decisions.N.decision` for the Nth)."""
     problems: Problems = {}
     summary = minutes.summary.strip()
     if not summary:
         problems["summary"] = "Enter the minutes: what was discussed, so that someone absent understands it"
-    elif len(summary) > MAX_SUMMARY or _has_control(summary):
+    elif len(summary) > MAX_SUMMARY or has_control_characters(summary):
         problems["summary"] = f"The minutes must be text of {MAX_SUMMARY:,} characters or fewer"
     if len(minutes.decisions) > MAX_DECISIONS:
         problems["decisions"] = f"Record at most {MAX_DECISIONS} decisions"
@@ -339,7 +336,7 @@ def minutes_problems(minutes: MinutesIn) -> Problems:
             if required and not text.strip():
                 problems[f"decisions.{n}.{name}"] = (f"Enter decision {n}" if name == "decision"
                                                      else f"Enter the reason for decision {n}")
-            elif len(text) > MAX_DECISION_TEXT or _has_control(text):
+            elif len(text) > MAX_DECISION_TEXT or has_control_characters(text):
                 problems[f"decisions.{n}.{name}"] = f"Keep it to {MAX_DECISION_TEXT:,} characters of text"
     return problems
 
@@ -405,7 +402,7 @@ def referral_problems(referral: ReferralIn, *, repeat: bool, policy: Policy) -> 
         problems["incidents_12_months"] = "Give the number of incidents in the last 12 months"
     for name, text in (("professional_judgement", referral.professional_judgement),
                        ("not_aware_reason", referral.not_aware_reason), ("afraid_of", referral.afraid_of)):
-        if len(text) > MAX_REASON or _has_control(text):
+        if len(text) > MAX_REASON or has_control_characters(text):
             problems[name] = f"Keep it to {MAX_REASON:,} characters of text"
     if not referral.victim_aware and not referral.not_aware_reason.strip():
         problems["not_aware_reason"] = "Say why the victim does not know of the referral"

@@ -7,7 +7,6 @@ answers are kept as typed, so a page shown again with problems loses nothing.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.text import CONTROL_PROBLEM, has_control_characters
 from hub.web.forms import long_date as long_date  # the pages call forms.long_date
 from hub.web.forms import read_date
 from sharing.rules import ACTION_STATUS_LABELS, ActionStatus
@@ -53,8 +53,6 @@ FILTERS: tuple[tuple[str, str], ...] = (
 SORTS: tuple[tuple[str, str], ...] = (("due", "Soonest due first"), ("-due", "Latest due first"))
 MAX_PAGE = 10_000
 # Tabs and line breaks are text; other control characters are not (and PostgreSQL refuses NUL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_PROBLEM = "Remove the control characters (such as NUL) from this text"
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ def status_answers(form: Form) -> Answers:
 
 def control_problems(answers: Mapping[str, str], names: tuple[str, ...]) -> Problems:
     """The typed texts that hold control characters, which no text of the hub may."""
-    return {name: _CONTROL_PROBLEM for name in names if _CONTROL.search(answers.get(name, ""))}
+    return {name: CONTROL_PROBLEM for name in names if has_control_characters(answers.get(name, ""))}
 
 
 def status_choices(current: str) -> list[tuple[str, str, str]]:

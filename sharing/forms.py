@@ -10,13 +10,13 @@ offers at least one row per stage, and blank rows are left out of the summary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from hub.text import without_control_characters
 from hub.web.forms import long_date as long_date  # the pages call forms.long_date
 from hub.web.forms import read_date
 from sharing.rules import (
@@ -73,15 +73,10 @@ FIELD_LABELS = {"level": "Overall level of risk", **TEXT_FIELDS, "contacts": "Wh
                 "agreed_with_person": "Agreed with the person", NEXT_REVIEW: "Next review",
                 "reviewer": "Reviewer"}
 
-# Control characters other than tab and line breaks: no keyboard types them, and the API's text
-# types refuse them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _typed(value: object, limit: int) -> str:
     """What was typed, line breaks as ``\\n``; one character past ``limit`` is kept so that the
     rules, not this reader, say it is too long."""
-    text = _CONTROL.sub("", str(value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    text = without_control_characters(str(value or "").replace("\r\n", "\n").replace("\r", "\n"))
     return text[: limit + 1]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from concerns import rules
 from concerns.models import Alert, ObservationPlan
-from concerns.rules import AlertAction, AlertStatus
+from concerns.rules import AlertStatus
 from concerns.services.leads import is_named_lead, lead_addresses
 from hub.access import Permission, check, current_membership, note_refused_case
 from hub.actor import Actor
@@ -33,7 +33,6 @@ from hub.mail.outbox import Message, enqueue_all
 
 _alerts = cast(Table, Alert.__table__)
 _plans = cast(Table, ObservationPlan.__table__)
-MAX_NOTE = 2000
 
 
 @dataclass(frozen=True)
@@ -148,13 +147,7 @@ def acknowledge(db: Session, actor: Actor, alert_id: uuid.UUID, *, action_taken:
     no action needs its reason. 409 once acknowledged; 422 keyed by field. Audited."""
     user = _for_alert_readers(db, actor, Permission.ALERT_ACKNOWLEDGE, policy=policy, now=now)
     alert, ref = _of_agency(db, user, alert_id)
-    problems: dict[str, str] = {}
-    if action_taken not in set(AlertAction):
-        problems["action_taken"] = f"Choose one of {', '.join(AlertAction)}"
-    if action_taken == AlertAction.NO_ACTION_WITH_REASON and not note.strip():
-        problems["note"] = "Give the reason no action is taken"
-    if len(note) > MAX_NOTE or any(ord(c) < 32 and c not in "\n\r\t" for c in note):
-        problems["note"] = f"Keep the note to {MAX_NOTE:,} characters of text"
+    problems = rules.acknowledgement_problems(action_taken, note)
     if problems:
         raise ValidationFailed(problems)
     if alert.status == AlertStatus.ACKNOWLEDGED:

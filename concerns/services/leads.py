@@ -11,14 +11,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from concerns import rules
 from concerns.models import Deputy
 from hub.access import Permission, check
 from hub.actor import Actor
 from hub.agencies.models import Role, User
 from hub.audit.services import record
 from hub.errors import Forbidden, NotFound, ValidationFailed
-
-MAX_DEPUTY_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -79,16 +78,7 @@ def name_deputy(db: Session, actor: Actor, *, user_id: uuid.UUID, starts: date |
     elif not person.has_role(Role.PRACTITIONER, Role.MANAGER):
         # IG, administrators and auditors hold no case work: they could not triage a concern.
         problems["user_id"] = "Choose a practitioner or manager: the deputy triages concerns"
-    if starts is None:
-        problems["starts"] = "Enter the first day"
-    elif starts < today:
-        problems["starts"] = "The first day must be today or later"
-    if ends is None:
-        problems["ends"] = "Enter the last day"
-    elif starts is not None and ends < starts:
-        problems["ends"] = "The last day must be on or after the first"
-    elif starts is not None and ends - starts > timedelta(days=MAX_DEPUTY_DAYS):
-        problems["ends"] = "Name a deputy for a year at most"
+    problems.update(rules.deputy_date_problems(starts, ends, today=today))
     if problems:
         raise ValidationFailed(problems)
     assert person is not None

@@ -17,7 +17,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from concerns import rules
 from concerns.models import Allocation, SupervisionDiscussion, SupervisionSession
+from concerns.rules import SessionIn
 from hub.access import Permission, check, current_membership, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Role, User
@@ -27,13 +29,9 @@ from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Forbidden, ValidationFailed
 from sharing.models import RiskSummary
-from sharing.rules import MAX_TITLE as MAX_ACTION_TITLE
 from sharing.services.actions import create_action
 
 HIGH_LEVELS = frozenset({"high", "very_high"})
-MAX_NOTE = 2000
-MAX_DISCUSSED = 60
-MAX_AGE = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -42,26 +40,6 @@ class AllocationView:
     user_id: uuid.UUID
     name: str
     allocated_at: datetime
-
-
-@dataclass(frozen=True)
-class ActionIn:
-    title: str
-    due: date | None
-
-
-@dataclass(frozen=True)
-class DiscussionIn:
-    case_id: uuid.UUID | None
-    note: str
-    actions: tuple[ActionIn, ...] = ()
-
-
-@dataclass(frozen=True)
-class SessionIn:
-    supervisee_id: uuid.UUID | None
-    held_on: date | None
-    discussions: tuple[DiscussionIn, ...]
 
 
 @dataclass(frozen=True)
@@ -167,16 +145,6 @@ def _checked(db: Session, supervisor: User, session_in: SessionIn, *,
         problems["supervisee_id"] = "Choose an active person of your agency"
     elif supervisee.id == supervisor.id:
         problems["supervisee_id"] = "A supervisor does not supervise themselves"
-    if session_in.held_on is None:
-        problems["held_on"] = "Enter the date of the session"
-    elif session_in.held_on > today:
-        problems["held_on"] = "The session must have taken place: a date today or earlier"
-    elif session_in.held_on < today - MAX_AGE:
-        problems["held_on"] = "Record a session within a year of it"
-    if not session_in.discussions:
-        problems["discussions"] = "Choose at least one case discussed"
-    elif len(session_in.discussions) > MAX_DISCUSSED:
-        problems["discussions"] = f"Record {MAX_DISCUSSED} cases at most in one session"
     cases: list[Case] = []
     seen: set[uuid.UUID] = set()
     for n, discussion in enumerate(session_in.discussions):
@@ -188,16 +156,7 @@ def _checked(db: Session, supervisor: User, session_in: SessionIn, *,
         else:
             seen.add(case.id)
             cases.append(case)
-        if len(discussion.note) > MAX_NOTE or any(ord(c) < 32 and c not in "\n\r\t" for c in discussion.note):
-            problems[f"discussions.{n}.note"] = f"Keep the note to {MAX_NOTE:,} characters of text"
-        for m, action in enumerate(discussion.actions):
-            if not action.title.strip():
-                problems[f"discussions.{n}.actions.{m}.title"] = "Say what is to be done"
-            elif len(action.title) > MAX_ACTION_TITLE:
-                problems[f"discussions.{n}.actions.{m}.title"] = \
-                    f"The action must be {MAX_ACTION_TITLE} characters or fewer"
-            if action.due is None or action.due < today:
-                problems[f"discussions.{n}.actions.{m}.due"] = "Give a due date, today or later"
+    problems.update(rules.session_problems(session_in, today=today))
     if problems:
         raise ValidationFailed(problems)
     assert supervisee is not None

@@ -3,21 +3,19 @@ the packages' schemas share."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from hub.text import CONTROL_PROBLEM, has_control_characters
 
 
 def _no_control_characters(text: str) -> str:
     """Tabs and line breaks are text; other control characters are not (and PostgreSQL refuses
     NUL in a text column)."""
-    if _CONTROL.search(text):
-        raise PydanticCustomError("control_characters",
-                                  "Remove the control characters (such as NUL) from this text")
+    if has_control_characters(text):
+        raise PydanticCustomError("control_characters", CONTROL_PROBLEM)
     return text
 
 

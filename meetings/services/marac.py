@@ -27,6 +27,7 @@ from hub.cases.services import case_flags
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from hub.text import has_control_characters
 from meetings import rules
 from meetings.models import MaracReferral, MaracResearch, Meeting, MeetingCase
 from meetings.rules import CONFIDENTIALITY_STATEMENT, SCHEDULED, Criterion, MeetingKind, ReferralIn
@@ -329,7 +330,7 @@ def record_research(db: Session, actor: Actor, meeting_id: uuid.UUID, case_id: u
                                               MeetingCase.case_id == case.id)) is None:
         problems["case_id"] = "Choose a case listed at this MARAC"
     for name, value in (("brought", brought), ("withheld", withheld), ("withheld_reason", withheld_reason)):
-        if len(value) > MAX_RESEARCH or any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        if len(value) > MAX_RESEARCH or has_control_characters(value):
             problems[name] = f"Keep it to {MAX_RESEARCH:,} characters of text"
     if not brought.strip() and not withheld.strip():
         problems["brought"] = "Say what your agency brings, or what it chose not to share"

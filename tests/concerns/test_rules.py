@@ -268,3 +268,61 @@ def test_over_any_sequence_an_alert_is_raised_exactly_when_a_threshold_is_crosse
             expected.append(f"total_rise_{policy.total_rise}")
         assert crossed == expected
         history.append((day, rules.total_of(scores)))
+
+
+# --- acknowledging an alert, naming a deputy, recording supervision --------------------------------
+
+@pytest.mark.parametrize(("action_taken", "note", "fields"), [
+    ("raise_concern", "", set()),
+    ("no_action_with_reason", "Seen by the crisis team at 14:00", set()),
+    ("no_action_with_reason", "  ", {"note"}),
+    ("shrug", "", {"action_taken"}),
+    ("raise_concern", "x" * 2001, {"note"}),
+    ("raise_concern", "nul\x00", {"note"}),
+])
+def test_acknowledgement_problems(action_taken, note, fields):
+    assert set(rules.acknowledgement_problems(action_taken, note)) == fields
+
+
+@pytest.mark.parametrize(("starts", "ends", "fields"), [
+    (TODAY, TODAY, set()),
+    (TODAY, TODAY + timedelta(days=366), set()),
+    (None, TODAY, {"starts"}),
+    (TODAY, None, {"ends"}),
+    (TODAY - timedelta(days=1), TODAY, {"starts"}),
+    (TODAY + timedelta(days=2), TODAY + timedelta(days=1), {"ends"}),
+    (TODAY, TODAY + timedelta(days=367), {"ends"}),
+])
+def test_deputy_date_problems(starts, ends, fields):
+    assert set(rules.deputy_date_problems(starts, ends, today=TODAY)) == fields
+
+
+def _session(**changes) -> rules.SessionIn:
+    good = rules.SessionIn(uuid.uuid4(), TODAY - timedelta(days=1), (rules.DiscussionIn(
+        uuid.uuid4(), "Risk rising; plan reviewed", (rules.ActionIn("Review the crisis plan", TODAY),)),))
+    return replace(good, **changes)
+
+
+_ONE = rules.DiscussionIn(uuid.uuid4(), "")
+YESTERDAY = TODAY - timedelta(days=1)
+
+
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({}, set()),
+    ({"held_on": None}, {"held_on"}),
+    ({"held_on": TODAY + timedelta(days=1)}, {"held_on"}),
+    ({"held_on": TODAY - timedelta(days=367)}, {"held_on"}),
+    ({"discussions": ()}, {"discussions"}),
+    ({"discussions": (_ONE,) * 61}, {"discussions"}),
+    ({"discussions": (rules.DiscussionIn(uuid.uuid4(), "x" * 2001),)}, {"discussions.0.note"}),
+    ({"discussions": (_ONE, rules.DiscussionIn(uuid.uuid4(), "", (rules.ActionIn(" ", TODAY),)))},
+     {"discussions.1.actions.0.title"}),
+    ({"discussions": (rules.DiscussionIn(uuid.uuid4(), "", (rules.ActionIn("t" * 501, TODAY),)),)},
+     {"discussions.0.actions.0.title"}),
+    ({"discussions": (rules.DiscussionIn(uuid.uuid4(), "", (rules.ActionIn("Visit", None),)),)},
+     {"discussions.0.actions.0.due"}),
+    ({"discussions": (rules.DiscussionIn(uuid.uuid4(), "", (rules.ActionIn("Visit", YESTERDAY),)),)},
+     {"discussions.0.actions.0.due"}),
+])
+def test_session_problems(changes, fields):
+    assert set(rules.session_problems(_session(**changes), today=TODAY)) == fields

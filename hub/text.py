@@ -1,0 +1,19 @@
+"""What counts as text in the hub: tabs and line breaks are text; other control characters are
+not (no keyboard types them, and PostgreSQL refuses a NUL in a text column, a 500 had one reached
+it). Every check of typed or posted text in the packages asks here."""
+
+from __future__ import annotations
+
+import re
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_PROBLEM = "Remove the control characters (such as NUL) from this text"
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    """What a form reader keeps of a typed answer."""
+    return CONTROL_CHARACTERS.sub("", text)
