@@ -18,10 +18,10 @@ from concerns.rules import (
     ALERT_ACTION_NAMES,
     CATEGORY_NAMES,
     CHILD_CATEGORIES,
+    CONCERN_CONSENT,
     OUTCOME_NAMES,
     S42_QUESTIONS,
     ConcernIn,
-    ConsentStatus,
     ObservationIn,
     Outcome,
     S42Answer,
@@ -29,6 +29,7 @@ from concerns.rules import (
     is_child,
 )
 from concerns.rules import S42_WORDING as S42_WORDING  # the triage form reads forms.S42_WORDING
+from consent.rules import ConsentStatus
 from hub.web.forms import date_parts, read_date
 from sharing.forms import LEVEL_TAGS as LEVEL_TAGS  # the supervision pages read forms.LEVEL_TAGS
 from sharing.forms import LEVEL_WORDS as LEVEL_WORDS
@@ -52,7 +53,7 @@ CONSENT_HINTS = {
     ConsentStatus.NOT_SOUGHT: "For example, asking would increase the risk to them or others",
     ConsentStatus.LACKS_CAPACITY: "Assessed under the Mental Capacity Act 2005 for this decision",
 }
-CONSENT_OPTIONS = [(str(s), CONSENT_NAMES[s], CONSENT_HINTS.get(s)) for s in ConsentStatus]
+CONSENT_OPTIONS = [(str(s), CONSENT_NAMES[s], CONSENT_HINTS.get(s)) for s in CONCERN_CONSENT]
 ADULT_OPTIONS = [(c, CATEGORY_NAMES[c]) for c in ADULT_CATEGORIES]
 CHILD_OPTIONS = [(c, CATEGORY_NAMES[c]) for c in CHILD_CATEGORIES]
 OUTCOME_WORDS = {str(o): name for o, name in OUTCOME_NAMES.items()}

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
+from consent.rules import ConsentStatus
 from hub.config import ObservationPolicy, Policy
 from hub.text import CONTROL_PROBLEM, has_control_characters
 from hub.workdays import add_working_days, is_working_day
@@ -51,13 +52,10 @@ class ConcernStatus(enum.StrEnum):
     TRIAGED = "triaged"
 
 
-class ConsentStatus(enum.StrEnum):
-    """Where the person's consent stands on the concern being shared."""
-
-    OBTAINED = "obtained"
-    REFUSED = "refused"
-    NOT_SOUGHT = "not_sought"
-    LACKS_CAPACITY = "lacks_capacity"
+# Where the person's consent to the concern being shared stands, in the words of the consent
+# package's vocabulary; a concern is raised before any consent to it could be withdrawn.
+CONCERN_CONSENT = (ConsentStatus.OBTAINED, ConsentStatus.REFUSED, ConsentStatus.NOT_SOUGHT,
+                   ConsentStatus.LACKS_CAPACITY)
 
 
 class Outcome(enum.StrEnum):
@@ -210,8 +208,8 @@ def immediate_risk_problems(concern: ConcernIn) -> Problems:
 
 
 def consent_problems(concern: ConcernIn) -> Problems:
-    if concern.consent_status not in set(ConsentStatus):
-        return {"consent_status": f"Choose one of {', '.join(ConsentStatus)}"}
+    if concern.consent_status not in CONCERN_CONSENT:
+        return {"consent_status": f"Choose one of {', '.join(CONCERN_CONSENT)}"}
     return {}
 
 

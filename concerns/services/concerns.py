@@ -106,6 +106,33 @@ def _own_case(db: Session, index: str, agency_id: int, kind: str | None = None) 
     return db.scalars(query.limit(1), {"index": index, "agency_id": agency_id}).first()
 
 
+def concern_person(db: Session, user: User, concern: ConcernIn, *, envelope: Envelope,
+                   today: date) -> tuple[Case | None, Subject, bool]:
+    """Who a concern is about, or every problem of its answers at once (422 keyed by field; 404 for
+    a case the agency is not a member of): the case named, or the person by name and date of birth
+    with the agency's own case of them when there is one (by blind index, never another agency's),
+    and whether they are a child (their age, or a child's case), which decides the categories."""
+    problems = rules.person_problems(concern, today)
+    case: Case | None = None
+    subject: Subject | None = None
+    if concern.case_id is not None and not problems:
+        case = visible_case(db, user, concern.case_id, Permission.CASE_READ)
+        subject = read_subject(db, case, envelope)
+    elif not problems:
+        assert concern.subject_date_of_birth is not None
+        subject = Subject(concern.subject_name.strip(), concern.subject_date_of_birth)
+        case = _own_case(db, identity_index(envelope.keyring.blind_index_key, subject.name,
+                                            subject.date_of_birth.isoformat()), user.agency_id)
+    child = None if subject is None else (
+        rules.is_child(subject.date_of_birth, today) or (case is not None and case.kind == CaseKind.CHILD))
+    problems = rules.concern_problems(concern, child=child, today=today)
+    if problems:
+        raise ValidationFailed(problems)
+    assert subject is not None
+    assert child is not None
+    return case, subject, child
+
+
 def raise_concern(db: Session, actor: Actor, concern: ConcernIn, *, envelope: Envelope, policy: Policy,
                   now: datetime) -> ConcernView:
     """Raise a concern for the caller's agency's named leads: about a case the agency is a member
@@ -114,26 +141,7 @@ def raise_concern(db: Session, actor: Actor, concern: ConcernIn, *, envelope: En
     assert actor.user is not None
     check(actor.user, Permission.CONCERN_RAISE)
     today = policy.local_date(now)
-    problems = rules.person_problems(concern, today)
-    case: Case | None = None
-    subject: Subject | None = None
-    index: str | None = None
-    if concern.case_id is not None and not problems:
-        case = visible_case(db, actor.user, concern.case_id, Permission.CASE_READ)
-        subject = read_subject(db, case, envelope)
-    elif not problems:
-        assert concern.subject_date_of_birth is not None
-        subject = Subject(concern.subject_name.strip(), concern.subject_date_of_birth)
-        index = identity_index(envelope.keyring.blind_index_key, subject.name,
-                               subject.date_of_birth.isoformat())
-        case = _own_case(db, index, actor.user.agency_id)
-    child = None if subject is None else (
-        rules.is_child(subject.date_of_birth, today) or (case is not None and case.kind == CaseKind.CHILD))
-    problems = rules.concern_problems(concern, child=child, today=today)
-    if problems:
-        raise ValidationFailed(problems)
-    assert subject is not None
-    assert child is not None
+    case, subject, child = concern_person(db, actor.user, concern, envelope=envelope, today=today)
     row = Concern(id=uuid.uuid4(), agency_id=actor.user.agency_id, raised_by_id=actor.user.id,
                   raised_at=now, case_id=case.id if case else None, child=child,
                   categories=list(concern.categories), immediate_risk=concern.immediate_risk,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from concerns import rules
 from concerns.models import Alert, Concern, Observation
 from concerns.rules import ConcernIn
-from concerns.services.concerns import ConcernLine
+from concerns.services.concerns import ConcernLine, concern_person
 from hub.access import Permission, check, visible_case
 from hub.actor import Actor
 from hub.agencies.models import Role, User
@@ -27,7 +27,7 @@ from hub.cases.models import Case, CaseKind
 from hub.cases.services import read_subject
 from hub.config import Policy
 from hub.crypto.envelope import Envelope
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -61,22 +61,16 @@ def person_of_case(db: Session, actor: Actor, case_id: uuid.UUID, *, envelope: E
 def check_concern(db: Session, actor: Actor, concern: ConcernIn, *, envelope: Envelope, policy: Policy,
                   now: datetime) -> ConcernPerson:
     """The problems raising ``concern`` would meet (422 keyed by field, 404 for a case the agency
-    is not a member of), found before the check-your-answers page and writing nothing. A person
-    named rather than a case is a child by their date of birth; should they match a child's case
-    of the agency, raising the concern says so."""
+    is not a member of), found before the check-your-answers page and writing nothing: the same
+    checks as raising it (services.concerns.concern_person). Which case a person named rather than
+    chosen is linked to is not shown until the concern is raised."""
     assert actor.user is not None
     check(actor.user, Permission.CONCERN_RAISE)
-    today = policy.local_date(now)
-    problems = rules.person_problems(concern, today)
-    person = ConcernPerson(concern.case_id, None, None)
-    if not problems and concern.case_id is not None:
-        person = _case_person(db, actor.user, concern.case_id, envelope=envelope, today=today)
-    elif not problems and concern.subject_date_of_birth is not None:
-        person = ConcernPerson(None, None, rules.is_child(concern.subject_date_of_birth, today))
-    problems = rules.concern_problems(concern, child=person.child, today=today)
-    if problems:
-        raise ValidationFailed(problems)
-    return person
+    case, _subject, child = concern_person(db, actor.user, concern, envelope=envelope,
+                                           today=policy.local_date(now))
+    if concern.case_id is not None and case is not None:
+        return ConcernPerson(case.id, case.ref, child)
+    return ConcernPerson(None, None, child)
 
 
 def raised_line(db: Session, actor: Actor, concern_id: uuid.UUID) -> ConcernLine:
