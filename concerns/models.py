@@ -217,3 +217,13 @@ class SupervisionDiscussion(Base):
     supervisee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     held_on: Mapped[date] = mapped_column(Date)
     note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SupervisionAction(Base):
+    """An action a supervision session set the supervisee, with the case discussion it came from
+    (the action itself is the tracker's, in sharing)."""
+
+    __tablename__ = "supervision_actions"
+
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id"), primary_key=True)
+    discussion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("supervision_discussions.id"), index=True)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from concerns import rules
-from concerns.models import Allocation, SupervisionDiscussion, SupervisionSession
+from concerns.models import Allocation, SupervisionAction, SupervisionDiscussion, SupervisionSession
 from concerns.rules import SessionIn
 from hub.access import Permission, check, current_membership, visible_case
 from hub.actor import Actor
@@ -188,6 +188,7 @@ def record_session(db: Session, actor: Actor, session_in: SessionIn, *, envelope
             made = create_action(db, actor, case.id, title=action.title, agency_code=supervisor.agency.code,
                                  due=action.due, assignee_id=supervisee.id, envelope=envelope, now=now,
                                  today=today)
+            db.add(SupervisionAction(action_id=made.id, discussion_id=entry.id))
             action_ids.append(made.id)
     db.flush()
     record(db, actor, "supervision.record", now=now, object_type="supervision", object_id=row.id,

@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from concerns.models import SupervisionDiscussion, SupervisionSession
+from concerns.models import SupervisionAction, SupervisionDiscussion, SupervisionSession
 from concerns.services.supervision import supervisor_of
 from hub.access import Permission
 from hub.actor import Actor
@@ -71,7 +71,7 @@ def supervisee_candidates(db: Session, actor: Actor) -> list[tuple[uuid.UUID, st
 
 def recorded_session(db: Session, actor: Actor, session_id: uuid.UUID) -> RecordedSession:
     """A session the caller recorded, for the confirmation that follows: the cases discussed and
-    the actions it set the supervisee (those the supervisor created for them as it was recorded).
+    the actions it set the supervisee (each linked to the discussion it came from).
     404 for anyone but the supervisor who recorded it."""
     supervisor = supervisor_of(actor, Permission.SUPERVISION_READ)
     found = db.execute(select(SupervisionSession, User.name)
@@ -86,9 +86,10 @@ def recorded_session(db: Session, actor: Actor, session_id: uuid.UUID) -> Record
         select(Case.id, Case.ref).join(SupervisionDiscussion, SupervisionDiscussion.case_id == Case.id)
         .where(SupervisionDiscussion.session_id == row.id).order_by(Case.ref)).all())
     actions = tuple(RecordedAction(action_id, ref, due) for action_id, ref, due in db.execute(
-        select(Action.id, Case.ref, Action.due).join(Case, Case.id == Action.case_id)
-        .where(Action.case_id.in_([case_id for case_id, _ in cases]),
-               Action.created_by_id == supervisor.id, Action.assignee_id == row.supervisee_id,
-               Action.created_at == row.recorded_at)
+        select(Action.id, Case.ref, Action.due)
+        .join(SupervisionAction, SupervisionAction.action_id == Action.id)
+        .join(SupervisionDiscussion, SupervisionDiscussion.id == SupervisionAction.discussion_id)
+        .join(Case, Case.id == Action.case_id)
+        .where(SupervisionDiscussion.session_id == row.id)
         .order_by(Case.ref, Action.due)).all())
     return RecordedSession(row.id, supervisee, row.held_on, cases, actions)

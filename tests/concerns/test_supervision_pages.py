@@ -14,7 +14,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import event, func, select
 
-from concerns.models import Allocation, SupervisionDiscussion, SupervisionSession
+from concerns.models import Allocation, SupervisionAction, SupervisionDiscussion, SupervisionSession
 from concerns.services import supervision
 from hub.actor import Actor
 from hub.audit.models import AuditEvent
@@ -25,6 +25,7 @@ from hub.web.forms import long_date
 from sharing.models import Action
 from sharing.rules import RiskSummaryIn
 from sharing.services import risk_summaries
+from sharing.services.actions import create_action
 from tests.concerns.test_pages import count, csrf_of, error_summary, hidden_fields, summary_links, text_of
 from tests.sessions.support import sign_in
 from tests.support.factories.consent import ConsentFactory
@@ -257,7 +258,7 @@ def test_the_dashboard_counts_overdue_discussions_for_managers_and_writes_no_aud
 # --- recording a session --------------------------------------------------------------------------
 
 def test_recording_a_session_through_the_form_and_check_answers_writes_the_discussion_and_an_action(
-        client, make, session, team):
+        client, make, session, team, envelope):
     high, low, worker, manager = team["high"], team["low"], team["worker"], team["manager"]
     allocate(session, manager, high, worker, weeks_ago=5)
     allocate(session, manager, low, worker, weeks_ago=5)
@@ -295,7 +296,17 @@ def test_recording_a_session_through_the_form_and_check_answers_writes_the_discu
     [action] = session.scalars(select(Action)).all()
     assert (action.case_id, action.assignee_id, action.agency_id, action.due) == (
         high.id, worker.id, worker.agency_id, _today() + timedelta(days=7))
+    [link] = session.scalars(select(SupervisionAction)).all()
+    assert (link.action_id, link.discussion_id) == (action.id, discussion.id)
+    # An action the supervisor sets the worker on the same case outside the session is not the
+    # session's, although it is the same case, people and (here) instant.
+    other = create_action(session, Actor(manager, "test"), high.id, title="Unrelated visit",
+                          agency_code=manager.agency.code, due=_today() + timedelta(days=3),
+                          assignee_id=worker.id, envelope=envelope,
+                          now=action.created_at, today=_today())
+    session.commit()
     confirmation = client.get(recorded.headers["Location"])
+    assert f"/actions/{other.id}" not in confirmation.get_data(as_text=True)
     text = text_of(confirmation)
     assert "Supervision session recorded" in text
     assert f"With Sam Carter on {long_date(_today())}" in text
