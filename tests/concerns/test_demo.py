@@ -4,6 +4,8 @@ adult case opened, a concern with immediate risk awaiting triage, and an overdue
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from concerns.rules import AlertStatus, ConcernStatus
 from concerns.services.alerts import agency_alerts
 from concerns.services.concerns import concerns_of
@@ -11,7 +13,7 @@ from concerns.services.supervision import supervision_due
 from hub import demo
 from hub.actor import Actor
 from hub.agencies import services as agency_services
-from hub.cases.models import CaseKind
+from hub.cases.models import Case, CaseKind
 from hub.config import Policy
 
 
@@ -37,4 +39,7 @@ def test_the_demo_shows_observations_alerts_concerns_and_supervision(session, en
     due = supervision_due(session, council_lead, policy=policy, now=now, overdue_only=True)
     assert [(d.supervisee, d.level) for d in due] == [("Sam Carter", "very_high")]
     assert all(d.due < today for d in due)
-    assert CaseKind.ADULT == "adult"
+    # The s42 enquiry opened an adult case that the council leads.
+    s42_case = session.scalars(select(Case).where(Case.ref == triaged[0].case_ref)).one()
+    assert s42_case.kind == CaseKind.ADULT
+    assert s42_case.lead_agency_id == council_lead.user.agency_id

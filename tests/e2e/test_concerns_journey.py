@@ -99,8 +99,15 @@ def test_a_nurse_records_an_observation_on_a_phone_and_the_named_lead_acknowledg
     desk.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     second_browser.audit()
     desk.get_by_role("link", name="See the last 28 days").click()
-    expect(desk.locator("svg[role=img]").first).to_be_visible()
-    expect(desk.get_by_role("table").first).to_contain_text("3")
+    # Today's row is the nurse's observation (the demo's week ends yesterday): her scores, their
+    # total, and the mood chart's point for the same day, red for the threshold it crossed.
+    today = desk.locator('[data-observation="table"] tbody tr').first
+    for indicator in ("mood", "sleep", "self_harm_thoughts", "substance_use"):
+        expect(today.locator(f'[data-indicator="{indicator}"]')).to_have_text(scores[indicator])
+    expect(today.locator("td").last).to_have_text(str(sum(int(score) for score in scores.values())))
+    point = desk.locator(f'svg[data-indicator="mood"] circle[data-day="{today.get_attribute("data-day")}"]')
+    expect(point).to_have_attribute("data-score", "3")
+    expect(point).to_have_attribute("fill", re.compile(r"^#d4351c$", re.IGNORECASE))
     second_browser.audit()
     second_browser.goto(alert_url)
     second_browser.audit()
