@@ -39,7 +39,7 @@ from bench.load import (
     served,
     statuses_in_log,
 )
-from bench.report import print_summary, readme_table
+from bench.report import RATIO_STEPS, print_summary, readme_table
 from hub.crypto.keyring import Keyring
 from hub.serve import DEFAULT_THREADS, gunicorn_options
 from hub.sessions.cookies import session_cookie_name
@@ -203,38 +203,13 @@ def bench_http(kind: str, url_for: Any, workdir: Path, keyring: Keyring, keyring
                                                    seconds, workdir)
     mean = (before["requests_per_second"] + after["requests_per_second"]) / 2
     out["baseline"] = {"requests_per_second": round(mean, 1), "before_hub": before, "after_hub": after}
-    ratio = out["case_read"]["requests_per_second"] / mean
-    out["case_read"]["ratio_to_baseline"] = round(ratio, 3)
-    out["case_read"]["target_ratio"] = TARGETS["case_read_ratio"]
-    out["case_read"]["target_met"] = ratio >= TARGETS["case_read_ratio"]
-    log(f"  hub / baseline (mean of before and after, {mean:,.0f} requests/s) = {ratio:.1%} "
-        f"(target >= {TARGETS['case_read_ratio']:.0%})")
-    dashboard_ratio = out["dashboard"]["requests_per_second"] / mean
-    out["dashboard"]["ratio_to_baseline"] = round(dashboard_ratio, 3)
-    out["dashboard"]["target_ratio"] = TARGETS["dashboard_ratio"]
-    out["dashboard"]["target_met"] = dashboard_ratio >= TARGETS["dashboard_ratio"]
-    log(f"  dashboard / baseline = {dashboard_ratio:.1%} (target >= {TARGETS['dashboard_ratio']:.0%})")
-    risk = out["risk_summary_read"]
-    risk_ratio = risk["requests_per_second"] / mean
-    risk["ratio_to_baseline"] = round(risk_ratio, 3)
-    risk["target_ratio"] = TARGETS["risk_summary_read_ratio"]
-    risk["target_met"] = risk_ratio >= TARGETS["risk_summary_read_ratio"]
-    log(f"  risk summary read / baseline = {risk_ratio:.1%} "
-        f"(target >= {TARGETS['risk_summary_read_ratio']:.0%})")
-    decision = out["disclosure_record"]
-    decision_ratio = decision["requests_per_second"] / mean
-    decision["ratio_to_baseline"] = round(decision_ratio, 3)
-    decision["target_ratio"] = TARGETS["disclosure_record_ratio"]
-    decision["target_met"] = decision_ratio >= TARGETS["disclosure_record_ratio"]
-    log(f"  disclosure decision / baseline = {decision_ratio:.1%} "
-        f"(target >= {TARGETS['disclosure_record_ratio']:.0%})")
-    observation = out["observation_record"]
-    observation_ratio = observation["requests_per_second"] / mean
-    observation["ratio_to_baseline"] = round(observation_ratio, 3)
-    observation["target_ratio"] = TARGETS["observation_record_ratio"]
-    observation["target_met"] = observation_ratio >= TARGETS["observation_record_ratio"]
-    log(f"  observation / baseline = {observation_ratio:.1%} "
-        f"(target >= {TARGETS['observation_record_ratio']:.0%})")
+    log(f"  baseline: mean of before and after the hub's runs, {mean:,.0f} requests/s")
+    for key, _words, target in RATIO_STEPS:
+        run = out[key]
+        ratio = run["requests_per_second"] / mean
+        run.update(ratio_to_baseline=round(ratio, 3), target_ratio=TARGETS[target],
+                   target_met=ratio >= TARGETS[target])
+        log(f"  {key.replace('_', ' ')} / baseline = {ratio:.1%} (target >= {TARGETS[target]:.0%})")
 
 
 def bench_disclosure_report(kind: str, url: str, keyring: Keyring, sizes: dict[str, int],
