@@ -22,6 +22,10 @@ from meetings.schemas import (
     AgendaOut,
     AttendanceIn,
     CalendarFeedOut,
+    CarriedList,
+    CarriedMark,
+    CarriedOut,
+    CarriedQuery,
     ListingIn,
     ListingOut,
     MappaIn,
@@ -47,6 +51,7 @@ from meetings.schemas import (
     ResearchOut,
 )
 from meetings.schemas import ReferralIn as ReferralSchema
+from meetings.services.carried import CarriedAction, carried_over, mark_carried_over
 from meetings.services.feeds import feed_url, revoke_feed
 from meetings.services.mappa import MappaView, get_mappa, set_mappa
 from meetings.services.marac import agenda, coordinator_queue, list_case, record_referral, record_research
@@ -267,11 +272,45 @@ def create_minutes(meeting_id: uuid.UUID, body: MinutesCreate) -> tuple[dict, in
                   "(audited)",
           permission=Permission.MEETING_CONVENE, response=MinutesVersionOut,
           extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
-                           409: "No minutes, already issued, or cancelled"})
+                           409: "No minutes, already issued, an action carried over still to mark, "
+                                "or cancelled"})
 def issue(meeting_id: uuid.UUID) -> dict:
     found = issue_minutes(context.db(), context.actor(), meeting_id, envelope=context.state().envelope,
-                          now=context.now())
+                          policy=context.state().settings.policy, now=context.now())
     return MinutesVersionOut.model_validate(asdict(found)).model_dump(mode="json")
+
+
+def carried_out(line: CarriedAction) -> dict:
+    return CarriedOut.model_validate({**asdict(line), "agency": line.agency_code}).model_dump(mode="json")
+
+
+@endpoint(api, "GET", "/meetings/<uuid:meeting_id>/carried-over",
+          summary="The actions carried over to the meeting still to be marked: open actions on its cases "
+                  "set before it and due by its day (titles for the members of each case; audited)",
+          permission=Permission.MEETING_READ, query=CarriedQuery, response=CarriedList,
+          extra_responses={404: "No such meeting, or not one of yours"})
+def carried_over_actions(meeting_id: uuid.UUID, query: CarriedQuery) -> dict:
+    state = context.state()
+    found = carried_over(context.db(), context.actor(), meeting_id, envelope=state.envelope,
+                         policy=state.settings.policy, now=context.now())
+    return envelope("actions", found[query.offset:query.offset + query.limit + 1], carried_out,
+                    limit=query.limit, offset=query.offset)
+
+
+@endpoint(api, "POST", "/meetings/<uuid:meeting_id>/carried-over/<uuid:action_id>",
+          summary="Mark an action carried over to the meeting (the chair's agency, once the meeting has "
+                  "started): not possible as circumstances changed, or not done by the agency, which "
+                  "escalates; kept in the action's history (audited)",
+          permission=Permission.MEETING_CONVENE, body=CarriedMark, response=CarriedOut,
+          extra_responses={403: "Another agency convened it",
+                           404: "No such meeting, or no such action carried over to it",
+                           409: "The meeting has not started, or it was cancelled",
+                           422: "What is wrong, keyed by field"})
+def mark_carried(meeting_id: uuid.UUID, action_id: uuid.UUID, body: CarriedMark) -> dict:
+    state = context.state()
+    return carried_out(mark_carried_over(context.db(), context.actor(), meeting_id, action_id,
+                                         status=body.status, note=body.note, envelope=state.envelope,
+                                         policy=state.settings.policy, now=context.now()))
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes",

@@ -175,5 +175,5 @@ def save_minutes(meeting_id: uuid.UUID) -> ResponseReturnValue:
 @requires(Permission.MEETING_CONVENE)
 def issue_minutes_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
     issue_minutes(context.db(), context.actor(), meeting_id, envelope=context.state().envelope,
-                  now=context.now())
+                  policy=context.state().settings.policy, now=context.now())
     return see_other("meetings_minutes.minutes_page", meeting_id=meeting_id, done="issued")

@@ -302,3 +302,31 @@ class AgendaOut(Output):
     incomplete_actions: list[AgendaCaseOut]
     sections: list[AgendaSectionOut]
     any_other_business: bool = True
+
+
+class CarriedQuery(Query):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class CarriedOut(Output):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_ref: str
+    agency: str
+    due: date
+    status: str
+    title: str | None = Field(description="only for the agencies that are members of the action's case")
+
+
+class CarriedList(Output):
+    actions: list[CarriedOut]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class CarriedMark(Input):
+    status: Literal["not_possible_circumstances_changed", "not_done_by_agency"] = Field(
+        description="not_done_by_agency escalates: the escalation job opens a professional challenge")
+    note: Text = Field(description="why the action was not done")

@@ -539,6 +539,17 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/meetings/<uuid:meeting_id>/cases"): Route(
         {**dict.fromkeys(ROLES, 403), ANONYMOUS: 401}, path_values=lambda w: {"meeting_id": w.meeting_id},
         body=lambda w: {"case_id": str(w.case.id)}),
+    # Actions carried over to the meeting: those who see it list them; the convening agency marks
+    # them once the meeting has started (three days on, so refused past the access policy, 409).
+    ("GET", "/api/v1/meetings/<uuid:meeting_id>/carried-over"): Route({
+        "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("POST", "/api/v1/meetings/<uuid:meeting_id>/carried-over/<uuid:action_id>"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "action_id": w.unchallenged_action_id},
+        body=lambda w: {"status": "not_done_by_agency", "note": "Not done"}),
     ("GET", "/api/v1/meetings/<uuid:meeting_id>/agenda"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
@@ -1070,7 +1081,7 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
                                    MinutesIn("Matrix minutes"), envelope=make.envelope, now=held,
                                    today=held.date())
     minutes_services.issue_minutes(session, Actor(creator, "test"), meeting.id, envelope=make.envelope,
-                                   now=held)
+                                   policy=Policy(), now=held)
     concern = concern_services.raise_concern(session, Actor(creator, "test"), ConcernIn(
         case_id=case.id, subject_name="", subject_date_of_birth=None, categories=("neglect_omission",),
         account="Matrix account", opinion="", immediate_risk=False, immediate_action="", views="",

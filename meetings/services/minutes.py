@@ -20,11 +20,13 @@ from hub.actor import Actor
 from hub.agencies.models import User
 from hub.audit.services import record
 from hub.cases.models import Case
+from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.mail.outbox import Message, enqueue_all
 from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes
 from meetings.rules import DecisionIn, MinutesIn, minutes_problems
+from meetings.services.carried import unmarked_count
 from meetings.services.meetings import organised, seen
 from sharing.services.actions import create_action
 
@@ -124,16 +126,20 @@ def write_minutes(db: Session, actor: Actor, meeting_id: uuid.UUID, minutes: Min
     return _view(db, envelope, saved)
 
 
-def issue_minutes(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
+def issue_minutes(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope, policy: Policy,
                   now: datetime, base_url_path: str | None = None) -> MinutesVersion:
-    """The chair issues the latest version (409 if there is none, or it is already issued); the
-    people invited are told, with a link only. Audited."""
+    """The chair issues the latest version (409 if there is none, it is already issued, or an
+    action carried over to the meeting is still to be marked); the people invited are told, with a
+    link only. Audited."""
     row = organised(db, actor, meeting_id)
     latest = db.scalar(_LATEST, {"meeting_id": row.id})
     if latest is None:
         raise Conflict("Write the minutes before issuing them")
     if latest.issued_at is not None:
         raise Conflict(f"Version {latest.version} of the minutes has already been issued")
+    if unmarked := unmarked_count(db, row, policy):
+        raise Conflict(f"Mark each action carried over to this meeting before issuing the minutes: "
+                       f"{unmarked} {'is' if unmarked == 1 else 'are'} still open")
     latest.issued_at = now
     db.flush()
     record(db, actor, "minutes.issue", now=now, object_type="meeting", object_id=row.id,

@@ -123,6 +123,16 @@ def change_status(db: Session, actor: Actor, action_id: uuid.UUID, *, status: st
         note_refused_case(db, case.id)  # audited as access.denied, naming the case
         raise Forbidden("Only the agency the action is for, or the case's lead agency, changes "
                         "its status")
+    return apply_status(db, actor, action, case, status=status, note=note, evidence=evidence,
+                        envelope=envelope, now=now)
+
+
+def apply_status(db: Session, actor: Actor, action: Action, case: Case, *, status: str, note: str,
+                 evidence: str, envelope: Envelope, now: datetime,
+                 details: dict[str, str] | None = None) -> ActionView:
+    """Move ``action`` to ``status`` once the caller has decided who may (change_status: the
+    assigned or lead agency; a meeting's chair for an action carried over to it): the rules of a
+    change (422 keyed by field, nothing written), the history and the audit, with ``details``."""
     errors = status_change_problems(current=action.status, new=status, note=note, evidence=evidence)
     if errors:
         raise ValidationFailed(errors)
@@ -132,7 +142,7 @@ def change_status(db: Session, actor: Actor, action_id: uuid.UUID, *, status: st
     _add_change(db, envelope, action, actor.user, status, note=note, evidence=evidence, now=now)
     db.flush()
     record(db, actor, "action.status", now=now, object_type="action", object_id=action.id,
-           case_id=case.id, details={"from": previous, "to": status})
+           case_id=case.id, details={"from": previous, "to": status, **(details or {})})
     return _view(db, envelope, action, case.ref, with_history=True)
 
 
@@ -222,10 +232,16 @@ def action_counts(db: Session, case_id: uuid.UUID, *, today: date) -> ActionCoun
     return ActionCounts(total, open_, overdue)
 
 
+def title_of(db: Session, envelope: Envelope, action: Action) -> str:
+    """What the action is, decrypted: for callers that have checked the reader is a member of the
+    action's case."""
+    binding = _title_binding(action.id, action.case_id)
+    return envelope.decrypt_json(db, action.title_ciphertext, binding)["title"]
+
+
 def _view(db: Session, envelope: Envelope, action: Action, case_ref: str, *,
           with_history: bool = False) -> ActionView:
-    title = envelope.decrypt_json(db, action.title_ciphertext,
-                                  _title_binding(action.id, action.case_id))["title"]
+    title = title_of(db, envelope, action)
     agency = db.get(Agency, action.agency_id)
     assert agency is not None
     assignee = db.get(User, action.assignee_id) if action.assignee_id else None

@@ -94,7 +94,8 @@ def test_the_chair_is_reminded_of_the_minutes_until_they_are_issued(make, sessio
     written = held + timedelta(hours=5)
     minutes_services.write_minutes(session, Actor(lead, "test"), other.id, MinutesIn("Minuted"),
                                    envelope=envelope, now=written, today=written.date())
-    minutes_services.issue_minutes(session, Actor(lead, "test"), other.id, envelope=envelope, now=written)
+    minutes_services.issue_minutes(session, Actor(lead, "test"), other.id, envelope=envelope, policy=Policy(),
+                                   now=written)
     thursday, friday = datetime(2027, 3, 4, 9, tzinfo=UTC), datetime(2027, 3, 5, 9, tzinfo=UTC)
     reminders(session, JobContext(thursday, settings))
     assert _sent(session, "meeting.minutes_due") == []
