@@ -308,9 +308,11 @@ def carried_over_actions(meeting_id: uuid.UUID, query: CarriedQuery) -> dict:
                            422: "What is wrong, keyed by field"})
 def mark_carried(meeting_id: uuid.UUID, action_id: uuid.UUID, body: CarriedMark) -> dict:
     state = context.state()
-    return carried_out(mark_carried_over(context.db(), context.actor(), meeting_id, action_id,
-                                         status=body.status, note=body.note, envelope=state.envelope,
-                                         policy=state.settings.policy, now=context.now()))
+    with audited_refusal("action", action_id):
+        marked = mark_carried_over(context.db(), context.actor(), meeting_id, action_id, status=body.status,
+                                   note=body.note, envelope=state.envelope, policy=state.settings.policy,
+                                   now=context.now())
+    return carried_out(marked)
 
 
 @endpoint(api, "GET", "/meetings/<uuid:meeting_id>/minutes",

@@ -20,7 +20,15 @@ from hub.errors import NotFound, ValidationFailed
 from hub.web.forms import read_date
 from hub.web.pages import page, see_other
 from meetings.rules import MAX_DECISIONS, DecisionIn, MinutesIn, minutes_problems
-from meetings.services.meetings import MeetingView, agencies_of, get_meeting, keeps_the_meeting, organised
+from meetings.services.carried import unmarked_count
+from meetings.services.meetings import (
+    MeetingView,
+    agencies_of,
+    get_meeting,
+    keeps_the_meeting,
+    organised,
+    seen,
+)
 from meetings.services.minutes import (
     ActionIn,
     MinutesView,
@@ -57,8 +65,11 @@ def minutes_page(meeting_id: uuid.UUID) -> ResponseReturnValue:
             shown = read_minutes(db, actor, meeting_id, version, envelope=context.state().envelope, now=now)
         except NotFound:
             shown = None
+    chair = keeps_the_meeting(context.actor(), meeting)
+    policy = context.state().settings.policy
+    unmarked = unmarked_count(db, seen(db, actor, meeting_id), policy) if chair else 0
     return page("meetings/minutes.html", meeting=meeting, versions=versions, shown=shown,
-                chair=keeps_the_meeting(context.actor(), meeting), today=context.today(),
+                chair=chair, unmarked=unmarked, today=context.today(),
                 done=_DONE.get(request.args.get("done") or ""))
 
 

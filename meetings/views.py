@@ -34,6 +34,7 @@ from meetings.rules import (
     MAPPA_LEVELS,
     MeetingKind,
 )
+from meetings.services.carried import carried_over
 from meetings.services.feeds import feed_entries, feed_url, month_entries, revoke_feed
 from meetings.services.mappa import get_mappa, set_mappa
 from meetings.services.marac import agenda
@@ -63,7 +64,8 @@ def _page(template: str, status: int = 200, **values: Any) -> Response:
 _DONE = {"convened": "Meeting convened: the people invited have been sent an invitation",
          "acknowledged": "You have acknowledged the confidentiality statement",
          "attendance": "Attendance recorded",
-         "research": "Your agency's research has been recorded"}
+         "research": "Your agency's research has been recorded",
+         "marked": "Action marked: it is no longer carried over"}
 
 
 def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
@@ -76,10 +78,14 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
     shown_agenda = (agenda(db, actor, found.id, envelope=context.state().envelope, today=context.today(),
                            now=context.now())
                     if found.kind == MeetingKind.MARAC and register.acknowledged else None)
+    carried = (carried_over(db, actor, found.id, envelope=context.state().envelope,
+                            policy=context.state().settings.policy, now=context.now())
+               if register.acknowledged and found.status != CANCELLED else [])
     return _page("meetings/meeting.html", status, meeting=found, register=register, agenda=shown_agenda,
                  criterion_words={k.value: v for k, v in CRITERION_WORDS.items()},
                  statement=CONFIDENTIALITY_STATEMENT, strategy=found.kind == MeetingKind.STRATEGY,
-                 keeps_register=keeps_register,
+                 keeps_register=keeps_register, carried=carried,
+                 may_mark=keeps_register and found.start <= context.now(),
                  agency_options=[(code, code) for code in sorted(agencies_of(db, seen(db, actor, found.id)))]
                  if keeps_register else [],
                  attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],

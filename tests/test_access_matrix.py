@@ -142,8 +142,10 @@ class Route:
         return status if isinstance(status, int) else status[relation]
 
     def refused_by_membership(self, role: str, relation: str) -> bool:
-        """The caller's role may use the route, but its agency is not a current member of the case."""
-        return not isinstance(self.statuses[role], int) and self.expected(role, relation) == 404
+        """The caller's role may use the route, but its agency is not a current member of the case
+        (a member's 404 is of something else: an object the route names that is not there)."""
+        return (not isinstance(self.statuses[role], int) and relation in (NON_MEMBER, REMOVED)
+                and self.expected(role, relation) == 404)
 
 
 def everyone(status: int, anonymous: int) -> dict[str, Statuses]:
@@ -550,6 +552,17 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,
     }, path_values=lambda w: {"meeting_id": w.meeting_id, "action_id": w.unchallenged_action_id},
         body=lambda w: {"status": "not_done_by_agency", "note": "Not done"}),
+    # Its page: the convening agency's alone (an action not carried over is not found, 404; the
+    # meeting has not started, so marking is refused past the access policy, 409).
+    ("GET", "/meetings/<uuid:meeting_id>/carried-over/<uuid:action_id>"): Route({
+        "practitioner": lead_agency_only(404), "manager": lead_agency_only(404),
+        "lead": lead_agency_only(404), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "action_id": uuid.uuid4()}),
+    ("POST", "/meetings/<uuid:meeting_id>/carried-over/<uuid:action_id>"): Route({
+        "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
+        "lead": lead_agency_only(409), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id, "action_id": w.unchallenged_action_id},
+        form={"status": "not_done_by_agency", "note": "Not done"}),
     ("GET", "/api/v1/meetings/<uuid:meeting_id>/agenda"): Route({
         "practitioner": members_see(200), "manager": members_see(200), "lead": members_see(200),
         "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401,

@@ -27,7 +27,7 @@ from hub.errors import Conflict, NotFound, ValidationFailed
 from meetings.models import Meeting, MeetingCase
 from meetings.services.meetings import organised, seen
 from sharing.models import Action
-from sharing.rules import ACTION_STATUS_LABELS, ActionStatus
+from sharing.rules import ACTION_STATUS_LABELS, ActionStatus, status_change_problems
 from sharing.services.actions import apply_status, title_of
 
 # What the chair may mark an action carried over to the meeting.
@@ -110,9 +110,15 @@ def mark_carried_over(db: Session, actor: Actor, meeting_id: uuid.UUID, action_i
     if found is None:
         raise NotFound("No such action carried over to this meeting, or it has been marked already")
     action, ref, code = found
+    # Every problem at once: the reason faces the rules of any change to a status not done.
+    problems = {name: message for name, message in status_change_problems(
+        current=action.status, new=status if status in MARKS else ActionStatus.NOT_DONE, note=note,
+        evidence="").items() if name != "status"}
     if status not in MARKS:
         words = " or ".join(f"“{ACTION_STATUS_LABELS[m].lower()}”" for m in MARKS)
-        raise ValidationFailed({"status": f"Mark the action {words}"})
+        problems["status"] = f"Mark the action {words}"
+    if problems:
+        raise ValidationFailed(problems)
     case = db.get(Case, action.case_id)
     assert case is not None
     apply_status(db, actor, action, case, status=status, note=note, evidence="", envelope=envelope, now=now,

@@ -144,3 +144,64 @@ def test_an_invitee_whose_agency_has_left_the_case_sees_the_line_but_not_what_th
     [line] = listed.json["actions"]
     assert (line["id"], line["title"]) == (str(held["carried"]), None)
     assert TITLE not in listed.get_data(as_text=True)
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+def _acknowledged(client, headers, meeting_id):
+    assert client.post(f"/meetings/{meeting_id}/acknowledge", headers=headers).status_code == 303
+
+
+def test_the_chair_marks_an_action_through_its_page_after_an_error_and_then_issues(
+        client, make, session, held):
+    chair, meeting = make.headers(held["chair"]), held["meeting"]
+    _acknowledged(client, chair, meeting)
+    shown = client.get(f"/meetings/{meeting}", headers=chair).get_data(as_text=True)
+    table = shown.split('data-meeting="carried-over"', 1)[1].split("</table>", 1)[0]
+    assert TITLE in table
+    assert held["case"].ref in table
+    form_url = f"/meetings/{meeting}/carried-over/{held['carried']}"
+    assert f'href="{form_url}"' in table
+    assert client.post(f"/api/v1/meetings/{meeting}/minutes", headers=chair,
+                       json={"summary": "Heard"}).status_code == 201
+    minutes = client.get(f"/meetings/{meeting}/minutes", headers=chair).get_data(as_text=True)
+    assert "Mark the action carried over to this meeting before issuing the minutes" in minutes
+    assert 'data-minutes="issue"' not in minutes
+    form = client.get(form_url, headers=chair)
+    assert form.status_code == 200
+    assert TITLE in form.get_data(as_text=True)
+    before = take_snapshot(session)
+    wrong = client.post(form_url, headers=chair, data={"status": "", "note": ""})
+    assert wrong.status_code == 422
+    text = wrong.get_data(as_text=True)
+    assert "govuk-error-summary" in text
+    assert 'href="#status"' in text
+    assert 'href="#note"' in text
+    assert "<title>Error: " in text
+    assert_nothing_written(session, before)
+    kept = client.post(form_url, headers=chair,
+                       data={"status": "not_possible_circumstances_changed", "note": ""})
+    assert 'value="not_possible_circumstances_changed" checked' in kept.get_data(as_text=True)
+    done = client.post(form_url, headers=chair, data={"status": "not_possible_circumstances_changed",
+                                                       "note": "She moved out of the area last week"})
+    assert done.status_code == 303
+    assert done.headers["Location"] == f"/meetings/{meeting}?done=marked"
+    session.expire_all()
+    assert session.get(Action, held["carried"]).status == "not_possible_circumstances_changed"
+    after = client.get(done.headers["Location"], headers=chair).get_data(as_text=True)
+    assert "Action marked" in after
+    assert TITLE not in after
+    minutes = client.get(f"/meetings/{meeting}/minutes", headers=chair).get_data(as_text=True)
+    assert 'data-minutes="issue"' in minutes
+    assert client.post(f"/meetings/{meeting}/minutes/issue", headers=chair).status_code == 303
+
+
+def test_only_the_chairs_agency_is_offered_the_mark_and_its_page(client, make, held):
+    officer, meeting = make.headers(held["officer"]), held["meeting"]
+    _acknowledged(client, officer, meeting)
+    shown = client.get(f"/meetings/{meeting}", headers=officer).get_data(as_text=True)
+    assert TITLE in shown  # the officer's agency is a member of the case
+    assert f"/carried-over/{held['carried']}" not in shown
+    form_url = f"/meetings/{meeting}/carried-over/{held['carried']}"
+    assert client.get(form_url, headers=officer).status_code == 403
+    assert client.get(form_url, headers=make.headers(held["stranger"])).status_code == 404
