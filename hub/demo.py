@@ -406,6 +406,9 @@ def _seed_sharing(session: Session, envelope: Envelope, policy: Policy, cases: d
     challenge_services.escalate(session, as_of=now, policy=policy)
 
 
+CARRIED_OVER_ACTION = "Check the address for firearms and shotgun certificates"
+
+
 def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: dict[CaseKind, Case],
                    now: datetime) -> None:
     """Margaret's strategy meeting, convened by the council's lead two days after the decision to
@@ -470,6 +473,13 @@ def _seed_meetings(session: Session, envelope: Envelope, policy: Policy, cases: 
         uid_domain="hub.northshire.example", mailing=mailing)
     marac_services.list_case(session, chair, past.id, casey.id, policy=demo_policy(policy),
                              now=held_marac - timedelta(days=4))
+    # The police's own action on Casey's case, set when they referred her and due the day before
+    # that MARAC, still open: carried over to it, for the chair to mark before the minutes issue.
+    referred = held_marac - timedelta(days=6)
+    action_services.create_action(
+        session, officer, casey.id, title=CARRIED_OVER_ACTION, agency_code="POL-NS",
+        due=policy.local_date(held_marac) - timedelta(days=1), envelope=envelope, now=referred,
+        today=policy.local_date(referred))
     # Probation, not a member of Jordan's case, refers her again after a further incident: a
     # repeat, which probation is not told of and the coordinator's queue shows.
     probation = Actor(session.scalar(select(User).where(User.email == "duty@prb-ns.northshire.example")),

@@ -15,6 +15,7 @@ from hub.cases.models import Case, CaseKind
 from hub.config import Policy
 from hub.mail.models import OutboxMessage
 from meetings.models import MappaReviewAlert
+from meetings.services.carried import carried_over
 from meetings.services.mappa import get_mappa
 from meetings.services.meetings import my_meetings
 
@@ -48,3 +49,11 @@ def test_the_demo_convenes_strategy_marac_and_mappa_meetings(session, envelope):
     assert (mappa.category, mappa.level) == (2, 2)
     assert mappa.review_due is not None
     assert session.scalar(select(func.count()).select_from(MappaReviewAlert)) == 1
+    # Last fortnight's MARAC has the police's action on Casey's case carried over, to be marked.
+    lead = agency_services.find_user_by_email(session, "lead.price@asc.northshire.example")
+    fortnight = my_meetings(session, Actor(lead, "test"), start=today - timedelta(days=20),
+                            end=today - timedelta(days=1), envelope=envelope, policy=policy, now=now)
+    past = next(m for m in fortnight if m.kind == "marac")
+    [carried] = carried_over(session, Actor(lead, "test"), past.id, envelope=envelope, policy=policy, now=now)
+    assert (carried.title, carried.agency_code) == (demo.CARRIED_OVER_ACTION, "POL-NS")
+    assert carried.due < past.start.date()
