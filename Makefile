@@ -16,7 +16,9 @@ TEST_ENVIRONMENT := $(PYTHON) tests/support/environment.py
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/hub demo
 
-# Everything, on both databases. A component is left out only when HUB_TEST_SKIP names it.
+# Everything, on both databases. A component is left out only when HUB_TEST_SKIP names it. The
+# tests that use no database (rules, configuration, the harness itself) run once, in the SQLite
+# suite: the PostgreSQL suite leaves them out (--database-tests-only, tests/conftest.py).
 # Each database's suite is mostly one process on one core, so the two run side by side (every
 # server a test starts takes a free port, every cluster its own directory); each suite's output is
 # printed whole when it ends, and the run fails when either fails.
@@ -24,13 +26,14 @@ test: system-packages $(STAMP) $(ASSETS) $(TEST_IDP)
 	$(MAKE) lint
 	@if $(TEST_ENVIRONMENT) skips postgresql; then \
 		echo "PostgreSQL left out of the run (HUB_TEST_SKIP)"; $(MAKE) test-sqlite; \
-	else $(MAKE) --output-sync=target -j2 test-sqlite test-postgresql; fi
+	else $(MAKE) --output-sync=target -j2 test-sqlite test-postgresql \
+		POSTGRESQL_ARGS=--database-tests-only; fi
 
 test-sqlite: system-packages $(STAMP) $(ASSETS) $(TEST_IDP)
 	HUB_TEST_DB=sqlite $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgresql: system-packages $(STAMP) $(ASSETS) $(TEST_IDP)
-	HUB_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+	HUB_TEST_DB=postgresql $(BIN)/pytest $(PYTEST_ARGS) $(POSTGRESQL_ARGS)
 
 system-packages:
 	PYTHON=$(PYTHON) $(SYSTEM_PACKAGES)

@@ -50,6 +50,43 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("HUB_TEST_DB=postgresql, but HUB_TEST_SKIP leaves PostgreSQL out")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database-tests-only", action="store_true",
+                     help="leave out the tests that use no database: `make test` runs them once, in the "
+                          "SQLite suite, rather than in both")
+
+
+# The fixtures through which a test reaches the run's database (every other database fixture
+# depends on one of them).
+DATABASE_FIXTURES = frozenset({"database_url", "pg_cluster"})
+
+
+def uses_no_database(item: pytest.Item) -> bool:
+    """A test that would run the same on either database: it asks for no database fixture, its
+    module does not read DB_KIND, and it has no skip condition (which may be the database's)."""
+    module = getattr(item, "module", None)
+    return (not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            and getattr(module, "DB_KIND", None) is None
+            and next(item.iter_markers("skipif"), None) is None
+            and next(item.iter_markers("postgres_only"), None) is None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    elsewhere = [item for item in items if uses_no_database(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        left = set(map(id, elsewhere))
+        items[:] = [item for item in items if id(item) not in left]
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> str | None:
+    if config.getoption("--database-tests-only"):
+        return "--database-tests-only: the tests that use no database run in the other suite"
+    return None
+
+
 def pytest_report_header() -> str:
     skipped = ",".join(sorted(skipped_components())) or "none"
     return f"hub test database: {DB_KIND}; components left out (HUB_TEST_SKIP): {skipped}"
