@@ -135,13 +135,17 @@ def database_url(pg_cluster: PostgresCluster | None, tmp_path_factory: pytest.Te
 @pytest.fixture
 def fresh_database_url(
     pg_cluster: PostgresCluster | None, database_url: str, tmp_path: Path
-) -> str:
-    """A migrated database of its own, for tests that need real commits (CLI, concurrency)."""
+) -> Iterator[str]:
+    """A migrated database of its own, for tests that need real commits (CLI, concurrency),
+    dropped afterwards on PostgreSQL."""
     if pg_cluster is not None:
-        return pg_cluster.create_database(f"hub_{uuid.uuid4().hex[:12]}", template="hub_template")
+        name = f"hub_{uuid.uuid4().hex[:12]}"
+        yield pg_cluster.create_database(name, template="hub_template")
+        pg_cluster.drop_database(name)
+        return
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     migrate.upgrade(url)
-    return url
+    yield url
 
 
 @pytest.fixture(scope="session")

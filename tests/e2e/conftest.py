@@ -72,10 +72,13 @@ def second_browser(browser: Browser, axe_source: str) -> Iterator[AuditedPage]:
 def demo_site(tmp_path_factory: pytest.TempPathFactory, pg_cluster: PostgresCluster | None,
               database_url: str) -> Iterator[DemoProcess]:
     """`hub demo` in a subprocess: the hub with its demo identity provider, seeded with fictional data."""
-    url = None
+    url = name = None
     if DB_KIND == "postgresql":
         assert pg_cluster is not None
-        url = pg_cluster.create_database(f"hub_e2e_{uuid.uuid4().hex[:10]}", template="hub_template")
+        name = f"hub_e2e_{uuid.uuid4().hex[:10]}"
+        url = pg_cluster.create_database(name, template="hub_template")
     workdir: Path = tmp_path_factory.mktemp("demo-site")
     with DemoProcess(workdir, url) as process:
         yield process
+    if pg_cluster is not None and name is not None:
+        pg_cluster.drop_database(name)
