@@ -12,12 +12,11 @@ from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, requires
-from hub.errors import NotFound, ValidationFailed
+from hub.errors import ValidationFailed
 from hub.web.forms import long_date
 from hub.web.pages import page, see_other
 from hub.web.refusals import audited_refusal
-from meetings.services.carried import MARKS, CarriedAction, carried_over, mark_carried_over
-from meetings.services.meetings import organised
+from meetings.services.carried import MARKS, carried_action, mark_carried_over
 from sharing.rules import ACTION_STATUS_LABELS, ActionStatus
 
 carried_pages = Blueprint("meetings_carried", __name__)
@@ -31,21 +30,12 @@ _OPTIONS = [(str(m), ACTION_STATUS_LABELS[m], _HINTS[m]) for m in MARKS]
 _FIELDS = ("status", "note")
 
 
-def _line(meeting_id: uuid.UUID, action_id: uuid.UUID) -> CarriedAction:
-    state = context.state()
-    found = next((line for line in carried_over(context.db(), context.actor(), meeting_id,
-                                                  envelope=state.envelope, policy=state.settings.policy,
-                                                  now=context.now()) if line.id == action_id), None)
-    if found is None:
-        raise NotFound("No such action carried over to this meeting, or it has been marked already")
-    return found
-
-
 def _form(meeting_id: uuid.UUID, action_id: uuid.UUID, answers: Mapping[str, str],
           errors: Mapping[str, str], status: int = 200) -> Response:
-    organised(context.db(), context.actor(), meeting_id)  # the chair's agency only (403, 404)
+    state = context.state()
     with audited_refusal("action", action_id):
-        line = _line(meeting_id, action_id)
+        line = carried_action(context.db(), context.actor(), meeting_id, action_id, envelope=state.envelope,
+                              policy=state.settings.policy, now=context.now())
     return page("meetings/carried_over.html", status, meeting_id=meeting_id, line=line, options=_OPTIONS,
                 answers=answers, errors=errors, long_date=long_date,
                 error_list=[(name, errors[name]) for name in _FIELDS if name in errors])

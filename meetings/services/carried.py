@@ -59,10 +59,23 @@ _CARRIED = (
 )
 
 
+def _clock(meeting: Meeting, policy: Policy) -> dict[str, object]:
+    return {"meeting_id": meeting.id, "day": policy.local_date(meeting.starts_at),
+            "starts_at": meeting.starts_at}
+
+
 def _carried(db: Session, meeting: Meeting, policy: Policy) -> list[tuple[Action, str, str]]:
-    return [(a, ref, code) for a, ref, code in db.execute(_CARRIED, {
-        "meeting_id": meeting.id, "day": policy.local_date(meeting.starts_at),
-        "starts_at": meeting.starts_at})]
+    return [(a, ref, code) for a, ref, code in db.execute(_CARRIED, _clock(meeting, policy))]
+
+
+def _carried_one(db: Session, meeting: Meeting, policy: Policy,
+                 action_id: uuid.UUID) -> tuple[Action, str, str]:
+    """One action carried over to the meeting (by its primary key), or 404."""
+    found = db.execute(_CARRIED.where(Action.id == bindparam("action_id")),
+                       {**_clock(meeting, policy), "action_id": action_id}).first()
+    if found is None:
+        raise NotFound("No such action carried over to this meeting, or it has been marked already")
+    return found[0], found[1], found[2]
 
 
 def _member_cases(db: Session, agency_id: int, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
@@ -88,12 +101,26 @@ def carried_over(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: 
     return lines
 
 
+def carried_action(db: Session, actor: Actor, meeting_id: uuid.UUID, action_id: uuid.UUID, *,
+                   envelope: Envelope, policy: Policy, now: datetime) -> CarriedAction:
+    """One action carried over to a meeting the chair's agency keeps (403 for another agency, 404
+    for one it may not see or an action not carried over), for the page that marks it; its title
+    for a member of its case (then audited)."""
+    row = organised(db, actor, meeting_id)
+    assert actor.user is not None
+    action, ref, code = _carried_one(db, row, policy, action_id)
+    member = action.case_id in _member_cases(db, actor.user.agency_id, [action.case_id])
+    if member:
+        record(db, actor, "meeting.carried_over", now=now, object_type="action", object_id=action.id,
+               case_id=action.case_id, details={"meeting": str(row.id)})
+    return CarriedAction(action.id, action.case_id, ref, code, action.due, action.status,
+                         title_of(db, envelope, action) if member else None)
+
+
 def unmarked_count(db: Session, meeting: Meeting, policy: Policy) -> int:
     """How many actions carried over to the meeting are still open (issuing its minutes waits)."""
     return db.scalar(select(func.count()).select_from(
-        _CARRIED.with_only_columns(Action.id).order_by(None).subquery()),
-        {"meeting_id": meeting.id, "day": policy.local_date(meeting.starts_at),
-         "starts_at": meeting.starts_at}) or 0
+        _CARRIED.with_only_columns(Action.id).order_by(None).subquery()), _clock(meeting, policy)) or 0
 
 
 def mark_carried_over(db: Session, actor: Actor, meeting_id: uuid.UUID, action_id: uuid.UUID, *, status: str,
@@ -106,10 +133,7 @@ def mark_carried_over(db: Session, actor: Actor, meeting_id: uuid.UUID, action_i
     assert actor.user is not None
     if row.starts_at > now:
         raise Conflict("Actions carried over are marked at the meeting, once it has started")
-    found = next(((a, ref, code) for a, ref, code in _carried(db, row, policy) if a.id == action_id), None)
-    if found is None:
-        raise NotFound("No such action carried over to this meeting, or it has been marked already")
-    action, ref, code = found
+    action, ref, code = _carried_one(db, row, policy, action_id)
     # Every problem at once: the reason faces the rules of any change to a status not done.
     problems = {name: message for name, message in status_change_problems(
         current=action.status, new=status if status in MARKS else ActionStatus.NOT_DONE, note=note,

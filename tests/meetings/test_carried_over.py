@@ -170,6 +170,9 @@ def test_the_chair_marks_an_action_through_its_page_after_an_error_and_then_issu
     form = client.get(form_url, headers=chair)
     assert form.status_code == 200
     assert TITLE in form.get_data(as_text=True)
+    read = session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.carried_over")
+                           .order_by(AuditEvent.id.desc())).first()
+    assert (read.object_id, read.case_id) == (str(held["carried"]), held["case"].id)
     before = take_snapshot(session)
     wrong = client.post(form_url, headers=chair, data={"status": "", "note": ""})
     assert wrong.status_code == 422
