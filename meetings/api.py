@@ -4,7 +4,7 @@ clocks, reading one, and its invitation as iCalendar."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from flask import Response
 
@@ -78,7 +78,7 @@ api = api_blueprint("meetings", __name__)
 
 
 def meeting_out(found: MeetingView) -> dict:
-    out = asdict(found)
+    out = asdict(replace(found, overrides=()))
     out["cases"] = [{"id": case_id, "ref": ref} for case_id, ref in found.cases]
     return MeetingOut.model_validate(out).model_dump(mode="json")
 

@@ -48,15 +48,11 @@ def series_rule(rule: str) -> vRecur:
     return recur
 
 
-def occurrences(start: datetime, rule: str | None, zone: ZoneInfo, after: datetime,
-                before: datetime) -> list[datetime]:
-    """A meeting's starts in [after, before): a series' occurrences at the same local time, on
-    both sides of a clock change, as a calendar program expands them."""
-    if rule is None:
-        return [start] if after <= start < before else []
+def series_starts(start: datetime, rule: str, zone: ZoneInfo) -> list[datetime]:
+    """Every start of a series (its rule ends: COUNT or UNTIL, meetings.rules), the first included,
+    at the same local time on both sides of a clock change."""
     expanded = rrulestr(series_rule(rule).to_ical().decode(), dtstart=start.astimezone(zone))
-    return [moment.astimezone(start.tzinfo) for moment in expanded.between(after, before, inc=True)
-            if moment < before]
+    return [moment.astimezone(start.tzinfo) for moment in expanded]
 
 
 def _calendar(method: str) -> Calendar:
@@ -87,6 +83,8 @@ def _event(meeting: FeedEntry | MeetingView, *, heading: str, organiser: str, ba
     event.add("status", "CANCELLED" if meeting.status == CANCELLED else "CONFIRMED")
     if meeting.rrule:
         event.add("rrule", series_rule(meeting.rrule))
+    if meeting.recurrence_id is not None:  # one occurrence of a series, moved or cancelled
+        event.add("recurrence-id", meeting.recurrence_id.astimezone(zone))
     event.add("organizer", vCalAddress(f"mailto:{organiser}"), encode=False)
     return event
 
@@ -106,6 +104,7 @@ class FeedEntry:
     sequence: int
     refs: tuple[str, ...]
     updated_at: datetime  # the feed's DTSTAMP: when the hub last changed the meeting
+    recurrence_id: datetime | None = None  # an occurrence of a series changed on its own
 
 
 @lru_cache(maxsize=16)
@@ -145,18 +144,22 @@ def feed(entries: Iterable[FeedEntry], *, organiser: str, base_url: str, policy:
 
 def invitation(meeting: MeetingView, *, organiser: str, base_url: str, policy: Policy,
                now: datetime) -> bytes:
-    """The meeting's calendar, as the invitations and the .ics download carry it."""
+    """The meeting's calendar, as the invitations and the .ics download carry it. A series' carries
+    its later meetings changed on their own after the rule (RFC 5546 §2.1.5: one UID, each
+    instance with its RECURRENCE-ID and SEQUENCE)."""
     cancelled = meeting.status == CANCELLED
     calendar = _calendar("CANCEL" if cancelled else "REQUEST")
-    event = _event(meeting, heading=summary(meeting), organiser=organiser, base_url=base_url,
-                   zone=ZoneInfo(policy.timezone), now=now)
-    for invitee in meeting.invitees:
-        attendee = vCalAddress(f"mailto:{invitee.email}")
-        attendee.params["CUTYPE"] = "INDIVIDUAL"
-        attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = invitee.partstat
-        attendee.params["RSVP"] = "FALSE" if cancelled else "TRUE"
-        event.add("attendee", attendee, encode=False)
-    calendar.add_component(event)
+    zone = ZoneInfo(policy.timezone)
+    for shown in (meeting, *([] if cancelled else meeting.overrides)):
+        event = _event(shown, heading=summary(shown), organiser=organiser, base_url=base_url,
+                       zone=zone, now=now)
+        for invitee in shown.invitees:
+            attendee = vCalAddress(f"mailto:{invitee.email}")
+            attendee.params["CUTYPE"] = "INDIVIDUAL"
+            attendee.params["ROLE"] = "REQ-PARTICIPANT"
+            attendee.params["PARTSTAT"] = invitee.partstat
+            attendee.params["RSVP"] = "FALSE" if shown.status == CANCELLED else "TRUE"
+            event.add("attendee", attendee, encode=False)
+        calendar.add_component(event)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())

@@ -31,16 +31,29 @@ from hub.db import Base, UTCDateTime, new_id
 
 
 class Meeting(Base):
-    """One meeting (or the first of a series, with its RRULE), convened by one agency."""
+    """One meeting, convened by one agency. A series (MARAC, MAPPA) is its first meeting, with the
+    RRULE, and a row for each later occurrence, made when the series is convened: each carries its
+    own cases, capacity, register, acknowledgements, research and minutes, while the title and the
+    people invited are the series'."""
 
     __tablename__ = "meetings"
     __table_args__ = (Index("ix_meetings_starts_at", "starts_at"),
                       # "My meetings": those a person convened, by time.
-                      Index("ix_meetings_organiser", "organiser_id", "starts_at"))
+                      Index("ix_meetings_organiser", "organiser_id", "starts_at"),
+                      # One UID a meeting or series; a series' occurrences carry its UID too.
+                      Index("ux_meetings_uid", "uid", unique=True,
+                            sqlite_where=text("series_id IS NULL"),
+                            postgresql_where=text("series_id IS NULL")),
+                      # A series' occurrences, one per start its rule gives.
+                      UniqueConstraint("series_id", "recurrence_id"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     # The invitation's UID (RFC 5545): stable for the meeting's life, whatever changes.
-    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    uid: Mapped[str] = mapped_column(String(200))
+    # An occurrence after a series' first: the series (its first meeting's row), and the start the
+    # series' rule gives it (RECURRENCE-ID, RFC 5545 §3.8.4.4) whether or not it was moved.
+    series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
+    recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     organiser_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
@@ -56,7 +69,8 @@ class Meeting(Base):
     target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # SEQUENCE (RFC 5545): raised on every change of time or place, and on cancelling.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    texts_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # None on an occurrence after the first: the series' title is its own.
+    texts_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     texts_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -153,6 +153,20 @@ def rrule_problem(rule: str, start: datetime) -> str | None:
     return None
 
 
+def series_words(rule: str) -> str:
+    """A series' rule (one that :func:`rrule_problem` accepts) as a person says it: "Fortnightly,
+    26 meetings", "Monthly, until 1 March 2028"."""
+    parsed = vRecur.from_ical(rule)
+    unit = "week" if str(parsed["FREQ"][0]).upper() == "WEEKLY" else "month"
+    interval = int(parsed.get("INTERVAL", [1])[0])
+    named = {("week", 1): "Weekly", ("week", 2): "Fortnightly", ("month", 1): "Monthly"}
+    words = named.get((unit, interval), f"Every {interval} {unit}s")
+    if parsed.get("COUNT"):
+        return f"{words}, {int(parsed['COUNT'][0])} meetings"
+    last = parsed["UNTIL"][0]
+    return f"{words}, until {last.day} {last:%B %Y}"
+
+
 def meeting_problems(meeting: MeetingIn, *, now: datetime) -> Problems:
     """Everything wrong with a meeting to convene, keyed by field, all at once."""
     problems: Problems = {}

@@ -60,6 +60,13 @@ class MeetingCaseOut(Output):
     ref: str
 
 
+class OccurrenceOut(Output):
+    id: uuid.UUID
+    start: datetime
+    status: Literal["scheduled", "cancelled"]
+    listed: int = Field(description="how many cases it considers")
+
+
 class MeetingOut(MeetingCreated):
     kind: Kind
     status: Literal["scheduled", "cancelled"]
@@ -78,6 +85,14 @@ class MeetingOut(MeetingCreated):
     invitees: list[InviteeOut]
     minutes_due: date | None = Field(description="the chair issues the minutes by this date (local)")
     minutes_issued_at: datetime | None
+    series_id: uuid.UUID | None = Field(
+        description="a later meeting of a series: the series' first meeting (which has the rrule)")
+    recurrence_id: datetime | None = Field(
+        description="a later meeting of a series: the start its rule gives it (RECURRENCE-ID)")
+    series_rule: str | None = Field(description="the series' RRULE, on each of its meetings")
+    occurrences: list[OccurrenceOut] = Field(
+        description="every meeting of the meeting's series, each with its own id, cases and minutes "
+                    "(in GET /meetings/{id}; empty for a single meeting and in lists)")
 
 
 class MeetingQuery(Query):

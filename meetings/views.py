@@ -33,6 +33,7 @@ from meetings.rules import (
     MAPPA_CATEGORIES,
     MAPPA_LEVELS,
     MeetingKind,
+    series_words,
 )
 from meetings.services.carried import carried_over
 from meetings.services.feeds import feed_entries, feed_url, month_entries, revoke_feed
@@ -91,7 +92,8 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                  attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],
                  answers=answers or {}, errors=errors,
                  error_list=[(name, errors[name]) for name in ("agency", "status") if name in errors],
-                 done=_DONE.get(request.args.get("done") or ""), today=context.today())
+                 done=_DONE.get(request.args.get("done") or ""), today=context.today(),
+                 now=context.now(), series_words=series_words)
 
 
 def _found(meeting_id: uuid.UUID) -> MeetingView:
@@ -273,7 +275,7 @@ def calendar_page() -> ResponseReturnValue:
         first = date(int(asked[1]), int(asked[2]), 1)
     following = (first + timedelta(days=32)).replace(day=1)
     found = month_entries(context.db(), context.actor(), start=datetime.combine(first, time(0), zone),
-                          end=datetime.combine(following, time(0), zone), zone=zone, now=context.now())
+                          end=datetime.combine(following, time(0), zone), now=context.now())
     by_day: dict[date, list[tuple[datetime, Any]]] = {}
     for moment, entry in found:
         by_day.setdefault(moment.astimezone(zone).date(), []).append((moment, entry))

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from hub.agencies.models import User
 from hub.audit.services import record
 from hub.cases.models import Case
 from hub.errors import NotFound
-from meetings.calendar import FeedEntry, occurrences
+from meetings.calendar import FeedEntry
 from meetings.models import CalendarFeed, Meeting, MeetingCase, MeetingInvitee
 
 # What a feed carries: meetings from a year back (a series from five years back, which may still
@@ -74,15 +74,22 @@ def revoke_feed(db: Session, actor: Actor, *, now: datetime) -> bool:
     return True
 
 
+_COLUMNS = (Meeting.id, Meeting.uid, Meeting.kind, Meeting.status, Meeting.starts_at, Meeting.ends_at,
+            Meeting.location, Meeting.rrule, Meeting.sequence, Meeting.updated_at, Meeting.series_id,
+            Meeting.recurrence_id)
+# The person's: convened by them, or a meeting or a series' meeting they are invited to (each an
+# indexed lookup: the primary key, the series' occurrences).
+_INVITED = select(MeetingInvitee.meeting_id).where(MeetingInvitee.email == bindparam("email"))
+_THEIRS = ((Meeting.organiser_id == bindparam("user_id")) | Meeting.id.in_(_INVITED)
+           | Meeting.series_id.in_(_INVITED))
 # A person's meetings for the feed: two indexed lookups (organiser, invitee), newest series too.
+# A series is one entry with its rule; of its later meetings, only those changed on their own
+# (moved or cancelled: SEQUENCE above 0) are entries, each an instance with its RECURRENCE-ID.
 _FEED_MEETINGS = (
-    select(Meeting.id, Meeting.uid, Meeting.kind, Meeting.status, Meeting.starts_at, Meeting.ends_at,
-           Meeting.location, Meeting.rrule, Meeting.sequence, Meeting.updated_at)
+    select(*_COLUMNS)
     .where((Meeting.starts_at >= bindparam("since"))
            | (Meeting.rrule.is_not(None) & (Meeting.starts_at >= bindparam("series_since"))),
-           (Meeting.organiser_id == bindparam("user_id"))
-           | Meeting.id.in_(select(MeetingInvitee.meeting_id)
-                            .where(MeetingInvitee.email == bindparam("email"))))
+           Meeting.series_id.is_(None) | (Meeting.sequence > 0), _THEIRS)
     .order_by(Meeting.starts_at, Meeting.id).limit(FEED_LIMIT)
 )
 _REFS = (
@@ -109,40 +116,36 @@ def feed_entries(db: Session, feed_id: uuid.UUID, mac: str, *, secret: str, now:
             refs.setdefault(meeting_id, []).append(ref)
     record(db, Actor(user=owner, issuer=None, request_id=request_id), "calendar_feed.read", now=now,
            object_type="calendar_feed", object_id=feed_id, details={"meetings": len(rows)})
-    return [FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
-                      r.sequence, tuple(refs.get(r.id, ())), r.updated_at) for r in rows]
+    return [_entry(r, refs) for r in rows]
+
+
+def _entry(r: Any, refs: dict[uuid.UUID, list[str]]) -> FeedEntry:
+    return FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
+                     r.sequence, tuple(refs.get(r.id, ())), r.updated_at,
+                     r.recurrence_id if r.series_id is not None else None)
 
 
 _PERIOD_MEETINGS = (
-    select(Meeting.id, Meeting.uid, Meeting.kind, Meeting.status, Meeting.starts_at, Meeting.ends_at,
-           Meeting.location, Meeting.rrule, Meeting.sequence, Meeting.updated_at)
-    .where(Meeting.starts_at < bindparam("end"),
-           (Meeting.starts_at >= bindparam("start"))
-           | (Meeting.rrule.is_not(None) & (Meeting.starts_at >= bindparam("series_since"))),
-           (Meeting.organiser_id == bindparam("user_id"))
-           | Meeting.id.in_(select(MeetingInvitee.meeting_id)
-                            .where(MeetingInvitee.email == bindparam("email"))))
+    select(*_COLUMNS)
+    .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"), _THEIRS)
     .order_by(Meeting.starts_at, Meeting.id).limit(FEED_LIMIT)
 )
 
 
-def month_entries(db: Session, actor: Actor, *, start: datetime, end: datetime, zone: ZoneInfo,
+def month_entries(db: Session, actor: Actor, *, start: datetime, end: datetime,
                   now: datetime) -> list[tuple[datetime, FeedEntry]]:
-    """The caller's meetings starting in [start, end), each occurrence of a series on its own,
-    soonest first: what a month of the calendar view shows (no title, no names). Audited."""
+    """The caller's meetings starting in [start, end), each meeting of a series on its own (with
+    its own id, cases and page), soonest first: what a month of the calendar view shows (no title,
+    no names). Audited."""
     assert actor.user is not None
     check(actor.user, Permission.MEETING_READ)
-    rows = db.execute(_PERIOD_MEETINGS, {"start": start, "end": end, "series_since": start - SERIES_PAST,
-                                         "user_id": actor.user.id, "email": actor.user.email.lower()}).all()
+    rows = db.execute(_PERIOD_MEETINGS, {"start": start, "end": end, "user_id": actor.user.id,
+                                         "email": actor.user.email.lower()}).all()
     refs: dict[uuid.UUID, list[str]] = {}
     if rows:
         for meeting_id, ref in db.execute(_REFS, {"meeting_ids": [r.id for r in rows]}):
             refs.setdefault(meeting_id, []).append(ref)
-    found = []
-    for r in rows:
-        entry = FeedEntry(r.id, r.uid, r.kind, r.status, r.starts_at, r.ends_at, r.location, r.rrule,
-                          r.sequence, tuple(refs.get(r.id, ())), r.updated_at)
-        found += [(moment, entry) for moment in occurrences(r.starts_at, r.rrule, zone, start, end)]
+    found = [(r.starts_at, _entry(r, refs)) for r in rows]
     record(db, actor, "meeting.calendar", now=now, object_type="user", object_id=actor.user.id,
            details={"from": start.isoformat(), "to": end.isoformat(), "count": len(found)})
-    return sorted(found, key=lambda pair: (pair[0], str(pair[1].id)))
+    return found

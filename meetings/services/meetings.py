@@ -1,10 +1,15 @@
 """Convening and reading meetings (DOMAIN.md §2-5).
 
 A meeting considers cases of which the convening agency is a current member (any other case is
-404, as everywhere); the people invited belong to agencies on those cases. The statutory clock
-(meetings.rules) gives the target date from the decision, and whether the meeting is late; a
-late meeting may carry the reason. A meeting is seen by the agencies of its cases, the organising
-agency and the people invited; anyone else is told it does not exist. Every read is audited.
+404, as everywhere); the people invited belong to agencies on those cases. A series (MARAC, MAPPA)
+is convened as its first meeting, with the RRULE, and a row for each later occurrence: each has its
+own cases, register and minutes; the series' title and people invited are theirs too. Moving or
+cancelling the first meeting moves or cancels the series (before it has begun); moving or
+cancelling a later one changes that occurrence alone, as an instance with its RECURRENCE-ID.
+The statutory clock (meetings.rules) gives the target date from the decision, and whether the
+meeting is late; a late meeting may carry the reason. A meeting is seen by the agencies of its
+cases, the organising agency and the people invited; anyone else is told it does not exist. Every
+read is audited.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from hub.crypto.envelope import Binding, Envelope
 from hub.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from hub.mail.outbox import Message, enqueue_all
 from meetings import rules
-from meetings.calendar import invitation, summary
+from meetings.calendar import invitation, series_starts, summary
 from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes
 from meetings.rules import CANCELLED, SCHEDULED, MeetingIn
 from meetings.services.rsvp import rsvp_token
@@ -42,6 +47,16 @@ class InviteeView:
     agency: str
     partstat: str
     id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One meeting of a series, as its list shows it: when, whether it stands, how full."""
+
+    id: uuid.UUID
+    start: datetime
+    status: str
+    listed: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,14 @@ class MeetingView:
     # when they were first issued.
     minutes_due: date | None = None
     minutes_issued_at: datetime | None = None
+    # A later occurrence of a series: the series' first meeting, and the start its rule gives.
+    series_id: uuid.UUID | None = None
+    recurrence_id: datetime | None = None
+    series_rule: str | None = None  # the series' RRULE, on each of its meetings
+    # Read with the series (one meeting's page, its invitations): every meeting of the series, and
+    # those of its later occurrences changed on their own, which the series' calendar carries.
+    occurrences: tuple[Occurrence, ...] = ()
+    overrides: tuple[MeetingView, ...] = ()
 
     def minutes_overdue(self, today: date) -> bool:
         """Not issued by their due date, for a meeting that was held (not a cancelled one)."""
@@ -194,8 +217,13 @@ def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope
         created_at=now, updated_at=now)
     db.add(row)
     db.flush()
-    db.add_all(MeetingCase(meeting_id=meeting_id, case_id=case.id, position=n)
-               for n, case in enumerate(cases))
+    later = _occurrences_of(row, meeting.rrule, policy, now=now) if meeting.rrule else []
+    db.add_all(later)
+    db.flush()
+    # The cases convened with a series are considered at each of its meetings, as its invitation
+    # (one calendar entry with the rule) says; a MARAC's coordinator lists more per meeting.
+    db.add_all(MeetingCase(meeting_id=held.id, case_id=case.id, position=n)
+               for held in (row, *later) for n, case in enumerate(cases))
     db.add_all(MeetingInvitee(meeting_id=meeting_id, email=i.email.lower(), name=i.name.strip(),
                               agency_id=agencies[i.agency], partstat=NEEDS_ACTION, created_at=now)
                for i in meeting.invitees)
@@ -203,11 +231,28 @@ def convene(db: Session, actor: Actor, meeting: MeetingIn, *, envelope: Envelope
     record(db, actor, "meeting.convene", now=now, object_type="meeting", object_id=meeting_id,
            case_id=cases[0].id if len(cases) == 1 else None,
            details={"kind": meeting.kind, "cases": len(cases), "invitees": len(meeting.invitees),
-                    "late": rules.is_late(meeting.start, target, policy)})
-    view = _view(db, envelope, policy, row)
+                    "late": rules.is_late(meeting.start, target, policy), "meetings": 1 + len(later)})
+    view = _view(db, envelope, policy, row, series=True)
     _send_invitations(db, policy, view, mailing, what="Invitation", now=now)
     return view
 
+
+def _occurrences_of(series: Meeting, rule: str, policy: Policy, *, now: datetime) -> list[Meeting]:
+    """A row for each meeting of the series after its first, as its rule gives them in the
+    policy's zone, each as long as the first and in the same place."""
+    length = series.ends_at - series.starts_at
+    return [Meeting(
+        id=uuid.uuid4(), uid=series.uid, series_id=series.id, recurrence_id=start, kind=series.kind,
+        status=series.status, organiser_agency_id=series.organiser_agency_id,
+        organiser_id=series.organiser_id, starts_at=start, ends_at=start + length,
+        location=series.location, rrule=None, capacity=series.capacity, decided_at=series.decided_at,
+        target_date=series.target_date, sequence=0, texts_ciphertext=None, texts_version=1,
+        created_at=now, updated_at=now)
+        for start in series_starts(series.starts_at, rule, ZoneInfo(policy.timezone))[1:]]
+
+
+# The meeting whose people invited and title a meeting has: its series', or its own.
+_SERIES_KEY = func.coalesce(Meeting.series_id, Meeting.id)
 
 _MEETING_CASES = (
     select(Case.id, Case.ref, Case.kind).join(MeetingCase, MeetingCase.case_id == Case.id)
@@ -227,7 +272,7 @@ _SEEN_BY = (
            .where(MeetingCase.meeting_id == Meeting.id,
                   CaseMembership.agency_id == bindparam("agency_id"),
                   CaseMembership.removed_at.is_(None)).exists()
-           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == _SERIES_KEY,
                                              MeetingInvitee.email == bindparam("email")).exists())
 )
 
@@ -237,7 +282,7 @@ def get_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: E
     """One meeting the caller may see (404 otherwise, whether or not it exists). Audited."""
     row = seen(db, actor, meeting_id)
     record(db, actor, "meeting.read", now=now, object_type="meeting", object_id=row.id)
-    return _view(db, envelope, policy, row)
+    return _view(db, envelope, policy, row, series=True)
 
 
 MAX_PERIOD_DAYS = 366
@@ -249,7 +294,7 @@ _MINE = (
     select(Meeting)
     .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"),
            (Meeting.organiser_id == bindparam("user_id"))
-           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == _SERIES_KEY,
                                              MeetingInvitee.email == bindparam("email")).exists())
     .order_by(Meeting.starts_at, Meeting.id)
     .limit(bindparam("limit")).offset(bindparam("offset"))
@@ -285,7 +330,7 @@ _MINE_COUNT = (
     .where(Meeting.starts_at >= bindparam("start"), Meeting.starts_at < bindparam("end"),
            Meeting.status == SCHEDULED,
            (Meeting.organiser_id == bindparam("user_id"))
-           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == Meeting.id,
+           | select(MeetingInvitee.id).where(MeetingInvitee.meeting_id == _SERIES_KEY,
                                              MeetingInvitee.email == bindparam("email")).exists())
 )
 
@@ -351,6 +396,8 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
     """Move the meeting or change its place; SEQUENCE goes up when anything changes (RFC 5546
     §2.1.4), so calendars replace what they hold. The same rules as convening; audited."""
     row = organised(db, actor, meeting_id)
+    if row.rrule is not None:
+        _begun(row, now)
     proposed = rules.MeetingIn(
         kind=row.kind, title="-", start=start or row.starts_at, end=end or row.ends_at,
         location=row.location if location is None else location, case_ids=(row.id,))
@@ -362,6 +409,8 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
         raise ValidationFailed(problems)
     changed = (proposed.start, proposed.end, proposed.location.strip()) != (
         row.starts_at, row.ends_at, row.location)
+    if changed and row.rrule is not None:
+        _move_series(db, row, proposed, policy, now=now)
     if changed:
         row.starts_at, row.ends_at, row.location = proposed.start, proposed.end, proposed.location.strip()
         row.sequence += 1
@@ -369,23 +418,65 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
         db.flush()
     record(db, actor, "meeting.change", now=now, object_type="meeting", object_id=row.id,
            details={"sequence": row.sequence, "changed": changed})
-    view = _view(db, envelope, policy, row)
+    view = _view(db, envelope, policy, row, series=True)
     if changed:
         _send_invitations(db, policy, view, mailing, what="Changed", now=now)
     return view
 
 
+_LATER = select(Meeting).where(Meeting.series_id == bindparam("series_id")).order_by(Meeting.recurrence_id)
+
+
+def _begun(row: Meeting, now: datetime) -> None:
+    """A series is moved or cancelled whole only before its first meeting: after it, the meetings
+    held keep their place in the record."""
+    if row.starts_at <= now:
+        raise Conflict("This series has begun: change or cancel its meetings still to come one at a time")
+
+
+def _move_series(db: Session, row: Meeting, proposed: MeetingIn, policy: Policy, *, now: datetime) -> None:
+    """Move every later meeting of the series with its first: each takes the start the rule now
+    gives it (its RECURRENCE-ID), and those not changed on their own move there, keeping the first
+    meeting's length and place. Refused if the series would then hold a different number of
+    meetings (an UNTIL that the move crosses)."""
+    assert row.rrule is not None
+    later = list(db.scalars(_LATER, {"series_id": row.id}))
+    starts = series_starts(proposed.start, row.rrule, ZoneInfo(policy.timezone))[1:]
+    if len(starts) != len(later):
+        raise ValidationFailed({"start": f"Moved there, the series would hold {len(starts) + 1} meetings, "
+                                         f"not {len(later) + 1}: cancel it and convene it again"})
+    for occurrence in later:  # two steps, so that no two share a RECURRENCE-ID in between
+        occurrence.recurrence_id = None
+    db.flush()
+    length, place = proposed.end - proposed.start, proposed.location.strip()
+    for occurrence, start in zip(later, starts, strict=True):
+        occurrence.recurrence_id = start
+        if occurrence.sequence == 0:
+            occurrence.starts_at, occurrence.ends_at, occurrence.location = start, start + length, place
+            occurrence.updated_at = now
+    db.flush()
+
+
 def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope: Envelope,
                    policy: Policy, now: datetime, mailing: Mailing) -> MeetingView:
-    """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE."""
+    """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE. The
+    first meeting of a series cancels the series (all its meetings, before it has begun); a later
+    one that occurrence alone."""
     row = organised(db, actor, meeting_id)
+    cancelled = 1
+    if row.rrule is not None:
+        _begun(row, now)
+        for occurrence in db.scalars(_LATER, {"series_id": row.id}):
+            if occurrence.status != CANCELLED:
+                occurrence.status, occurrence.updated_at = CANCELLED, now
+                cancelled += 1
     row.status = CANCELLED
     row.sequence += 1
     row.updated_at = now
     db.flush()
     record(db, actor, "meeting.cancel", now=now, object_type="meeting", object_id=row.id,
-           details={"sequence": row.sequence})
-    view = _view(db, envelope, policy, row)
+           details={"sequence": row.sequence, "meetings": cancelled})
+    view = _view(db, envelope, policy, row, series=True)
     _send_invitations(db, policy, view, mailing, what="Cancelled", now=now)
     return view
 
@@ -394,8 +485,25 @@ _FIRST_ISSUED = (select(func.min(MeetingMinutes.issued_at))
                  .where(MeetingMinutes.meeting_id == bindparam("meeting_id")))
 
 
-def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> MeetingView:
-    texts = envelope.decrypt_json(db, row.texts_ciphertext, _binding(row.id, row.texts_version))
+_SERIES_MEETINGS = (
+    select(Meeting.id, Meeting.starts_at, Meeting.status,
+           select(func.count()).where(MeetingCase.meeting_id == Meeting.id).scalar_subquery())
+    .where((Meeting.id == bindparam("series_id")) | (Meeting.series_id == bindparam("series_id")))
+    .order_by(Meeting.starts_at, Meeting.id)
+)
+_CHANGED_ON_THEIR_OWN = (
+    select(Meeting).where(Meeting.series_id == bindparam("series_id"), Meeting.sequence > 0)
+    .order_by(Meeting.recurrence_id)
+)
+
+
+def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting, *,
+          series: bool = False) -> MeetingView:
+    """What the hub shows of a meeting; with ``series``, the meetings of its series too."""
+    first = row if row.series_id is None else db.get(Meeting, row.series_id)
+    assert first is not None
+    assert first.texts_ciphertext is not None
+    texts = envelope.decrypt_json(db, first.texts_ciphertext, _binding(first.id, first.texts_version))
     cases = db.execute(_MEETING_CASES, {"meeting_id": row.id}).all()
     found = rules.clock(row.kind, [kind for _id, _ref, kind in cases], policy)
     organiser = db.get(Agency, row.organiser_agency_id)
@@ -410,9 +518,14 @@ def _view(db: Session, envelope: Envelope, policy: Policy, row: Meeting) -> Meet
         conference_due=rules.conference_due(row.starts_at, policy) if child else None,
         sequence=row.sequence, organiser_agency=organiser.code,
         cases=tuple((case_id, ref) for case_id, ref, _kind in cases),
-        invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": row.id})),
+        invitees=tuple(InviteeView(*i) for i in db.execute(_INVITEES, {"meeting_id": first.id})),
         minutes_due=rules.minutes_due(row.ends_at, policy),
-        minutes_issued_at=db.scalar(_FIRST_ISSUED, {"meeting_id": row.id}))
+        minutes_issued_at=db.scalar(_FIRST_ISSUED, {"meeting_id": row.id}),
+        series_id=row.series_id, recurrence_id=row.recurrence_id, series_rule=first.rrule,
+        occurrences=tuple(Occurrence(*o) for o in db.execute(_SERIES_MEETINGS, {"series_id": first.id}))
+        if series and first.rrule else (),
+        overrides=tuple(_view(db, envelope, policy, o) for o in db.scalars(
+            _CHANGED_ON_THEIR_OWN, {"series_id": row.id})) if series and row.rrule else ())
 
 
 _PEOPLE_OF_MEMBERS = (

@@ -1,11 +1,12 @@
 """The reminders job (DESIGN.md §3): before a meeting, to the people invited; before a MARAC, to
 its agencies, to do their research; after a meeting, to the chair, until the minutes are issued.
 
-Set-based: one indexed query per kind finds the meetings in range (a series' occurrences are
-expanded from its RRULE in the policy's zone, so a 10:00 meeting stays at 10:00 across the clock
-change); one INSERT ... ON CONFLICT DO NOTHING claims the reminders not yet sent (unique per
-meeting, kind and occurrence), so a second run, or a second scheduler, sends nothing more. Each
-message carries the case references, the time and a link, never a name (invariant 6).
+Set-based: one indexed query per kind finds the meetings in range (each meeting of a series is a
+row of its own, made from its RRULE in the policy's zone when the series was convened, so a 10:00
+meeting stays at 10:00 across the clock change); one INSERT ... ON CONFLICT DO NOTHING claims
+the reminders not yet sent (unique per meeting, kind and occurrence), so a second run, or a second
+scheduler, sends nothing more. Each message carries the case references, the time and a link,
+never a name (invariant 6).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,6 @@ from hub.cases.models import Case
 from hub.config import Policy
 from hub.mail.outbox import Message, enqueue_all
 from hub.workdays import add_working_days
-from meetings.calendar import occurrences
 from meetings.models import Meeting, MeetingCase, MeetingInvitee, MeetingMinutes, MeetingReminder
 from meetings.rules import KIND_WORDS, SCHEDULED, MeetingKind
 
@@ -42,18 +42,17 @@ class _Due:
     occurs_at: datetime
 
 
-# Meetings that start, or whose series began, before the horizon and have not ended (a series is
-# read whole; a single meeting only from now on). The index on starts_at bounds the range.
+# Meetings that start from now to the horizon (each meeting of a series is a row of its own, with
+# its own start, moved or not). The index on starts_at bounds the range.
 _STARTING = (
-    select(Meeting.id, Meeting.starts_at, Meeting.rrule)
+    select(Meeting.id, Meeting.starts_at)
     .where(Meeting.status == SCHEDULED, Meeting.starts_at < bindparam("horizon"),
-           (Meeting.starts_at >= bindparam("now")) | Meeting.rrule.is_not(None),
-           Meeting.kind.in_(bindparam("kinds", expanding=True)))
+           Meeting.starts_at >= bindparam("now"), Meeting.kind.in_(bindparam("kinds", expanding=True)))
 )
-# Single meetings held in the last weeks whose minutes are not issued.
+# Meetings held in the last weeks whose minutes are not issued.
 _MINUTES_OUTSTANDING = (
     select(Meeting.id, Meeting.starts_at, Meeting.ends_at)
-    .where(Meeting.status == SCHEDULED, Meeting.rrule.is_(None),
+    .where(Meeting.status == SCHEDULED,
            Meeting.ends_at <= bindparam("now"), Meeting.ends_at >= bindparam("since"),
            ~select(MeetingMinutes.id).where(MeetingMinutes.meeting_id == Meeting.id,
                                             MeetingMinutes.issued_at.is_not(None)).exists())
@@ -85,11 +84,9 @@ def _claim(db: Session, due: list[_Due], now: datetime) -> list[_Due]:
 def _ahead(db: Session, kinds: Iterable[str], reminder: str, working_days: int, policy: Policy,
            now: datetime) -> list[_Due]:
     horizon = _horizon(now, working_days, policy)
-    zone = ZoneInfo(policy.timezone)
-    return [_Due(meeting_id, reminder, moment)
-            for meeting_id, start, rule in db.execute(_STARTING, {"horizon": horizon, "now": now,
-                                                                   "kinds": list(kinds)})
-            for moment in occurrences(start, rule, zone, now, horizon)]
+    return [_Due(meeting_id, reminder, start)
+            for meeting_id, start in db.execute(_STARTING, {"horizon": horizon, "now": now,
+                                                             "kinds": list(kinds)})]
 
 
 def send_reminders(db: Session, *, policy: Policy, now: datetime) -> int:
@@ -117,7 +114,8 @@ def send_reminders(db: Session, *, policy: Policy, now: datetime) -> int:
 def _messages(db: Session, claimed: list[_Due], policy: Policy) -> list[Message]:
     ids = list({d.meeting_id for d in claimed})
     meetings = {row.id: row for row in db.execute(
-        select(Meeting.id, Meeting.kind, Meeting.location, Meeting.organiser_id).where(Meeting.id.in_(ids)))}
+        select(Meeting.id, Meeting.kind, Meeting.location, Meeting.organiser_id,
+               func.coalesce(Meeting.series_id, Meeting.id).label("series")).where(Meeting.id.in_(ids)))}
     refs: dict[uuid.UUID, list[str]] = defaultdict(list)
     for meeting_id, ref in db.execute(select(MeetingCase.meeting_id, Case.ref)
                                       .join(Case, Case.id == MeetingCase.case_id)
@@ -125,8 +123,10 @@ def _messages(db: Session, claimed: list[_Due], policy: Policy) -> list[Message]
                                       .order_by(MeetingCase.meeting_id, MeetingCase.position)):
         refs[meeting_id].append(ref)
     invited: dict[uuid.UUID, list[str]] = defaultdict(list)
+    # The people invited to a series are invited to each of its meetings.
     for meeting_id, email in db.execute(select(MeetingInvitee.meeting_id, MeetingInvitee.email)
-                                        .where(MeetingInvitee.meeting_id.in_(ids))
+                                        .where(MeetingInvitee.meeting_id.in_(
+                                            {m.series for m in meetings.values()}))
                                         .order_by(MeetingInvitee.email)):
         invited[meeting_id].append(email)
     chairs = dict(db.execute(select(User.id, User.email).where(
@@ -135,6 +135,7 @@ def _messages(db: Session, claimed: list[_Due], policy: Policy) -> list[Message]
     messages = []
     for d in claimed:
         meeting = meetings[d.meeting_id]
+        people = invited[meeting.series]
         heading = f"{KIND_WORDS[MeetingKind(meeting.kind)]}: {', '.join(refs[d.meeting_id])}"
         when = f"{d.occurs_at.astimezone(zone):%A %-d %B %Y at %H:%M}"
         link = f"/meetings/{d.meeting_id}"
@@ -142,13 +143,13 @@ def _messages(db: Session, claimed: list[_Due], policy: Policy) -> list[Message]
             messages += [Message("meeting.reminder", email, f"Reminder: {heading}",
                                  f"A reminder of the meeting you are invited to: {heading}, on {when} "
                                  f"({meeting.location}).\n\nThe agenda and the papers are in the "
-                                 "safeguarding hub:", None, link) for email in invited[d.meeting_id]]
+                                 "safeguarding hub:", None, link) for email in people]
         elif d.kind == RESEARCH:
             messages += [Message("meeting.research", email, f"Research due: {heading}",
                                  f"The MARAC on {when} considers the cases above. Please complete your "
                                  "agency's research before it, recording what your agency brings and "
                                  "anything it chooses not to share, and why:", None, link)
-                         for email in invited[d.meeting_id]]
+                         for email in people]
         elif meeting.organiser_id in chairs:
             messages.append(Message("meeting.minutes_due", chairs[meeting.organiser_id],
                                     f"Minutes due: {heading}",

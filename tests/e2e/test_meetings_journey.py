@@ -36,7 +36,8 @@ def test_an_invited_officer_reads_her_meetings_and_the_strategy_meetings_clock(
     expect(page.get_by_role("heading", level=1)).to_have_text("My meetings")
     audited.audit()
     rows = page.locator('[data-meetings="list"] tbody tr')
-    expect(rows).to_have_count(3)  # the strategy meeting, the MARAC and the MAPPA review
+    # The strategy meeting, the MARAC series' next two meetings and the MAPPA review.
+    expect(rows).to_have_count(4)
 
     page.get_by_role("link", name=re.compile(r"^Strategy meeting: ADULT-\d{4}-\d{5}$")).click()
     page.wait_for_url(re.compile(r"/meetings/[0-9a-f-]{36}$"))
@@ -51,8 +52,22 @@ def test_an_invited_officer_reads_her_meetings_and_the_strategy_meetings_clock(
     page.get_by_role("link", name="My meetings").click()
     page.get_by_role("link", name=re.compile(r"^MARAC: MARAC-\d{4}-\d{5}$")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Northshire MARAC")
-    expect(page.locator('[data-meeting="summary"]')).to_contain_text("FREQ=WEEKLY;INTERVAL=2;COUNT=26")
+    summary = page.locator('[data-meeting="summary"]')
+    expect(summary).to_contain_text("Fortnightly, 26 meetings: this is meeting 1 of 26.")
+    expect(summary).to_contain_text("1 listed of 16")
     expect(page.locator('[data-meeting="invitees"]')).to_contain_text("Chidi Okafor")
+    audited.audit()
+    # The series' next meeting is a meeting of its own: its own cases, the same people invited.
+    page.locator('[data-meeting="next"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northshire MARAC")
+    summary = page.locator('[data-meeting="summary"]')
+    expect(summary).to_contain_text("this is meeting 2 of 26.")
+    expect(summary).to_contain_text("0 listed of 16")
+    expect(page.locator('[data-meeting="invitees"]')).to_contain_text("Chidi Okafor")
+    page.get_by_text("All 26 meetings of this series").click()
+    series = page.locator('[data-meeting="series"]')
+    expect(series.locator("tbody tr")).to_have_count(26)
+    expect(series).to_contain_text("(this meeting)")
     audited.audit()
 
 

@@ -28,14 +28,19 @@ def test_the_demo_convenes_strategy_marac_and_mappa_meetings(session, envelope):
     today = policy.local_date(now)
     found = my_meetings(session, Actor(officer, "test"), start=today - timedelta(days=3), end=None,
                         envelope=envelope, policy=policy, now=now)
-    assert sorted(m.kind for m in found) == ["mappa", "marac", "strategy", "strategy"]
+    # The MARAC series' first two meetings fall in the month, each a meeting of its own.
+    assert sorted(m.kind for m in found) == ["mappa", "marac", "marac", "strategy", "strategy"]
     held, strategy = sorted((m for m in found if m.kind == "strategy"), key=lambda m: m.start)
     assert held.start < now
     assert held.minutes_issued_at is None
     assert strategy.target_date is not None
     assert strategy.late is False
-    marac = next(m for m in found if m.kind == "marac")
+    marac, following = sorted((m for m in found if m.kind == "marac"), key=lambda m: m.start)
     assert marac.rrule == "FREQ=WEEKLY;INTERVAL=2;COUNT=26"
+    assert (following.series_id, following.uid, following.rrule) == (marac.id, marac.uid, None)
+    assert following.start - marac.start == timedelta(days=14)
+    assert (following.cases, following.capacity, following.title) == ((), 16, marac.title)
+    assert following.invitees == marac.invitees
     invitations = session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == "meeting.invitation"))
     assert invitations == 8

@@ -93,5 +93,5 @@ def test_the_coordinator_convenes_a_marac_series_from_the_queue_page(client, mak
     made = client.post("/marac/meetings", headers=headers, data=answers)
     assert made.status_code == 303
     shown = client.get(made.headers["Location"], headers=headers).get_data(as_text=True)
-    assert "FREQ=WEEKLY;INTERVAL=2;COUNT=6" in shown
+    assert "Fortnightly, 6 meetings: this is meeting 1 of 6." in shown
     assert client.get("/marac/meetings/new", headers=make.headers(officer)).status_code == 403

@@ -14,7 +14,7 @@ from hub.cases.models import CaseKind
 from hub.config import Policy
 from hub.jobs import JobContext, registered_jobs
 from hub.mail.models import OutboxMessage
-from meetings.models import MeetingReminder
+from meetings.models import Meeting, MeetingReminder
 from meetings.rules import InviteeIn, MeetingIn, MinutesIn
 from meetings.services import meetings as services
 from meetings.services import minutes as minutes_services
@@ -68,15 +68,20 @@ def test_a_fortnightly_marac_asks_for_research_at_ten_oclock_london_time_across_
         make, session, envelope, settings):
     case, lead, officer, police = _world(make, CaseKind.MARAC)
     first = datetime(2027, 3, 18, 10, tzinfo=UTC)  # 10:00 GMT
-    _convene(session, envelope, lead, case, officer, police, start=first, kind="marac",
-             rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=6")
+    series = _convene(session, envelope, lead, case, officer, police, start=first, kind="marac",
+                      rrule="FREQ=WEEKLY;INTERVAL=2;COUNT=6")
     # Tuesday 30 March (after Easter Monday): the next meeting, Thursday 1 April, is three working
-    # days on, so its research is due; the meeting's own reminder is not yet.
+    # days on, so its research is due; the meeting's own reminder is not yet. The first meeting's
+    # minutes are overdue, and its chair is reminded of them: each meeting of the series has its own.
     tuesday = datetime(2027, 3, 30, 8, tzinfo=UTC)
-    assert reminders(session, JobContext(tuesday, settings)) == 1
-    [claimed] = session.scalars(select(MeetingReminder)).all()
+    assert reminders(session, JobContext(tuesday, settings)) == 2
+    minutes, claimed = session.scalars(select(MeetingReminder).order_by(MeetingReminder.occurs_at)).all()
+    assert (minutes.kind, minutes.meeting_id, minutes.occurs_at) == ("minutes", series.id, first)
     assert claimed.kind == "research"
     assert claimed.occurs_at == datetime(2027, 4, 1, 9, tzinfo=UTC)  # 10:00 BST
+    second = session.get(Meeting, claimed.meeting_id)
+    assert second is not None
+    assert (second.series_id, second.recurrence_id) == (series.id, claimed.occurs_at)
     [mail] = _sent(session, "meeting.research")
     assert "Thursday 1 April 2027 at 10:00" in mail.body
     assert "chooses not to share" in mail.body
