@@ -35,11 +35,12 @@ def dashboard_panel(db: Session, user: User) -> Panel | None:
 
 
 def meetings_panel(db: Session, user: User, case: Case) -> Panel | None:
-    """The case's meetings, latest first, and the way to convene one."""
+    """The case's meetings, latest first (the next few to come and the last few held), and the way
+    to convene one."""
     if not has_permission(user, Permission.MEETING_READ):
         return None
     return Panel("meetings/_case_meetings_panel.html", {
-        "case": case, "meetings": case_meetings(db, case),
+        "case": case, "meetings": case_meetings(db, case, now=context.now()),
         "kind_words": {k.value: v for k, v in KIND_WORDS.items()},
         "may_convene": has_permission(user, Permission.MEETING_CONVENE),
     })

@@ -570,14 +570,20 @@ _OF_CASE = (
     select(Meeting.id, Meeting.kind, Meeting.status, Meeting.starts_at)
     .join(MeetingCase, MeetingCase.meeting_id == Meeting.id)
     .where(MeetingCase.case_id == bindparam("case_id"))
-    .order_by(Meeting.starts_at.desc()).limit(bindparam("limit"))
 )
+_COMING = _OF_CASE.where(Meeting.starts_at >= bindparam("now")).order_by(Meeting.starts_at).limit(
+    bindparam("limit"))
+_HELD = _OF_CASE.where(Meeting.starts_at < bindparam("now")).order_by(Meeting.starts_at.desc()).limit(
+    bindparam("limit"))
 
 
-def case_meetings(db: Session, case: Case, *, limit: int = 10) -> list[CaseMeeting]:
-    """The meetings about a case the caller has already been shown (its page), latest first:
-    their kind and time only."""
-    return [CaseMeeting(*row) for row in db.execute(_OF_CASE, {"case_id": case.id, "limit": limit})]
+def case_meetings(db: Session, case: Case, *, now: datetime, limit: int = 10) -> list[CaseMeeting]:
+    """The meetings about a case the caller has already been shown (its page), latest first: the
+    next few to come (a series' reviews among them) and the last few held, their kind and time
+    only."""
+    coming = db.execute(_COMING, {"case_id": case.id, "now": now, "limit": limit // 2}).all()
+    held = db.execute(_HELD, {"case_id": case.id, "now": now, "limit": limit - len(coming)}).all()
+    return [CaseMeeting(*row) for row in (*reversed(coming), *held)]
 
 
 _PARTNERSHIP = (

@@ -226,6 +226,9 @@ def test_a_series_is_moved_or_cancelled_whole_only_before_it_begins(make, sessio
         with pytest.raises(Conflict, match="begun"):
             attempt()
     assert_nothing_written(session, snapshot)
+    # The case's page: the next review to come, then the one held (not the series' last ones).
+    shown = services.case_meetings(session, case, now=held, limit=2)
+    assert [m.id for m in shown] == [second.id, series.id]
     done = services.cancel_meeting(session, actor, third.id, envelope=envelope, policy=Policy(), now=held,
                                    mailing=mailing)
     assert (done.status, done.series_id) == ("cancelled", series.id)
