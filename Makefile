@@ -39,7 +39,7 @@ system-packages:
 	PYTHON=$(PYTHON) $(SYSTEM_PACKAGES)
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub consent meetings sharing concerns tests bench migrations/env.py
+	$(BIN)/ruff check hub consent meetings sharing concerns learning tests bench migrations/env.py
 	$(BIN)/mypy
 
 BENCH_STAMP := $(VENV)/.bench-installed

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from consent.rules import ConsentStatus
 from hub.config import ObservationPolicy, Policy
-from hub.text import CONTROL_PROBLEM, has_control_characters
+from hub.text import has_control_characters
+from hub.text import text_problem as _text_problem
 from hub.workdays import add_working_days, is_working_day
 from sharing.rules import MAX_TITLE as MAX_ACTION_TITLE
 
@@ -107,14 +108,6 @@ ALERT_ACTION_NAMES = {
     AlertAction.CONTACT_PERSON: "Contacted the person",
     AlertAction.NO_ACTION_WITH_REASON: "No action, with the reason",
 }
-
-
-def _text_problem(text: str, limit: int) -> str | None:
-    if len(text) > limit:
-        return f"Keep it to {limit:,} characters"
-    if has_control_characters(text):
-        return CONTROL_PROBLEM
-    return None
 
 
 # --- raising a concern ----------------------------------------------------------------------------

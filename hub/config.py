@@ -195,6 +195,16 @@ class Policy:
     # practitioner's caseload is discussed at least every 4 weeks, any other every 12.
     supervision_high_risk_weeks: int = 4
     supervision_other_weeks: int = 12
+    # Child Safeguarding Practice Reviews (DOMAIN.md §9, Working Together 2023): the national panel
+    # is notified within 5 working days of the partnership learning of the serious incident, the
+    # rapid review within 15, and a local review is published within 6 months of deciding on it.
+    cspr_notification_working_days: int = 5
+    cspr_rapid_review_working_days: int = 15
+    cspr_publication_months: int = 6
+    # The partnership report (DOMAIN.md §11, local): counts below this are suppressed; a period
+    # spans at most this many years.
+    report_suppress_below: int = 5
+    report_max_years: int = 5
     observations: ObservationPolicy = field(default_factory=ObservationPolicy)
 
     def local_date(self, moment: datetime) -> date:

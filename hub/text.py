@@ -17,3 +17,12 @@ def has_control_characters(text: str) -> bool:
 def without_control_characters(text: str) -> str:
     """What a form reader keeps of a typed answer."""
     return CONTROL_CHARACTERS.sub("", text)
+
+
+def text_problem(text: str, limit: int) -> str | None:
+    """What is wrong with a typed answer: too long, or holding control characters."""
+    if len(text) > limit:
+        return f"Keep it to {limit:,} characters"
+    if has_control_characters(text):
+        return CONTROL_PROBLEM
+    return None

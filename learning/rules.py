@@ -1,0 +1,222 @@
+"""The rules reviews are checked against (DOMAIN.md §9, §11): pure functions over plain values,
+each naming the law or guidance it encodes; every timescale comes from the policy.
+
+- A **Safeguarding Adult Review** (Care Act 2014 s44): the board *must* arrange one when an adult in
+  its area with needs for care and support (s44(1)(a)) has died of, or is known or suspected to have
+  experienced, serious abuse or neglect (s44(2)-(3)), and there is reasonable cause for concern about
+  how the board, its members or others worked together to safeguard them (s44(1)(b)); it *may*
+  arrange one in any other case (s44(4)). The decision is recorded with the answers to each
+  criterion and its rationale, and the review's start and end dates, so that its duration is always
+  known (the second national analysis found 59% of reviews did not record it).
+- A **Child Safeguarding Practice Review** (Working Together to Safeguard Children 2023, ch. 5): the
+  safeguarding partners notify the national panel within 5 working days of learning of a serious
+  incident, hold a rapid review within 15 working days of it, and publish a local review within 6
+  months of deciding to hold one.
+- The **partnership report**'s period ends on or after it starts and spans at most five years.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from hub.config import Policy
+from hub.text import text_problem
+from hub.workdays import add_working_days
+
+Problems = dict[str, str]
+
+MAX_RATIONALE = 5000
+
+
+class ReviewKind(enum.StrEnum):
+    INCIDENT = "incident"
+    NEAR_MISS = "near_miss"
+    SAR = "sar"  # Care Act 2014 s44
+    CSPR = "cspr"  # Children Act 2004 s16C, Working Together 2023
+
+
+class Harm(enum.StrEnum):
+    """What happened to the adult (Care Act 2014 s44(2)-(3))."""
+
+    DIED = "died"
+    SERIOUS_ABUSE = "serious_abuse"
+    SERIOUS_NEGLECT = "serious_neglect"
+    NONE = "none"  # neither: a review may still be arranged (s44(4))
+
+
+class SarDecision(enum.StrEnum):
+    REVIEW = "review"
+    NO_REVIEW = "no_review"
+
+
+HARM_WORDS = {Harm.DIED: "The adult died", Harm.SERIOUS_ABUSE: "Serious abuse",
+              Harm.SERIOUS_NEGLECT: "Serious neglect", Harm.NONE: "Neither"}
+
+
+@dataclass(frozen=True)
+class SarReferral:
+    """The mandatory-criteria checklist, each answer None until given."""
+
+    care_and_support_needs: bool | None  # s44(1)(a)
+    joint_working_concern: bool | None  # s44(1)(b)
+    harm: str | None  # s44(2)-(3): died, serious abuse, serious neglect, or none
+    known_or_suspected: bool | None  # s44(2)(b), (3)(b): abuse or neglect known or suspected
+    decision: str | None
+    rationale: str
+    decided_on: date | None
+
+
+def sar_mandatory(referral: SarReferral) -> bool:
+    """Whether Care Act 2014 s44(1)-(3) oblige the board to arrange a review."""
+    return bool(referral.care_and_support_needs and referral.joint_working_concern
+                and referral.harm in (Harm.DIED, Harm.SERIOUS_ABUSE, Harm.SERIOUS_NEGLECT)
+                and referral.known_or_suspected)
+
+
+def sar_problems(referral: SarReferral, *, today: date) -> Problems:
+    """Everything wrong with a SAR decision, keyed by field, all at once: every criterion answered
+    (s44(1)-(3)), a decision and its rationale, not dated in the future, and no decision against a
+    review that the law makes mandatory."""
+    problems: Problems = {}
+    for name, question in (("care_and_support_needs", "whether the adult has needs for care and support"),
+                           ("joint_working_concern", "whether there is cause for concern about how "
+                                                     "agencies worked together"),
+                           ("known_or_suspected", "whether abuse or neglect is known or suspected")):
+        if getattr(referral, name) is None:
+            problems[name] = f"Answer {question}"
+    if referral.harm not in Harm.__members__.values():
+        problems["harm"] = "Say whether the adult died, or experienced serious abuse or neglect, or neither"
+    if referral.decision not in SarDecision.__members__.values():
+        problems["decision"] = "Choose whether the board arranges a review"
+    if not referral.rationale.strip():
+        problems["rationale"] = "Give the reasons for the decision"
+    elif (problem := text_problem(referral.rationale, MAX_RATIONALE)) is not None:
+        problems["rationale"] = problem
+    if referral.decided_on is None:
+        problems["decided_on"] = "Enter the date of the decision"
+    elif referral.decided_on > today:
+        problems["decided_on"] = "The decision date must be today or in the past"
+    if not problems and referral.decision == SarDecision.NO_REVIEW and sar_mandatory(referral):
+        problems["decision"] = ("These answers meet Care Act 2014 s44(1)-(3): the board must arrange a "
+                                "Safeguarding Adult Review")
+    return problems
+
+
+def review_dates_problems(*, opened_on: date, started_on: date | None, ended_on: date | None,
+                          today: date) -> Problems:
+    """A review's start and end: in order, after the review was opened, not in the future, and
+    an end only once it has started."""
+    problems: Problems = {}
+    if started_on is not None:
+        if started_on < opened_on:
+            problems["started_on"] = "The review cannot start before it was opened"
+        elif started_on > today:
+            problems["started_on"] = "The start date must be today or in the past"
+    if ended_on is not None:
+        if started_on is None:
+            problems["ended_on"] = "Enter when the review started before when it ended"
+        elif ended_on < started_on:
+            problems["ended_on"] = "The review must end on or after the day it started"
+        elif ended_on > today:
+            problems["ended_on"] = "The end date must be today or in the past"
+    return problems
+
+
+def duration_days(started_on: date | None, ended_on: date | None, *, today: date) -> int | None:
+    """How long a review has taken, in days: to its end, or so far."""
+    if started_on is None:
+        return None
+    return ((ended_on or today) - started_on).days
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day where it is shorter (31 August and
+    six months is the last day of February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class ClockState(enum.StrEnum):
+    MET = "met"
+    LATE = "late"  # done, after its deadline
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    due: date
+    done_on: date | None
+
+    def state(self, today: date) -> ClockState:
+        if self.done_on is not None:
+            return ClockState.MET if self.done_on <= self.due else ClockState.LATE
+        return ClockState.OVERDUE if today > self.due else ClockState.DUE
+
+
+def cspr_clocks(*, aware_on: date, notified_on: date | None, rapid_review_on: date | None,
+                decided_on: date | None, published_on: date | None, policy: Policy) -> list[Clock]:
+    """A CSPR's deadlines (Working Together 2023): the national panel's notification and the rapid
+    review from the day the partnership learnt of the serious incident, in working days with
+    England & Wales bank holidays; publication from the decision to hold a local review."""
+    clocks = [
+        Clock("notification", add_working_days(aware_on, policy.cspr_notification_working_days), notified_on),
+        Clock("rapid_review", add_working_days(aware_on, policy.cspr_rapid_review_working_days),
+              rapid_review_on),
+    ]
+    if decided_on is not None:
+        clocks.append(Clock("publication", add_months(decided_on, policy.cspr_publication_months),
+                            published_on))
+    return clocks
+
+
+CLOCK_WORDS = {"notification": "Notify the national panel", "rapid_review": "Hold the rapid review",
+               "publication": "Publish the local review"}
+
+
+def cspr_problems(*, aware_on: date | None, notified_on: date | None, rapid_review_on: date | None,
+                  decided_on: date | None, published_on: date | None, today: date) -> Problems:
+    """A CSPR's dates: none in the future, none before the partnership learnt of the incident, and
+    publication only after the decision to hold the local review."""
+    problems: Problems = {}
+    if aware_on is None:
+        problems["aware_on"] = "Enter the day the partnership learnt of the serious incident"
+        return problems
+    if aware_on > today:
+        problems["aware_on"] = "The date must be today or in the past"
+    for name, day in (("notified_on", notified_on), ("rapid_review_on", rapid_review_on),
+                      ("decided_on", decided_on), ("published_on", published_on)):
+        if day is None:
+            continue
+        if day < aware_on:
+            problems[name] = "The date cannot be before the partnership learnt of the incident"
+        elif day > today:
+            problems[name] = "The date must be today or in the past"
+    if published_on is not None and "published_on" not in problems:
+        if decided_on is None:
+            problems["published_on"] = "Enter when the local review was decided on before its publication"
+        elif published_on < decided_on:
+            problems["published_on"] = "The review cannot be published before it was decided on"
+    return problems
+
+
+def period_problems(start: date | None, end: date | None, *, policy: Policy) -> Problems:
+    """A report's period: both days given, the end on or after the start, at most the policy's
+    years long."""
+    problems: Problems = {}
+    if start is None:
+        problems["from"] = "Enter the first day of the period"
+    if end is None:
+        problems["to"] = "Enter the last day of the period"
+    if start is None or end is None:
+        return problems
+    if end < start:
+        problems["to"] = "The period must not end before it starts"
+    elif end >= add_months(start, 12 * policy.report_max_years):
+        problems["to"] = f"Ask for a period of at most {policy.report_max_years} years"
+    return problems
