@@ -10,7 +10,7 @@ PACKAGE = Package(
     models=("meetings.models",),
     blueprints=("meetings.api:api", "meetings.views:pages", "meetings.minutes_views:minutes_pages",
                 "meetings.convene_views:convene_pages", "meetings.marac_views:marac_pages",
-                "meetings.carried_views:carried_pages"),
+                "meetings.carried_views:carried_pages", "meetings.change_views:changes"),
     panels=("meetings.panels:dashboard_panel",),
     case_panels=("meetings.panels:meetings_panel", "meetings.panels:referral_panel",
                  "meetings.panels:case_panel"),

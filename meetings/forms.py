@@ -113,3 +113,39 @@ def field_of(name: str) -> str:
     return {"end": "end_time", "decided_at": "decided", "rrule": "series",
             "case_ids": "title"}.get(name, name)
 
+
+
+CHANGE_FIELDS = ("start-day", "start-month", "start-year", "start_time", "end_time", "location")
+
+
+def change_answers_from(form: Any) -> dict[str, str]:
+    return {name: str(form.get(name) or "").strip()[:2000] for name in CHANGE_FIELDS}
+
+
+def change_answers_of(start: datetime, end: datetime, location: str, zone: ZoneInfo) -> dict[str, str]:
+    """The change form, filled in with the meeting as it stands."""
+    local, until = start.astimezone(zone), end.astimezone(zone)
+    return {"start-day": str(local.day), "start-month": str(local.month), "start-year": str(local.year),
+            "start_time": f"{local:%H:%M}", "end_time": f"{until:%H:%M}", "location": location}
+
+
+def read_change(answers: Mapping[str, str],
+                zone: ZoneInfo) -> tuple[tuple[datetime, datetime, str] | None, Problems]:
+    """The new day, times and place the change form gives, or what is wrong with it (the rules of
+    convening are checked after, by the service)."""
+    problems: Problems = {}
+    day, wrong = read_date(answers, "start", "The date of the meeting", required=True)
+    if wrong:
+        problems["start"] = wrong
+    starts, wrong = _time(answers.get("start_time", ""), "the start time")
+    if wrong:
+        problems["start_time"] = wrong
+    ends, wrong = _time(answers.get("end_time", ""), "the end time")
+    if wrong:
+        problems["end_time"] = wrong
+    if problems or day is None or starts is None or ends is None:
+        return None, problems
+    start, end = datetime.combine(day, starts, zone), datetime.combine(day, ends, zone)
+    if end <= start:
+        return None, {"end_time": "The meeting must end after it starts"}
+    return (start, end, answers.get("location", "")), {}

@@ -66,7 +66,9 @@ _DONE = {"convened": "Meeting convened: the people invited have been sent an inv
          "acknowledged": "You have acknowledged the confidentiality statement",
          "attendance": "Attendance recorded",
          "research": "Your agency's research has been recorded",
-         "marked": "Action marked: it is no longer carried over"}
+         "marked": "Action marked: it is no longer carried over",
+         "changed": "Meeting changed: the people invited have been sent the changed invitation",
+         "cancelled": "Cancelled: the people invited have been sent the cancellation"}
 
 
 def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
@@ -87,6 +89,7 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                  statement=CONFIDENTIALITY_STATEMENT, strategy=found.kind == MeetingKind.STRATEGY,
                  keeps_register=keeps_register, carried=carried,
                  may_mark=keeps_register and found.start <= context.now(),
+                 may_change=keeps_register and found.start > context.now(),
                  agency_options=[(code, code) for code in sorted(agencies_of(db, seen(db, actor, found.id)))]
                  if keeps_register else [],
                  attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],

@@ -589,6 +589,24 @@ EXPECTED: dict[tuple[str, str], Route] = {
         "practitioner": lead_agency_only(422), "manager": lead_agency_only(422),
         "lead": lead_agency_only(422), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
     }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={"agency": "NOT-ONE", "status": "attended"}),
+    # Moving or cancelling from the meeting's page: the convening agency alone (an empty change
+    # form is shown again, 422).
+    ("GET", "/meetings/<uuid:meeting_id>/change"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("POST", "/meetings/<uuid:meeting_id>/change"): Route({
+        "practitioner": lead_agency_only(422), "manager": lead_agency_only(422),
+        "lead": lead_agency_only(422), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={}),
+    ("GET", "/meetings/<uuid:meeting_id>/cancel"): Route({
+        "practitioner": lead_agency_only(200), "manager": lead_agency_only(200),
+        "lead": lead_agency_only(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}),
+    ("POST", "/meetings/<uuid:meeting_id>/cancel"): Route({
+        "practitioner": lead_agency_only(303), "manager": lead_agency_only(303),
+        "lead": lead_agency_only(303), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT,
+    }, path_values=lambda w: {"meeting_id": w.meeting_id}, form={}),
     ("GET", "/cases/<uuid:case_id>/mappa"): Route({
         "practitioner": lead_agency_only(409), "manager": lead_agency_only(409),
         "lead": lead_agency_only(409), "ig": 404, "admin": 404, "auditor": 404, ANONYMOUS: SIGN_IN_REDIRECT,

@@ -390,14 +390,21 @@ def organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
     return row
 
 
+def changeable(db: Session, actor: Actor, meeting_id: uuid.UUID, *, now: datetime) -> Meeting:
+    """A meeting the caller may move or cancel, as :func:`change_meeting` and
+    :func:`cancel_meeting` would find it (404, 403, 409 alike): what their pages ask first."""
+    row = organised(db, actor, meeting_id)
+    if row.rrule is not None:
+        _begun(row, now)
+    return row
+
+
 def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: datetime | None,
                    end: datetime | None, location: str | None, envelope: Envelope, policy: Policy,
                    now: datetime, mailing: Mailing) -> MeetingView:
     """Move the meeting or change its place; SEQUENCE goes up when anything changes (RFC 5546
     §2.1.4), so calendars replace what they hold. The same rules as convening; audited."""
-    row = organised(db, actor, meeting_id)
-    if row.rrule is not None:
-        _begun(row, now)
+    row = changeable(db, actor, meeting_id, now=now)
     proposed = rules.MeetingIn(
         kind=row.kind, title="-", start=start or row.starts_at, end=end or row.ends_at,
         location=row.location if location is None else location, case_ids=(row.id,))

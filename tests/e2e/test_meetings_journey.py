@@ -137,6 +137,28 @@ def test_a_lead_convenes_runs_and_minutes_and_the_officer_reads_the_minutes(
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting convened")
     audited.audit()
 
+    # --- moving it to another room: the form as the meeting stands, an error, then saved ---------
+    page.get_by_role("link", name="Move the meeting or change its place").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move the meeting or change its place")
+    expect(page.locator("#location")).to_have_value("County Hall, Room 2.14")
+    page.locator("#end_time").fill("08:00")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The meeting must end after it starts")
+    audited.audit()
+    page.locator("#end_time").fill("11:00")
+    page.locator("#location").fill("County Hall, Room 3.01")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting changed")
+    expect(page.locator('[data-meeting="summary"]')).to_contain_text("County Hall, Room 3.01")
+    audited.audit()
+    # Cancelling asks first; the lead goes back without cancelling.
+    page.get_by_role("link", name="Cancel the meeting").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to cancel this meeting?")
+    audited.audit()
+    page.get_by_role("link", name="Back to the meeting").click()
+    expect(page.locator('[data-meeting="summary"]')).to_contain_text("County Hall, Room 3.01")
+    audited.audit()
+
     # --- running it: the statement acknowledged, then the register ------------------------------
     expect(page.locator('[data-meeting="cases"]')).to_have_count(0)
     page.get_by_role("button", name="I acknowledge the confidentiality statement").click()
