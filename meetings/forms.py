@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,21 @@ def _time(text: str, what: str) -> tuple[time | None, str | None]:
     return time(int(match[1]), int(match[2])), None
 
 
+def _day_and_times(answers: Mapping[str, Any],
+                   problems: Problems) -> tuple[date | None, time | None, time | None]:
+    """The meeting's day and its start and end times as typed; what is wrong goes into ``problems``."""
+    day, wrong = read_date(answers, "start", "The date of the meeting", required=True)
+    if wrong:
+        problems["start"] = wrong
+    starts, wrong = _time(answers.get("start_time", ""), "the start time")
+    if wrong:
+        problems["start_time"] = wrong
+    ends, wrong = _time(answers.get("end_time", ""), "the end time")
+    if wrong:
+        problems["end_time"] = wrong
+    return day, starts, ends
+
+
 def read_meeting(answers: Mapping[str, Any], case_id: uuid.UUID | None, case_kind: str | None,
                  people: Sequence[Person], zone: ZoneInfo) -> tuple[MeetingIn | None, Problems]:
     """The meeting the form describes, or what is wrong with the form (the rules of convening
@@ -60,15 +75,7 @@ def read_meeting(answers: Mapping[str, Any], case_id: uuid.UUID | None, case_kin
             problems["capacity"] = "Enter how many cases each meeting takes, from 1 to 40"
         else:
             capacity = int(text)
-    day, wrong = read_date(answers, "start", "The date of the meeting", required=True)
-    if wrong:
-        problems["start"] = wrong
-    starts, wrong = _time(answers.get("start_time", ""), "the start time")
-    if wrong:
-        problems["start_time"] = wrong
-    ends, wrong = _time(answers.get("end_time", ""), "the end time")
-    if wrong:
-        problems["end_time"] = wrong
+    day, starts, ends = _day_and_times(answers, problems)
     decided_at: datetime | None = None
     if kind == MeetingKind.STRATEGY:
         decided, wrong = read_date(answers, "decided", "The date of the decision", required=True)
@@ -134,15 +141,7 @@ def read_change(answers: Mapping[str, str],
     """The new day, times and place the change form gives, or what is wrong with it (the rules of
     convening are checked after, by the service)."""
     problems: Problems = {}
-    day, wrong = read_date(answers, "start", "The date of the meeting", required=True)
-    if wrong:
-        problems["start"] = wrong
-    starts, wrong = _time(answers.get("start_time", ""), "the start time")
-    if wrong:
-        problems["start_time"] = wrong
-    ends, wrong = _time(answers.get("end_time", ""), "the end time")
-    if wrong:
-        problems["end_time"] = wrong
+    day, starts, ends = _day_and_times(answers, problems)
     if problems or day is None or starts is None or ends is None:
         return None, problems
     start, end = datetime.combine(day, starts, zone), datetime.combine(day, ends, zone)
