@@ -201,9 +201,7 @@ class Policy:
     cspr_notification_working_days: int = 5
     cspr_rapid_review_working_days: int = 15
     cspr_publication_months: int = 6
-    # The partnership report (DOMAIN.md §11, local): counts below this are suppressed; a period
-    # spans at most this many years.
-    report_suppress_below: int = 5
+    # The partnership report (DOMAIN.md §11): a period spans at most this many years.
     report_max_years: int = 5
     observations: ObservationPolicy = field(default_factory=ObservationPolicy)
 

@@ -52,10 +52,6 @@ class SarDecision(enum.StrEnum):
     NO_REVIEW = "no_review"
 
 
-HARM_WORDS = {Harm.DIED: "The adult died", Harm.SERIOUS_ABUSE: "Serious abuse",
-              Harm.SERIOUS_NEGLECT: "Serious neglect", Harm.NONE: "Neither"}
-
-
 @dataclass(frozen=True)
 class SarReferral:
     """The mandatory-criteria checklist, each answer None until given."""
@@ -175,10 +171,6 @@ def cspr_clocks(*, aware_on: date, notified_on: date | None, rapid_review_on: da
     return clocks
 
 
-CLOCK_WORDS = {"notification": "Notify the national panel", "rapid_review": "Hold the rapid review",
-               "publication": "Publish the local review"}
-
-
 def cspr_problems(*, aware_on: date | None, notified_on: date | None, rapid_review_on: date | None,
                   decided_on: date | None, published_on: date | None, today: date) -> Problems:
     """A CSPR's dates: none in the future, none before the partnership learnt of the incident, and
@@ -218,5 +210,6 @@ def period_problems(start: date | None, end: date | None, *, policy: Policy) -> 
     if end < start:
         problems["to"] = "The period must not end before it starts"
     elif end >= add_months(start, 12 * policy.report_max_years):
-        problems["to"] = f"Ask for a period of at most {policy.report_max_years} years"
+        years = policy.report_max_years
+        problems["to"] = f"Ask for a period of at most {years} year{'s' if years != 1 else ''}"
     return problems

@@ -159,7 +159,8 @@ def acknowledgements(meeting_id: uuid.UUID) -> tuple[dict, int]:
           summary="Move the meeting or change its place (the convening agency); SEQUENCE goes up",
           permission=Permission.MEETING_CONVENE, body=MeetingChange, response=MeetingOut,
           extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
-                           409: "Cancelled", 422: "What is wrong, keyed by field"})
+                           409: "Cancelled, or already started (a series: its first meeting)",
+                           422: "What is wrong, keyed by field"})
 def change(meeting_id: uuid.UUID, body: MeetingChange) -> dict:
     state = context.state()
     return meeting_out(change_meeting(
@@ -173,7 +174,7 @@ def change(meeting_id: uuid.UUID, body: MeetingChange) -> dict:
                   "higher SEQUENCE",
           permission=Permission.MEETING_CONVENE, response=MeetingOut,
           extra_responses={403: "Another agency convened it", 404: "No such meeting, or not one of yours",
-                           409: "Already cancelled"})
+                           409: "Already cancelled, or already started (a series: its first meeting)"})
 def cancel(meeting_id: uuid.UUID) -> dict:
     state = context.state()
     return meeting_out(cancel_meeting(context.db(), context.actor(), meeting_id, envelope=state.envelope,

@@ -42,10 +42,8 @@ def _meeting(meeting_id: uuid.UUID) -> MeetingView:
 
 
 def _page(template: str, found: MeetingView, status: int = 200, **values: Any) -> Response:
-    later = sum(1 for o in found.occurrences if o.start > found.start)
     return page(template, status, meeting=found, kind_words={k.value: v for k, v in KIND_WORDS.items()},
-                series_meetings=len(found.occurrences) if found.rrule else 0,
-                later_meetings=later, **values)
+                series_meetings=len(found.occurrences) if found.rrule else 0, **values)
 
 
 def _form(found: MeetingView, answers: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:

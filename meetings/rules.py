@@ -153,6 +153,17 @@ def rrule_problem(rule: str, start: datetime) -> str | None:
     return None
 
 
+def change_refusal(start: datetime, *, series: bool, now: datetime) -> str | None:
+    """Why a meeting can no longer be moved or cancelled, if it cannot: once it has started, what
+    was held keeps its place in the record, and a series is moved or cancelled whole only before
+    its first meeting (its later meetings one at a time after)."""
+    if start > now:
+        return None
+    if series:
+        return "This series has begun: change or cancel its meetings still to come one at a time"
+    return "This meeting has started: what was held keeps its place in the record"
+
+
 def series_words(rule: str) -> str:
     """A series' rule (one that :func:`rrule_problem` accepts) as a person says it: "Fortnightly,
     26 meetings", "Monthly, until 1 March 2028"."""

@@ -44,6 +44,7 @@ from meetings.services.meetings import (
     agencies_of,
     get_meeting,
     keeps_the_meeting,
+    may_change,
     my_meetings,
     seen,
 )
@@ -89,7 +90,7 @@ def _meeting_page(found: MeetingView, *, answers: dict[str, str] | None = None,
                  statement=CONFIDENTIALITY_STATEMENT, strategy=found.kind == MeetingKind.STRATEGY,
                  keeps_register=keeps_register, carried=carried,
                  may_mark=keeps_register and found.start <= context.now(),
-                 may_change=keeps_register and found.start > context.now(),
+                 may_change=may_change(actor, found, context.now()),
                  agency_options=[(code, code) for code in sorted(agencies_of(db, seen(db, actor, found.id)))]
                  if keeps_register else [],
                  attendance_options=[(k.value, v) for k, v in ATTENDANCE_WORDS.items()],

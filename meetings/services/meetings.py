@@ -392,11 +392,19 @@ def organised(db: Session, actor: Actor, meeting_id: uuid.UUID) -> Meeting:
 
 def changeable(db: Session, actor: Actor, meeting_id: uuid.UUID, *, now: datetime) -> Meeting:
     """A meeting the caller may move or cancel, as :func:`change_meeting` and
-    :func:`cancel_meeting` would find it (404, 403, 409 alike): what their pages ask first."""
+    :func:`cancel_meeting` find it: 404, 403 and 409 as :func:`organised`, and 409 once it has
+    started (meetings.rules.change_refusal)."""
     row = organised(db, actor, meeting_id)
-    if row.rrule is not None:
-        _begun(row, now)
+    refusal = rules.change_refusal(row.starts_at, series=row.rrule is not None, now=now)
+    if refusal is not None:
+        raise Conflict(refusal)
     return row
+
+
+def may_change(actor: Actor, meeting: MeetingView, now: datetime) -> bool:
+    """Whether the meeting's page offers to move or cancel it: what :func:`changeable` allows."""
+    return (keeps_the_meeting(actor, meeting) and meeting.status != CANCELLED
+            and rules.change_refusal(meeting.start, series=meeting.rrule is not None, now=now) is None)
 
 
 def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: datetime | None,
@@ -434,13 +442,6 @@ def change_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, start: d
 _LATER = select(Meeting).where(Meeting.series_id == bindparam("series_id")).order_by(Meeting.recurrence_id)
 
 
-def _begun(row: Meeting, now: datetime) -> None:
-    """A series is moved or cancelled whole only before its first meeting: after it, the meetings
-    held keep their place in the record."""
-    if row.starts_at <= now:
-        raise Conflict("This series has begun: change or cancel its meetings still to come one at a time")
-
-
 def _move_series(db: Session, row: Meeting, proposed: MeetingIn, policy: Policy, *, now: datetime) -> None:
     """Move every later meeting of the series with its first: each takes the start the rule now
     gives it (its RECURRENCE-ID), and those not changed on their own move there, keeping the first
@@ -469,10 +470,9 @@ def cancel_meeting(db: Session, actor: Actor, meeting_id: uuid.UUID, *, envelope
     """Cancel: the invitation becomes METHOD CANCEL with the same UID and a higher SEQUENCE. The
     first meeting of a series cancels the series (all its meetings, before it has begun); a later
     one that occurrence alone."""
-    row = organised(db, actor, meeting_id)
+    row = changeable(db, actor, meeting_id, now=now)
     cancelled = 1
     if row.rrule is not None:
-        _begun(row, now)
         for occurrence in db.scalars(_LATER, {"series_id": row.id}):
             if occurrence.status != CANCELLED:
                 occurrence.status, occurrence.updated_at = CANCELLED, now

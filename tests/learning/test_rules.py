@@ -129,6 +129,10 @@ def test_a_report_period_ends_after_it_starts_and_spans_at_most_five_years():
     assert "5 years" in period_problems(date(2022, 4, 1), date(2027, 4, 1), policy=policy)["to"]
     assert "before it starts" in period_problems(date(2027, 4, 1), date(2027, 3, 31), policy=policy)["to"]
     assert set(period_problems(None, None, policy=policy)) == {"from", "to"}
+    # The longest period is the policy's.
+    one_year = replace(policy, report_max_years=1)
+    assert "at most 1 year" in period_problems(date(2026, 4, 1), date(2027, 4, 1), policy=one_year)["to"]
+    assert period_problems(date(2026, 4, 1), date(2027, 3, 31), policy=one_year) == {}
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)), st.integers(0, 120))

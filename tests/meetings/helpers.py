@@ -20,6 +20,15 @@ def world(make, kind: CaseKind = CaseKind.ADULT):
     return case, worker, officer, stranger, police, outsider
 
 
+def marac_partnership(make, coordinator_code: str):
+    """The coordinating council (its lead chairs), the police and a mental-health trust, with an
+    agreement between the three: (chair, officer, nurse, police)."""
+    coordinator = make.agency(coordinator_code, kind="council_adults")
+    police, health = make.agency(), make.agency(kind="nhs_mental_health")
+    ConsentFactory(make).agreement(police, health, coordinator)
+    return make.user(coordinator, "lead"), make.user(police), make.user(health), police
+
+
 def body(case, police, *, start_in_days: int = 2, decided_hours_ago: int = 1, **changes) -> dict:
     start = utcnow().replace(microsecond=0) + timedelta(days=start_in_days)
     return {"kind": "strategy", "title": f"Strategy meeting about {NAME}", "location": "Room 3",

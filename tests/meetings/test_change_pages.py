@@ -8,12 +8,18 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from hub.actor import Actor
+from hub.config import Policy
 from hub.db import utcnow
+from hub.errors import Conflict
 from hub.mail.models import OutboxMessage
 from meetings.models import Meeting
+from meetings.rules import InviteeIn, MeetingIn
+from meetings.services import meetings as services
 from tests.meetings.helpers import body, world
 from tests.support.snapshot import assert_nothing_written, take_snapshot
 
@@ -93,3 +99,37 @@ def test_cancelling_asks_first_and_from_a_series_first_meeting_cancels_the_serie
     shown = client.get(done.headers["Location"], headers=chair).get_data(as_text=True)
     assert "/cancel\"" not in shown
     assert client.get(f"/meetings/{series.json['id']}/change", headers=chair).status_code == 409
+
+
+def test_a_meeting_that_has_started_is_neither_moved_nor_cancelled_nor_offered(
+        client, make, session, envelope):
+    case, worker, officer, _stranger, police, _outsider = world(make)
+    start = utcnow().replace(microsecond=0) - timedelta(hours=2)  # held this morning
+    mailing = services.Mailing("hub@hub.test", "http://hub.test")
+    actor = Actor(worker, "test")
+    held = services.convene(session, actor, MeetingIn(
+        kind="strategy", title="Strategy meeting", start=start, end=start + timedelta(hours=1),
+        location="Room 3", case_ids=(case.id,), decided_at=start - timedelta(days=4),
+        invitees=(InviteeIn(officer.email, "DC Officer", police.code),)),
+        envelope=envelope, policy=Policy(), now=start - timedelta(days=3), uid_domain="hub.test",
+        mailing=mailing)
+    after = utcnow()
+    assert not services.may_change(actor, held, after)
+    assert services.may_change(actor, held, start - timedelta(minutes=5))
+    snapshot = take_snapshot(session)
+    for attempt in (
+            lambda: services.change_meeting(session, actor, held.id, start=None, end=None, location="Room 9",
+                                            envelope=envelope, policy=Policy(), now=after, mailing=mailing),
+            lambda: services.cancel_meeting(session, actor, held.id, envelope=envelope, policy=Policy(),
+                                            now=after, mailing=mailing)):
+        with pytest.raises(Conflict, match="has started"):
+            attempt()
+    assert_nothing_written(session, snapshot)
+    # Through the pages, now (after the meeting): the form is refused and the page offers neither.
+    session.commit()
+    chair = make.headers(worker)
+    assert client.get(f"/meetings/{held.id}/change", headers=chair).status_code == 409
+    assert client.post(f"/meetings/{held.id}/cancel", headers=chair).status_code == 409
+    assert f'href="/meetings/{held.id}/change"' not in client.get(
+        f"/meetings/{held.id}", headers=chair).get_data(as_text=True)
+    assert session.get(Meeting, held.id).status == "scheduled"

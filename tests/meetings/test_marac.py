@@ -17,6 +17,7 @@ from hub.cases.models import CaseKind
 from hub.config import Policy
 from hub.db import utcnow
 from meetings.models import MaracReferral
+from tests.meetings.helpers import marac_partnership
 from tests.support.factories.consent import ConsentFactory
 from tests.support.snapshot import assert_nothing_written, take_snapshot
 
@@ -31,10 +32,7 @@ def settings(settings):
 
 
 def _world(make):
-    coordinator = make.agency(COORDINATOR, kind="council_adults")
-    police, health = make.agency(), make.agency(kind="nhs_mental_health")
-    ConsentFactory(make).agreement(police, health, coordinator)
-    chair, officer, nurse = make.user(coordinator, "lead"), make.user(police), make.user(health)
+    chair, officer, nurse, _police = marac_partnership(make, COORDINATOR)
     first = make.case(officer, kind=CaseKind.MARAC, name=NAME)
     # The trust refers the same person: a repeat, of a case the trust is not a member of.
     second = make.case(nurse, kind=CaseKind.MARAC, name=NAME)

@@ -29,7 +29,7 @@ from hub.mail.models import OutboxMessage
 from meetings.models import MaracReferral, Meeting, MeetingCase
 from meetings.rules import InviteeIn, MeetingIn
 from meetings.services import meetings as services
-from tests.support.factories.consent import ConsentFactory
+from tests.meetings.helpers import marac_partnership
 from tests.support.factories.core import Factory
 from tests.support.snapshot import assert_nothing_written, take_snapshot
 
@@ -44,11 +44,7 @@ def settings(settings):
 
 
 def _world(make):
-    coordinator = make.agency(COORDINATOR, kind="council_adults")
-    police, health = make.agency(), make.agency(kind="nhs_mental_health")
-    ConsentFactory(make).agreement(police, health, coordinator)
-    chair, officer, nurse = make.user(coordinator, "lead"), make.user(police), make.user(health)
-    return chair, officer, nurse, police
+    return marac_partnership(make, COORDINATOR)
 
 
 def _series(client, make, chair, officer, police, *, count=4, capacity=1, days=7):
