@@ -16,4 +16,5 @@ PACKAGE = Package(
     case_panels=("concerns.panels:concern_panel", "concerns.panels:observation_panel",
                  "concerns.panels:allocation_panel"),
     jobs=(Job("observations", "concerns.tasks:observations", timedelta(minutes=15)),),
+    figures=("concerns.figures:figures",),
 )

@@ -13,4 +13,5 @@ PACKAGE = Package(
     case_panels=("consent.case_panel:case_panel",),
     jobs=(Job("disclosure-drafts", "consent.tasks:discard_stale_drafts", timedelta(hours=1)),),
     admission=("consent.services.admission:membership_ground",),
+    figures=("consent.figures:figures",),
 )

@@ -12,7 +12,7 @@ import csv
 import io
 import uuid
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -30,6 +30,8 @@ from hub.access import Permission, has_permission, requires
 from hub.agencies.models import Agency
 from hub.cases.models import Case, CaseKind
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.text import spreadsheet_safe
+from hub.web.forms import read_period
 from hub.web.pages import page, see_other
 
 admin_pages = Blueprint("consent_admin", __name__)
@@ -254,45 +256,6 @@ def review_record(decision_id: uuid.UUID) -> ResponseReturnValue:
 
 # --- the disclosure report ----------------------------------------------------------------------
 
-def _period() -> tuple[dict[str, str], date | None, date | None, Problems]:
-    """The period asked for: ``from`` and ``to`` as dates (YYYY-MM-DD), or each as the GOV.UK date
-    input's three parts; the last 30 days when nothing is asked."""
-    args = request.args
-    answers: dict[str, str] = {}
-    found: dict[str, date | None] = {}
-    problems: Problems = {}
-    asked = any(key in args for key in ("from", "to", "from-day", "to-day"))
-    today = context.today()
-    defaults = {"from": today - timedelta(days=29), "to": today}
-    for name, what in (("from", "The first day"), ("to", "The last day")):
-        if any(f"{name}-{part}" in args for part in ("day", "month", "year")):
-            parts = {f"{name}-{part}": str(args.get(f"{name}-{part}", ""))[:10]
-                     for part in ("day", "month", "year")}
-            answers.update(parts)
-            day, wrong = forms.read_date(parts, name, what)
-        elif args.get(name):
-            day, wrong = _iso_date(args.get(name, ""), what)
-        else:
-            day, wrong = (None, None) if asked else (defaults[name], None)
-        if day is not None:
-            answers.update({f"{name}-day": str(day.day), f"{name}-month": str(day.month),
-                            f"{name}-year": str(day.year)})
-        if wrong:
-            problems[name] = wrong
-        found[name] = day
-    return answers, found["from"], found["to"], problems
-
-
-def _iso_date(value: str, what: str) -> tuple[date | None, str | None]:
-    try:
-        day = date.fromisoformat(value[:10]) if len(value) == 10 else None
-    except ValueError:
-        day = None
-    if day is None or day.year < 1900:
-        return None, f"{what} must be a real date, such as 2026-03-27"
-    return day, None
-
-
 def _report(start: date | None, end: date | None,
             problems: Problems) -> tuple[report_services.DisclosureReport | None, Problems]:
     if problems:
@@ -309,21 +272,16 @@ def _report(start: date | None, end: date | None,
 @admin_pages.get("/reports/disclosures")
 @requires(Permission.DISCLOSURE_REPORT)
 def disclosure_report() -> ResponseReturnValue:
-    answers, start, end, problems = _period()
+    answers, start, end, problems = read_period(request.args, today=context.today())
     report, problems = _report(start, end, problems)
     return _page("consent/admin/report.html", 422 if problems else 200, report=report,
                  answers=answers, errors=problems, error_list=forms.ordered(problems, ("from", "to")))
 
 
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @admin_pages.get("/reports/disclosures.csv")
 @requires(Permission.DISCLOSURE_REPORT)
 def disclosure_report_csv() -> ResponseReturnValue:
-    answers, start, end, problems = _period()
+    answers, start, end, problems = read_period(request.args, today=context.today())
     report, problems = _report(start, end, problems)
     if report is None:
         return _page("consent/admin/report.html", 422, report=None, answers=answers, errors=problems,
@@ -332,7 +290,7 @@ def disclosure_report_csv() -> ResponseReturnValue:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "value", "count"])
     for measure, value, count in report.rows():
-        writer.writerow([measure, _csv_cell(value), count])
+        writer.writerow([measure, spreadsheet_safe(value), count])
     name = f"disclosures-{report.start.isoformat()}-{report.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -42,6 +42,7 @@ from hub.access import Permission
 from hub.api.blueprint import api_blueprint
 from hub.api.endpoints import endpoint
 from hub.api.schemas import Page
+from hub.text import spreadsheet_safe
 
 api = api_blueprint("consent", __name__)
 
@@ -283,10 +284,6 @@ def list_agreements(query: Page) -> dict:
 
 # --- the disclosure report -------------------------------------------------------------------------
 
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
 
 @endpoint(api, "GET", "/reports/disclosures",
           summary="Disclosure decisions by outcome, basis, purpose and agency over a period "
@@ -302,7 +299,7 @@ def disclosure_report(query: ReportQuery) -> dict | Response:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["measure", "value", "count"])
         for measure, value, count in report.rows():
-            writer.writerow([measure, _csv_cell(value), count])
+            writer.writerow([measure, spreadsheet_safe(value), count])
         name = f"disclosures-{report.start.isoformat()}-{report.end.isoformat()}.csv"
         return Response(out.getvalue(), mimetype=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"'})

@@ -97,6 +97,13 @@ class Permission(enum.StrEnum):
     CASE_ALLOCATE = "case:allocation:update"
     SUPERVISION_RECORD = "supervision:own:create"
     SUPERVISION_READ = "supervision:own:read"
+    # Reviews (DOMAIN.md §9): anyone raises an incident or near miss and reads what they raised;
+    # the leads and managers of an agency involved review it, run SARs and CSPRs, give feedback.
+    REVIEW_RAISE = "reviews:any:create"
+    REVIEW_READ = "reviews:own:read"
+    REVIEW_CONDUCT = "reviews:agency:conduct"
+    # The partnership report (DOMAIN.md §11): aggregates only, for leads, managers, IG, auditors.
+    PARTNERSHIP_REPORT = "reports:partnership:read"
 
 
 class CaseScope(enum.StrEnum):
@@ -168,24 +175,30 @@ CASE_WORK = frozenset(
         Permission.ALERT_READ,
         Permission.ALERT_ACKNOWLEDGE,
         Permission.CASE_ALLOCATE,
+        Permission.REVIEW_RAISE,
+        Permission.REVIEW_READ,
     }
 )
-SUPERVISING = frozenset({Permission.SUPERVISION_RECORD, Permission.SUPERVISION_READ})
+SUPERVISING = frozenset({Permission.SUPERVISION_RECORD, Permission.SUPERVISION_READ,
+                         # reviewing incidents and running the statutory reviews is managers' work
+                         Permission.REVIEW_CONDUCT})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: CASE_WORK,
-    Role.MANAGER: CASE_WORK | SUPERVISING | {Permission.DISCLOSURE_REPORT},
+    Role.MANAGER: CASE_WORK | SUPERVISING | {Permission.DISCLOSURE_REPORT, Permission.PARTNERSHIP_REPORT},
     Role.LEAD: CASE_WORK | SUPERVISING | {Permission.AUDIT_READ, Permission.CASE_AUDIT_READ,
-                                          Permission.DISCLOSURE_REPORT, Permission.DEPUTY_MANAGE},
+                                          Permission.DISCLOSURE_REPORT, Permission.DEPUTY_MANAGE,
+                                          Permission.PARTNERSHIP_REPORT},
     Role.IG: frozenset(
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,
          Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ,
-         Permission.RISK_SUMMARY_READ, Permission.ACTION_READ}
+         Permission.RISK_SUMMARY_READ, Permission.ACTION_READ, Permission.PARTNERSHIP_REPORT}
     ),
     Role.ADMIN: frozenset({Permission.SIGNED_IN, Permission.AGREEMENT_READ, Permission.AGREEMENT_MANAGE}),
     Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE,
-                             Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ}),
+                             Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ,
+                             Permission.PARTNERSHIP_REPORT}),
 }
 
 # Permissions whose refusal must not reveal that the object exists.

@@ -74,6 +74,13 @@ class SmtpConfig:
         return cls(**values)
 
 
+# Contributory factors a review chooses from (after the Yorkshire Contributory Factors Framework
+# used with NHS England's Patient Safety Incident Response Framework, and the themes of the
+# national analyses of SARs): local, overridable in [policy] review_factors.
+DEFAULT_REVIEW_FACTORS = ("information_sharing", "communication", "multi_agency_working",
+                          "risk_assessment", "escalation", "policy_and_procedure", "supervision",
+                          "training_and_skills", "workload_and_staffing", "record_keeping",
+                          "engagement_with_the_person", "mental_capacity", "environment_and_equipment")
 DEFAULT_INDICATORS = ("mood", "sleep", "appetite", "self_care", "engagement", "agitation",
                       "self_harm_thoughts", "substance_use", "missed_medication")
 
@@ -201,8 +208,14 @@ class Policy:
     cspr_notification_working_days: int = 5
     cspr_rapid_review_working_days: int = 15
     cspr_publication_months: int = 6
-    # The partnership report (DOMAIN.md §11): a period spans at most this many years.
+    # The partnership report (DOMAIN.md §11): a period spans at most this many years, and a count
+    # from 1 to report_suppress_below - 1 is never shown (1 to 4, local).
     report_max_years: int = 5
+    report_suppress_below: int = 5
+    # The contributory factors of a structured review (a taxonomy of lower-case names).
+    review_factors: tuple[str, ...] = DEFAULT_REVIEW_FACTORS
+    # A review action overdue by this many working days is reported to the owning agency's lead.
+    review_action_grace_working_days: int = 2
     observations: ObservationPolicy = field(default_factory=ObservationPolicy)
 
     def local_date(self, moment: datetime) -> date:
@@ -225,6 +238,14 @@ class Policy:
         for key, value in table.items():
             if key == "observations":
                 values[key] = ObservationPolicy.from_mapping(value)
+                continue
+            if key == "review_factors":
+                names = _typed(value, list, "[policy] review_factors")
+                if not names or not all(isinstance(n, str) and _INDICATOR.fullmatch(n) for n in names) \
+                        or len(set(names)) != len(names):
+                    raise ConfigError("[policy] review_factors must be distinct names of lower-case "
+                                      "letters and underscores, at least one")
+                values[key] = tuple(names)
                 continue
             expected = type(getattr(defaults, key))
             values[key] = _typed(value, expected, f"[policy] {key}")
@@ -251,7 +272,8 @@ class Policy:
 
 
 # A grace of none is a choice; so are working hours from midnight.
-_MAY_BE_ZERO = frozenset({"escalation_grace_working_days", "working_day_start_hour"})
+_MAY_BE_ZERO = frozenset({"escalation_grace_working_days", "working_day_start_hour",
+                          "review_action_grace_working_days"})
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a table"}
 
 

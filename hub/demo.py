@@ -51,6 +51,7 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.demo_idp import DemoClient, DemoPerson, Tenant, create_demo_idp
 from hub.demo_idp.loopback import serve_on_loopback
+from learning.demo import seed_history, seed_reviews
 from meetings.rules import InviteeIn, MeetingIn, ReferralIn
 from meetings.services import mappa as mappa_services
 from meetings.services import marac as marac_services
@@ -207,6 +208,8 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
     _seed_sharing(session, envelope, policy, cases, now)
     _seed_meetings(session, envelope, policy, cases, now)
     seed_concerns(session, envelope, policy, cases, now)
+    seed_reviews(session, envelope, policy, now)
+    seed_history(session, envelope, policy, now)
     return True
 
 

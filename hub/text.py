@@ -26,3 +26,8 @@ def text_problem(text: str, limit: int) -> str | None:
     if has_control_characters(text):
         return CONTROL_PROBLEM
     return None
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

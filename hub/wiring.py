@@ -20,6 +20,7 @@ PACKAGES: tuple[str, ...] = (
     "sharing",
     "meetings",
     "concerns",
+    "learning",
 )
 
 
@@ -45,7 +46,9 @@ class Package:
     (hub.web.panels), each drawn below the case's member agencies;
     ``admission``: checks run before an agency joins a case, callables
     ``(db, case, agency, *, policy, now) -> hub.cases.admission.Admission`` that raise
-    ``hub.errors.Conflict`` to refuse (membership is sharing: the consent package's gate).
+    ``hub.errors.Conflict`` to refuse (membership is sharing: the consent package's gate);
+    ``figures``: the package's measures for the partnership report, callables
+    ``(db, period) -> list[hub.figures.Figure]`` (aggregates by agency, never a person).
     """
 
     name: str
@@ -57,6 +60,7 @@ class Package:
     panels: tuple[str, ...] = ()
     case_panels: tuple[str, ...] = ()
     admission: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
 
 
 def load(reference: str) -> Any:

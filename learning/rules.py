@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,6 +30,16 @@ from hub.workdays import add_working_days
 Problems = dict[str, str]
 
 MAX_RATIONALE = 5000
+MAX_SUMMARY = 200
+MAX_TEXT = 10_000
+MAX_TIMELINE = 50
+MAX_TAGS = 12
+MAX_AGENCIES = 20
+MAX_CASES = 20
+# A thematic tag is a short label counted across reviews: lower-case words joined by hyphens,
+# never a sentence (a name typed as a tag would be counted on the themes page for everyone).
+TAG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+){0,3}")
+MAX_TAG = 40
 
 
 class ReviewKind(enum.StrEnum):
@@ -36,6 +47,151 @@ class ReviewKind(enum.StrEnum):
     NEAR_MISS = "near_miss"
     SAR = "sar"  # Care Act 2014 s44
     CSPR = "cspr"  # Children Act 2004 s16C, Working Together 2023
+
+
+RAISED_KINDS = (ReviewKind.INCIDENT, ReviewKind.NEAR_MISS)  # anyone raises these
+STATUTORY_KINDS = (ReviewKind.SAR, ReviewKind.CSPR)  # the partnership's, opened by a lead or manager
+KIND_LABELS = {ReviewKind.INCIDENT: "Incident", ReviewKind.NEAR_MISS: "Near miss",
+               ReviewKind.SAR: "Safeguarding Adult Review",
+               ReviewKind.CSPR: "Child Safeguarding Practice Review"}
+
+
+class ReviewStatus(enum.StrEnum):
+    OPEN = "open"  # raised, or a statutory review under way
+    REVIEWED = "reviewed"  # the structured review is recorded, the raiser not yet told
+    CLOSED = "closed"  # feedback given (incident, near miss); ended or published (SAR, CSPR)
+
+
+STATUS_LABELS = {ReviewStatus.OPEN: "Open", ReviewStatus.REVIEWED: "Reviewed", ReviewStatus.CLOSED: "Closed"}
+
+
+@dataclass(frozen=True)
+class ReviewIn:
+    """What the person opening a review says: what happened and when, which agencies were
+    involved and the cases it concerns (by reference); for a CSPR, when the partnership learnt of
+    the serious incident."""
+
+    kind: str
+    summary: str
+    account: str
+    occurred_on: date | None
+    agencies: tuple[str, ...] = ()
+    case_refs: tuple[str, ...] = ()
+    aware_on: date | None = None
+
+
+def _required_text(problems: Problems, name: str, value: str, limit: int, missing: str) -> None:
+    if not value.strip():
+        problems[name] = missing
+    elif (problem := text_problem(value, limit)) is not None:
+        problems[name] = problem
+
+
+def review_problems(review: ReviewIn, *, today: date) -> Problems:
+    """Everything wrong with a new review, keyed by field, all at once: its kind, a short summary
+    and the account of what happened, the day it happened (not in the future), at most
+    ``MAX_AGENCIES`` agencies and ``MAX_CASES`` cases, and for a CSPR the day the partnership
+    learnt of the incident, on or after it happened (Working Together 2023: its clocks run from
+    that day)."""
+    problems: Problems = {}
+    if review.kind not in ReviewKind.__members__.values():
+        problems["kind"] = ("Choose incident, near miss, Safeguarding Adult Review or Child Safeguarding "
+                            "Practice Review")
+    _required_text(problems, "summary", review.summary, MAX_SUMMARY, "Give the review a short summary")
+    if "summary" not in problems and "\n" in review.summary.strip():
+        problems["summary"] = "Keep the summary to one line"
+    _required_text(problems, "account", review.account, MAX_TEXT, "Say what happened")
+    if review.occurred_on is None:
+        problems["occurred_on"] = "Enter the day it happened"
+    elif review.occurred_on > today:
+        problems["occurred_on"] = "The day it happened must be today or in the past"
+    if len(review.agencies) > MAX_AGENCIES:
+        problems["agencies"] = f"Name at most {MAX_AGENCIES} agencies"
+    if len(review.case_refs) > MAX_CASES:
+        problems["case_refs"] = f"Link at most {MAX_CASES} cases"
+    if review.kind == ReviewKind.CSPR:
+        if review.aware_on is None:
+            problems["aware_on"] = "Enter the day the partnership learnt of the serious incident"
+        elif review.aware_on > today:
+            problems["aware_on"] = "The date must be today or in the past"
+        elif review.occurred_on is not None and review.aware_on < review.occurred_on:
+            problems["aware_on"] = "The partnership cannot learn of the incident before it happened"
+    return problems
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date | None
+    what: str
+
+
+@dataclass(frozen=True)
+class StructuredReviewIn:
+    """The reviewer's structured review: what happened when, the contributory factors (from the
+    policy's taxonomy), thematic tags, what went well, the findings and the recommendations."""
+
+    timeline: tuple[TimelineEntry, ...]
+    factors: tuple[str, ...]
+    tags: tuple[str, ...]
+    went_well: str
+    findings: str
+    recommendations: str
+
+
+def structured_review_problems(review: StructuredReviewIn, *, today: date,
+                               factors: tuple[str, ...]) -> Problems:
+    """A structured review (the learning-review method of NHS England's Patient Safety Incident
+    Response Framework): a timeline of dated entries in order, none in the future, at least one
+    contributory factor and every one from the taxonomy (the timeline may begin before the
+    incident: what led to it), tags that are short labels, and the
+    findings written down."""
+    problems: Problems = {}
+    if not review.timeline:
+        problems["timeline"] = "Add at least one entry to the timeline"
+    elif len(review.timeline) > MAX_TIMELINE:
+        problems["timeline"] = f"Keep the timeline to {MAX_TIMELINE} entries"
+    else:
+        previous: date | None = None
+        for number, entry in enumerate(review.timeline, start=1):
+            if entry.on is None:
+                problems["timeline"] = f"Enter the date of entry {number}"
+            elif entry.on > today:
+                problems["timeline"] = f"Entry {number} is dated in the future"
+            elif previous is not None and entry.on < previous:
+                problems["timeline"] = f"Put entry {number} in date order"
+            elif not entry.what.strip():
+                problems["timeline"] = f"Say what happened at entry {number}"
+            elif (problem := text_problem(entry.what, MAX_RATIONALE)) is not None:
+                problems["timeline"] = f"Entry {number}: {problem}"
+            if "timeline" in problems:
+                break
+            previous = entry.on
+    if not review.factors:
+        problems["factors"] = "Choose at least one contributory factor"
+    elif unknown := sorted(set(review.factors) - set(factors)):
+        problems["factors"] = f"Choose contributory factors from the list (not {', '.join(unknown)})"
+    if len(review.tags) > MAX_TAGS:
+        problems["tags"] = f"Give at most {MAX_TAGS} tags"
+    elif bad := [tag for tag in review.tags if len(tag) > MAX_TAG or not TAG.fullmatch(tag)]:
+        problems["tags"] = (f"Tags are short labels of lower-case words joined by hyphens, such as "
+                            f"information-sharing (not {bad[0][:MAX_TAG]!r})")
+    _required_text(problems, "findings", review.findings, MAX_TEXT, "Write down the findings")
+    for name in ("went_well", "recommendations"):
+        if (problem := text_problem(getattr(review, name), MAX_TEXT)) is not None:
+            problems[name] = problem
+    return problems
+
+
+def feedback_problems(feedback: str) -> Problems:
+    """Feedback to the person who raised the review (the most-requested missing feature of
+    incident systems, DOMAIN.md §9): written down, within the limit."""
+    problems: Problems = {}
+    _required_text(problems, "feedback", feedback, MAX_TEXT, "Write the feedback to the person who raised it")
+    return problems
+
+
+def factor_label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
 
 
 class Harm(enum.StrEnum):

@@ -16,4 +16,5 @@ PACKAGE = Package(
                  "meetings.panels:case_panel"),
     jobs=(Job("mappa-reviews", "meetings.tasks:mappa_reviews", timedelta(hours=1)),
           Job("reminders", "meetings.tasks:reminders", timedelta(minutes=15))),
+    figures=("meetings.figures:figures",),
 )

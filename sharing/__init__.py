@@ -15,4 +15,5 @@ PACKAGE = Package(
             "sharing.challenge_panels:dashboard_panel"),
     case_panels=("sharing.panels:case_panel", "sharing.action_panels:case_panel"),
     jobs=(Job("escalation", "sharing.tasks:escalate_challenges", timedelta(minutes=15)),),
+    figures=("sharing.figures:figures",),
 )

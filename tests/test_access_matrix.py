@@ -40,6 +40,9 @@ from hub.crypto.keyring import Keyring
 from hub.db import Database, utcnow
 from hub.security import CSRF_HEADER
 from hub.sessions.ratelimit import RATE_LIMIT_ATTR
+from learning.rules import ReviewIn, StructuredReviewIn, TimelineEntry
+from learning.services import actions as review_actions
+from learning.services import reviews as review_services
 from meetings.rules import MeetingIn, MinutesIn
 from meetings.services import meetings as meeting_services
 from meetings.services import minutes as minutes_services
@@ -115,6 +118,10 @@ class World:
     alert_id: uuid.UUID
     # The person of the lead agency who made all of the above (a supervisee of its managers).
     creator_id: uuid.UUID
+    # A near miss the creator raised about the case, involving the member agency, reviewed by a
+    # lead of the lead agency, with one action of its plan for the lead agency's managers.
+    review_id: uuid.UUID
+    review_action_id: uuid.UUID
 
     def agency_for(self, relation: str) -> Agency:
         return {LEAD_MEMBER: self.lead, MEMBER: self.member, NON_MEMBER: self.outsider,
@@ -233,6 +240,31 @@ SUPERVISEE_OF_LEAD_AGENCY = {LEAD_MEMBER: 201, MEMBER: 422, NON_MEMBER: 422, REM
 API_CONCERN = {"subject": {"name": "Jo Newcase", "date_of_birth": "1975-04-01"},
                "categories": ["neglect_omission"], "account": "Not eating", "immediate_risk": False,
                "person_aware": True, "consent_status": "obtained"}
+
+
+# learning (learning/api.py)
+API_NEAR_MISS = {"kind": "near_miss", "summary": "Wrong address on a referral",
+                 "account": "Caught before it was sent", "occurred_on": "2026-01-05"}
+API_STRUCTURED_REVIEW = {"timeline": [{"on": "2026-01-05", "what": "Referral drafted"}],
+                         "factors": ["record_keeping"], "tags": ["referrals"], "findings": "A typo"}
+API_SAR_DECISION = {"care_and_support_needs": True, "joint_working_concern": True, "harm": "died",
+                    "known_or_suspected": True, "decision": "review", "rationale": "Mandatory",
+                    "decided_on": "2026-01-06"}
+
+
+def review_id(w: World) -> dict[str, Any]:
+    return {"review_id": w.review_id}
+
+
+def reviewers(ok: int) -> dict[str, int]:
+    """The leads and managers of the agencies a review involves (the world's lead and member)."""
+    return {LEAD_MEMBER: ok, MEMBER: ok, NON_MEMBER: 404, REMOVED: 404}
+
+
+def reviewers_only(ok: int) -> dict[str, Statuses]:
+    """A review's leads and managers get ``ok``; a practitioner is refused the route (403)."""
+    return {"practitioner": 403, "manager": reviewers(ok), "lead": reviewers(ok), "ig": 403, "admin": 403,
+            "auditor": 403, ANONYMOUS: 401}
 
 
 def administrators_only(ok: int) -> dict[str, Statuses]:
@@ -861,6 +893,110 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/supervision/due"): Route({
         "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
         ANONYMOUS: 401}),
+    # --- learning: API (learning/api.py) ---
+    # Anyone who works cases records an incident or near miss and lists what they may see.
+    ("POST", "/api/v1/reviews"): Route({
+        **case_workers(201), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401},
+        body=lambda w: API_NEAR_MISS),
+    ("GET", "/api/v1/reviews"): Route({
+        **case_workers(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401}),
+    # The world's near miss involves the lead and member agencies: their leads and managers see
+    # and review it, and the person who raised it sees it; to anyone else it does not exist.
+    ("GET", "/api/v1/reviews/<uuid:review_id>"): Route({
+        "practitioner": 404, "manager": reviewers(200), "lead": reviewers(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: 401}, path_values=review_id),
+    ("POST", "/api/v1/reviews/<uuid:review_id>/review"): Route(
+        reviewers_only(200), path_values=review_id, body=lambda w: API_STRUCTURED_REVIEW),
+    ("POST", "/api/v1/reviews/<uuid:review_id>/feedback"): Route(
+        reviewers_only(200), path_values=review_id, body=lambda w: {"feedback": "Thank you: it is fixed"}),
+    # A near miss has no SAR decision (409); its start and end it has.
+    ("PUT", "/api/v1/reviews/<uuid:review_id>/sar-decision"): Route(
+        reviewers_only(409), path_values=review_id, body=lambda w: API_SAR_DECISION),
+    ("PUT", "/api/v1/reviews/<uuid:review_id>/dates"): Route(
+        reviewers_only(200), path_values=review_id,
+        body=lambda w: {"started_on": str(Policy().local_date(utcnow()))}),
+    ("POST", "/api/v1/reviews/<uuid:review_id>/actions"): Route(
+        reviewers_only(201), path_values=review_id,
+        body=lambda w: {"title": "Matrix", "agency": w.member.code, "owner_role": "lead",
+                        "due": str(Policy().local_date(utcnow()) + timedelta(days=7))}),
+    ("PATCH", "/api/v1/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
+        reviewers_only(200),
+        path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id},
+        body=lambda w: {"status": "done", "evidence": "Briefing given to the team"}),
+    # The partnership report: aggregates only, for leads, managers, IG and auditors.
+    ("GET", "/api/v1/reports/partnership"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 200, "admin": 403, "auditor": 200,
+        ANONYMOUS: 401}, query=lambda w: {"from": "2026-01-01", "to": "2026-12-31"}),
+    ("GET", "/reports/partnership"): Route(
+        REPORT_READERS, query=lambda w: {"from": "2026-01-01", "to": "2026-03-31"}),
+    ("GET", "/reports/partnership.csv"): Route(
+        REPORT_READERS, query=lambda w: {"from": "2026-01-01", "to": "2026-12-31"}),
+    # --- learning: pages (learning/review_views.py, learning/statutory_views.py), refused as the
+    #     API refuses; a page sends an anonymous visitor to /sign-in ---
+    # Anyone who works cases records an incident or near miss (the form, check your answers,
+    # then the review's page) and lists what they may see.
+    ("GET", "/reviews"): Route({
+        **case_workers(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/reviews/new"): Route({
+        **case_workers(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("POST", "/reviews/new"): Route({
+        **case_workers(200), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT},
+        form={"kind": "near_miss", "summary": "Wrong address on a referral",
+              "account": "Caught before it was sent", "occurred_on-day": "5", "occurred_on-month": "1",
+              "occurred_on-year": "2026"}),
+    ("POST", "/reviews"): Route({
+        **case_workers(303), "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT},
+        form={"kind": "near_miss", "summary": "Wrong address on a referral",
+              "account": "Caught before it was sent", "occurred_on-day": "5", "occurred_on-month": "1",
+              "occurred_on-year": "2026"}),
+    # The world's near miss: its raiser and the leads and managers of the agencies involved see it;
+    # to anyone else it does not exist.
+    ("GET", "/reviews/<uuid:review_id>"): Route({
+        "practitioner": 404, "manager": reviewers(200), "lead": reviewers(200),
+        "ig": 403, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    # The reviewers' pages: a practitioner is refused the route (403).
+    ("GET", "/reviews/<uuid:review_id>/review"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    ("POST", "/reviews/<uuid:review_id>/review"): Route(
+        {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
+        form={"timeline.1.on-day": "5", "timeline.1.on-month": "1", "timeline.1.on-year": "2026",
+              "timeline.1.what": "Referral drafted", "factors": "record_keeping", "findings": "A typo"}),
+    ("GET", "/reviews/<uuid:review_id>/feedback"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    ("POST", "/reviews/<uuid:review_id>/feedback/check"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
+        form={"feedback": "Thank you: it is fixed"}),
+    ("POST", "/reviews/<uuid:review_id>/feedback"): Route(
+        {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
+        form={"feedback": "Thank you: it is fixed"}),
+    # A near miss has no SAR decision (409); its start and end it has.
+    ("GET", "/reviews/<uuid:review_id>/sar-decision"): Route(
+        {**reviewers_only(409), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    ("POST", "/reviews/<uuid:review_id>/sar-decision/check"): Route(
+        {**reviewers_only(409), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id, form={}),
+    ("POST", "/reviews/<uuid:review_id>/sar-decision"): Route(
+        {**reviewers_only(409), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
+        form={"care_and_support_needs": "yes", "joint_working_concern": "yes", "harm": "died",
+              "known_or_suspected": "yes", "decision": "review", "rationale": "Mandatory",
+              "decided_on-day": "6", "decided_on-month": "1", "decided_on-year": "2026"}),
+    ("GET", "/reviews/<uuid:review_id>/dates"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    ("POST", "/reviews/<uuid:review_id>/dates"): Route(
+        {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
+        form={f"started_on-{part}": str(getattr(Policy().local_date(utcnow()), part))
+              for part in ("day", "month", "year")}),
+    ("GET", "/reviews/<uuid:review_id>/actions/new"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    # An action with nothing typed: shown again to the reviewers, 422.
+    ("POST", "/reviews/<uuid:review_id>/actions"): Route(
+        {**reviewers_only(422), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id, form={}),
+    ("GET", "/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id}),
+    ("POST", "/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
+        {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id},
+        form={"status": "done", "evidence": "Briefing given to the team"}),
     # --- concerns: pages (concerns/*_views.py), refused as the API refuses ---
     ("GET", "/concerns/new"): Route({**case_workers(200), "ig": 403, "admin": 403, "auditor": 403,
                                      ANONYMOUS: SIGN_IN_REDIRECT}),
@@ -1123,11 +1259,29 @@ def world(module_database: Database, keyring: Keyring, provider: HandRolledProvi
     observed = observation_services.record_observation(
         session, Actor(creator, "test"), case.id, ObservationIn({"mood": 3}, "", utcnow()),
         envelope=make.envelope, policy=Policy(), now=utcnow())
+    review, review_action = _reviewed_near_miss(make, creator, case, member)
     session.commit()
     session.close()
     return World(case, lead, member, removed, outsider, provider.issuer, record.id, decision.id,
                  agreement.id, risk.info.version, action.id, challenge.id, second.id, meeting.id,
-                 concern.line.id, observed.alerts[0].id, creator.id)
+                 concern.line.id, observed.alerts[0].id, creator.id, review, review_action)
+
+
+def _reviewed_near_miss(make: Factory, creator: Any, case: Case,
+                        member: Agency) -> tuple[uuid.UUID, uuid.UUID]:
+    session, services = make.session, {"envelope": make.envelope, "policy": Policy(), "now": utcnow()}
+    today = Policy().local_date(utcnow())
+    raised = review_services.raise_review(session, Actor(creator, "test"), ReviewIn(
+        kind="near_miss", summary="Matrix near miss", account="Matrix account", occurred_on=today,
+        agencies=(member.code,), case_refs=(case.ref,)), **services)
+    reviewer = Actor(make.user(creator.agency, "lead"), "test")
+    review_services.record_structured_review(session, reviewer, raised.line.id, StructuredReviewIn(
+        timeline=(TimelineEntry(today, "Matrix"),), factors=("communication",), tags=(), went_well="",
+        findings="Matrix findings", recommendations=""), **services)
+    planned = review_actions.add_action(session, reviewer, raised.line.id, title="Matrix review action",
+                                        agency_code=creator.agency.code, owner_role="manager",
+                                        due=today + timedelta(days=14), **services)
+    return raised.line.id, planned.id
 
 
 def _meeting_body(case_id: uuid.UUID) -> MeetingIn:

@@ -30,7 +30,7 @@ def with_sample_package(monkeypatch):
 
 def test_every_declared_package_is_a_package_of_the_hub():
     names = [package.name for package in wiring.packages()]
-    assert names == ["hub", "consent", "sharing", "meetings", "concerns"]
+    assert names == ["hub", "consent", "sharing", "meetings", "concerns", "learning"]
 
 
 def test_a_package_added_in_one_line_brings_its_pages_api_and_panel(

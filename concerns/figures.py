@@ -1,0 +1,61 @@
+"""The concerns package's measures for the partnership report (DOMAIN.md §11): concerns raised
+by category and how many were triaged by their deadline, alerts acknowledged within target, and
+supervision sessions held, each counted by agency over the period. Figures only."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+
+from concerns.models import Alert, Concern, SupervisionSession
+from concerns.rules import ADULT_CATEGORIES, CATEGORY_NAMES, CHILD_CATEGORIES
+from hub.figures import Figure, Period, counted
+
+GROUP = "Concerns, alerts and supervision"
+
+
+def figures(db: Session, period: Period) -> list[Figure]:
+    rows = db.execute(
+        select(Concern.agency_id, cast(Concern.categories, String), Concern.triaged_at.is_not(None),
+               Concern.triaged_at <= Concern.triage_due, func.count())
+        .where(Concern.raised_at >= period.lower, Concern.raised_at < period.upper)
+        .group_by(Concern.agency_id, cast(Concern.categories, String), Concern.triaged_at.is_not(None),
+                  Concern.triaged_at <= Concern.triage_due)).all()
+    total: dict[int, int] = {}
+    triaged: dict[int, int] = {}
+    on_time: dict[int, int] = {}
+    by_category: dict[str, dict[int, int]] = {
+        category: {} for category in dict.fromkeys(ADULT_CATEGORIES + CHILD_CATEGORIES)}
+    for agency_id, categories, was_triaged, triaged_in_time, count in rows:
+        total[agency_id] = total.get(agency_id, 0) + count
+        if was_triaged:
+            triaged[agency_id] = triaged.get(agency_id, 0) + count
+            if triaged_in_time:
+                on_time[agency_id] = on_time.get(agency_id, 0) + count
+        for category in json.loads(categories or "[]"):
+            if category in by_category:
+                by_category[category][agency_id] = by_category[category].get(agency_id, 0) + count
+    in_time = Alert.acknowledged_at.is_not(None) & (Alert.acknowledged_at <= Alert.escalate_at)
+    alerts = db.execute(
+        select(Alert.agency_id, in_time, func.count())
+        .where(Alert.raised_at >= period.lower, Alert.raised_at < period.upper)
+        .group_by(Alert.agency_id, in_time)).all()
+    sessions = db.execute(
+        select(SupervisionSession.agency_id, func.count())
+        .where(SupervisionSession.held_on >= period.start, SupervisionSession.held_on <= period.end)
+        .group_by(SupervisionSession.agency_id)).all()
+    return [
+        Figure("concerns_raised", "Concerns raised", GROUP, total),
+        Figure("concerns_triaged", "Concerns triaged", GROUP, triaged, part_of="concerns_raised"),
+        Figure("concerns_triaged_on_time", "Concerns triaged by the end of the next working day", GROUP,
+               on_time, part_of="concerns_triaged"),
+        *(Figure(f"concerns_category_{category}", f"Concerns: {CATEGORY_NAMES[category]}",
+                 "Concerns by category", counts) for category, counts in by_category.items()),
+        Figure("alerts_raised", "Alerts raised by observation thresholds", GROUP,
+               counted((a, c) for a, _, c in alerts)),
+        Figure("alerts_acknowledged_on_time", "Alerts acknowledged within target", GROUP,
+               counted((a, c) for a, ok, c in alerts if ok), part_of="alerts_raised"),
+        Figure("supervision_sessions", "Supervision sessions held", GROUP, counted(sessions)),
+    ]

@@ -1,0 +1,54 @@
+"""What a package gives the partnership report (DOMAIN.md §11 "Evidence for commissioners"):
+counts by agency over a period, never a person, a case or a free text. Each package declares
+its measures (hub.wiring ``figures``); the learning package's report reads them all, suppresses
+small numbers and draws them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's local days, first to last inclusive, and the instants that bound them."""
+
+    start: date
+    end: date
+    timezone: str
+
+    @property
+    def lower(self) -> datetime:
+        return datetime.combine(self.start, time.min, ZoneInfo(self.timezone))
+
+    @property
+    def upper(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, ZoneInfo(self.timezone))
+
+    def local(self, moment: datetime) -> date:
+        """The local day of an instant."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measure: each agency's count (by agency id; agencies not named count 0). ``part_of``
+    names the measure this one is a part of (concerns triaged on time, of those triaged), whose
+    rest must not reveal a small number either; ``group`` the heading it is shown under."""
+
+    key: str
+    label: str
+    group: str
+    counts: Mapping[int, int] = field(default_factory=dict)
+    part_of: str | None = None
+
+
+def counted(rows: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """``(agency_id, count)`` rows as a mapping, summing repeats."""
+    found: dict[int, int] = {}
+    for agency_id, count in rows:
+        found[agency_id] = found.get(agency_id, 0) + int(count)
+    return found

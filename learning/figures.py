@@ -1,0 +1,39 @@
+"""The learning package's own measures for the partnership report (DOMAIN.md §11, "reviews and
+their actions"): reviews opened in the period by kind, by the agency that opened them; review
+actions due in the period and how many were done by their due day, by owning agency."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.figures import Figure, Period, counted
+from learning.models import Review, ReviewAction, ReviewActionChange
+from learning.rules import KIND_LABELS, ReviewKind
+from sharing.rules import ActionStatus
+
+GROUP = "Reviews and learning"
+
+
+def figures(db: Session, period: Period) -> list[Figure]:
+    opened = db.execute(
+        select(Review.agency_id, Review.kind, func.count())
+        .where(Review.raised_at >= period.lower, Review.raised_at < period.upper)
+        .group_by(Review.agency_id, Review.kind)).all()
+    done_at = (select(ReviewActionChange.action_id, func.min(ReviewActionChange.changed_at).label("at"))
+               .where(ReviewActionChange.status == ActionStatus.DONE)
+               .group_by(ReviewActionChange.action_id).subquery())
+    actions = db.execute(
+        select(ReviewAction.agency_id, ReviewAction.due, ReviewAction.status, done_at.c.at)
+        .outerjoin(done_at, done_at.c.action_id == ReviewAction.id)
+        .where(ReviewAction.due >= period.start, ReviewAction.due <= period.end)).all()
+    due = counted((a, 1) for a, _, _, _ in actions)
+    on_time = counted((a, 1) for a, due_on, status, done in actions
+                      if status == ActionStatus.DONE and done is not None and period.local(done) <= due_on)
+    return [
+        *(Figure(f"reviews_{kind}", f"Reviews opened: {KIND_LABELS[kind]}", GROUP,
+                 counted((a, c) for a, k, c in opened if k == kind)) for kind in ReviewKind),
+        Figure("review_actions_due", "Review actions due", GROUP, due),
+        Figure("review_actions_done_on_time", "Review actions done by their due date", GROUP, on_time,
+               part_of="review_actions_due"),
+    ]

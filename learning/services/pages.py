@@ -1,0 +1,62 @@
+"""Small readers the review pages need beyond what the services return: the agencies a review
+may name, which reviews of a list the caller raised, a review's kind before a form of it is read,
+and the dashboard's figures. Figures and agencies' names name nobody, so they are not audited;
+a review itself is read only through the services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.access import Permission, has_permission
+from hub.actor import Actor
+from hub.agencies.models import Agency, User
+from learning.models import Review, ReviewAgency
+from learning.rules import RAISED_KINDS, ReviewStatus
+from learning.services.views import visible_review
+
+
+def partner_agencies(db: Session, user: User) -> list[tuple[str, str]]:
+    """Every agency but the person's own, by name, as (code, name): those a review may involve."""
+    return [(code, name) for code, name in db.execute(
+        select(Agency.code, Agency.name).where(Agency.id != user.agency_id).order_by(Agency.name))]
+
+
+def raised_by(db: Session, user: User, review_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these reviews the person raised (a list marks the feedback they have to read)."""
+    if not review_ids:
+        return set()
+    return set(db.scalars(select(Review.id).where(Review.id.in_(list(review_ids)),
+                                                  Review.raised_by_id == user.id)))
+
+
+def conducted_kind(db: Session, actor: Actor, review_id: uuid.UUID) -> str:
+    """The kind of a review the caller conducts (404 for one they may not see, 403 for its raiser
+    who does not), to read a form whose fields depend on it."""
+    return visible_review(db, actor, review_id, conduct=True).kind
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    feedback_to_read: int  # feedback on reviews the person raised, not yet read
+    awaiting_review: int  # incidents and near misses the person's agency is involved in, still open
+
+
+def review_figures(db: Session, user: User) -> ReviewFigures:
+    """The dashboard's figures: for anyone, the feedback waiting for them; for a lead or
+    manager, the incidents and near misses their agency is involved in that await review."""
+    unread = db.scalar(select(func.count()).select_from(Review).where(
+        Review.raised_by_id == user.id, Review.feedback_at.is_not(None),
+        Review.feedback_read_at.is_(None))) or 0
+    waiting = 0
+    if has_permission(user, Permission.REVIEW_CONDUCT):
+        waiting = db.scalar(select(func.count()).select_from(Review)
+                            .join(ReviewAgency, ReviewAgency.review_id == Review.id)
+                            .where(ReviewAgency.agency_id == user.agency_id,
+                                   Review.kind.in_([str(k) for k in RAISED_KINDS]),
+                                   Review.status == ReviewStatus.OPEN)) or 0
+    return ReviewFigures(unread, waiting)
