@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Date, Subquery, bindparam, text
+
+from hub.db import UTCDateTime
+
 
 @dataclass(frozen=True)
 class Period:
@@ -31,6 +35,20 @@ class Period:
     def local(self, moment: datetime) -> date:
         """The local day of an instant."""
         return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def day_ends(self) -> Subquery:
+        """A table ``(day, ends)`` of every local day of the period and the first instant after it,
+        for "done by its due day" in SQL: one join on the day, and one comparison of instants that
+        is right across the clock changes. A VALUES list both databases read (its columns are
+        column1 and column2 in each)."""
+        zone = ZoneInfo(self.timezone)
+        days = [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+        rows = ", ".join(f"(:d{n}, :e{n})" for n in range(len(days)))
+        binds = [bind for n, day in enumerate(days) for bind in (
+            bindparam(f"d{n}", day, type_=Date),
+            bindparam(f"e{n}", datetime.combine(day + timedelta(days=1), time.min, zone), type_=UTCDateTime))]
+        return (text(f"SELECT column1 AS day, column2 AS ends FROM (VALUES {rows}) AS day_ends")  # noqa: S608
+                .bindparams(*binds).columns(day=Date, ends=UTCDateTime).subquery("day_ends"))
 
 
 @dataclass(frozen=True)

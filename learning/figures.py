@@ -20,16 +20,17 @@ def figures(db: Session, period: Period) -> list[Figure]:
         select(Review.agency_id, Review.kind, func.count())
         .where(Review.raised_at >= period.lower, Review.raised_at < period.upper)
         .group_by(Review.agency_id, Review.kind)).all()
-    done_at = (select(ReviewActionChange.action_id, func.min(ReviewActionChange.changed_at).label("at"))
-               .where(ReviewActionChange.status == ActionStatus.DONE)
-               .group_by(ReviewActionChange.action_id).subquery())
-    actions = db.execute(
-        select(ReviewAction.agency_id, ReviewAction.due, ReviewAction.status, done_at.c.at)
-        .outerjoin(done_at, done_at.c.action_id == ReviewAction.id)
-        .where(ReviewAction.due >= period.start, ReviewAction.due <= period.end)).all()
-    due = counted((a, 1) for a, _, _, _ in actions)
-    on_time = counted((a, 1) for a, due_on, status, done in actions
-                      if status == ActionStatus.DONE and done is not None and period.local(done) <= due_on)
+    in_period = (ReviewAction.due >= period.start) & (ReviewAction.due <= period.end)
+    due = counted(db.execute(select(ReviewAction.agency_id, func.count()).where(in_period)
+                             .group_by(ReviewAction.agency_id)).all())
+    ends = period.day_ends()
+    marked_in_time = select(ReviewActionChange.id).where(
+        ReviewActionChange.action_id == ReviewAction.id, ReviewActionChange.status == ActionStatus.DONE,
+        ReviewActionChange.changed_at < ends.c.ends).exists()
+    on_time = counted(db.execute(
+        select(ReviewAction.agency_id, func.count()).join(ends, ends.c.day == ReviewAction.due)
+        .where(in_period, ReviewAction.status == ActionStatus.DONE, marked_in_time)
+        .group_by(ReviewAction.agency_id)).all())
     return [
         *(Figure(f"reviews_{kind}", f"Reviews opened: {KIND_LABELS[kind]}", GROUP,
                  counted((a, c) for a, k, c in opened if k == kind)) for kind in ReviewKind),

@@ -16,18 +16,19 @@ GROUP = "Actions and professional challenge"
 
 
 def figures(db: Session, period: Period) -> list[Figure]:
-    done_at = (select(ActionChange.action_id, func.min(ActionChange.changed_at).label("at"))
-               .where(ActionChange.status == ActionStatus.DONE).group_by(ActionChange.action_id).subquery())
-    rows = db.execute(
-        select(Action.agency_id, Action.due, Action.status, done_at.c.at)
-        .outerjoin(done_at, done_at.c.action_id == Action.id)
-        .where(Action.due >= period.start, Action.due <= period.end)).all()
-    due: dict[int, int] = {}
-    on_time: dict[int, int] = {}
-    for agency_id, due_on, status, done in rows:
-        due[agency_id] = due.get(agency_id, 0) + 1
-        if status == ActionStatus.DONE and done is not None and period.local(done) <= due_on:
-            on_time[agency_id] = on_time.get(agency_id, 0) + 1
+    in_period = (Action.due >= period.start) & (Action.due <= period.end)
+    due = counted(db.execute(select(Action.agency_id, func.count()).where(in_period)
+                             .group_by(Action.agency_id)).all())
+    # Done by the due day: marked done before the due day's local end, probed per action through
+    # the changes' (action, time) index; never the whole history of every action.
+    ends = period.day_ends()
+    marked_in_time = select(ActionChange.id).where(
+        ActionChange.action_id == Action.id, ActionChange.status == ActionStatus.DONE,
+        ActionChange.changed_at < ends.c.ends).exists()
+    on_time = counted(db.execute(
+        select(Action.agency_id, func.count()).join(ends, ends.c.day == Action.due)
+        .where(in_period, Action.status == ActionStatus.DONE, marked_in_time)
+        .group_by(Action.agency_id)).all())
     stages = db.execute(
         select(Challenge.against_agency_id, Challenge.stage, func.count())
         .where(Challenge.opened_at >= period.lower, Challenge.opened_at < period.upper)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from hub.config import Policy
 from hub.db import utcnow
 from hub.figures import Figure
 from learning.services.report import shown_measures
+from sharing.models import Action, ActionChange
 from tests.support.snapshot import assert_nothing_written, take_snapshot
 
 
@@ -160,3 +162,28 @@ def test_no_small_number_can_be_read_or_worked_out(rows):
                 assert not small(w - p), (part, code, rows)
         if shown[part].overall is not None and shown[whole].overall is not None:
             assert not small(shown[whole].overall - shown[part].overall), (part, rows)
+
+
+def test_an_action_is_done_on_time_by_the_local_clock_across_midnight(client, make, session):
+    """Done at 23:30 on its due day in London is on time; at 00:30 the next day, late, although
+    both are the due day in UTC in summer (22:30 and 23:30 UTC)."""
+    agency = make.agency()
+    worker = make.user(agency)
+    case = make.case(worker)
+    rows = []
+    for number in range(12):
+        due = date(2026, 7, 10)
+        done_at = datetime(2026, 7, 10, 22 if number < 6 else 23, 30, tzinfo=UTC)
+        action = Action(id=uuid.uuid4(), case_id=case.id, agency_id=agency.id, status="done", due=due,
+                        created_by_id=worker.id, created_at=done_at - timedelta(days=3), updated_at=done_at,
+                        title_ciphertext=b"sealed")
+        rows += [action, ActionChange(id=uuid.uuid4(), action_id=action.id, status="done",
+                                      changed_by_id=worker.id, changed_at=done_at,
+                                      texts_ciphertext=b"sealed")]
+    session.add_all(rows)
+    session.flush()
+    lead = make.user(agency, "lead")
+    answer = client.get(_period(date(2026, 7, 1), date(2026, 7, 31)), headers=make.headers(lead))
+    measures = answer.json["measures"]
+    assert measures["actions_due"]["by_agency"][agency.code] == 12
+    assert measures["actions_done_on_time"]["by_agency"][agency.code] == 6
