@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.figures import Figure, Period, counted
+from hub.figures import Figure, Period, counted, due_and_done_in_time
 from learning.models import Review, ReviewAction, ReviewActionChange
 from learning.rules import KIND_LABELS, ReviewKind
 from sharing.rules import ActionStatus
@@ -20,17 +20,7 @@ def figures(db: Session, period: Period) -> list[Figure]:
         select(Review.agency_id, Review.kind, func.count())
         .where(Review.raised_at >= period.lower, Review.raised_at < period.upper)
         .group_by(Review.agency_id, Review.kind)).all()
-    in_period = (ReviewAction.due >= period.start) & (ReviewAction.due <= period.end)
-    due = counted(db.execute(select(ReviewAction.agency_id, func.count()).where(in_period)
-                             .group_by(ReviewAction.agency_id)).all())
-    ends = period.day_ends()
-    marked_in_time = select(ReviewActionChange.id).where(
-        ReviewActionChange.action_id == ReviewAction.id, ReviewActionChange.status == ActionStatus.DONE,
-        ReviewActionChange.changed_at < ends.c.ends).exists()
-    on_time = counted(db.execute(
-        select(ReviewAction.agency_id, func.count()).join(ends, ends.c.day == ReviewAction.due)
-        .where(in_period, ReviewAction.status == ActionStatus.DONE, marked_in_time)
-        .group_by(ReviewAction.agency_id)).all())
+    due, on_time = due_and_done_in_time(db, period, ReviewAction, ReviewActionChange, ActionStatus.DONE)
     return [
         *(Figure(f"reviews_{kind}", f"Reviews opened: {KIND_LABELS[kind]}", GROUP,
                  counted((a, c) for a, k, c in opened if k == kind)) for kind in ReviewKind),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.figures import Figure, Period, counted
+from hub.figures import Figure, Period, counted, due_and_done_in_time
 from sharing.models import Action, ActionChange, Challenge
 from sharing.rules import STAGES, ActionStatus
 
@@ -16,19 +16,7 @@ GROUP = "Actions and professional challenge"
 
 
 def figures(db: Session, period: Period) -> list[Figure]:
-    in_period = (Action.due >= period.start) & (Action.due <= period.end)
-    due = counted(db.execute(select(Action.agency_id, func.count()).where(in_period)
-                             .group_by(Action.agency_id)).all())
-    # Done by the due day: marked done before the due day's local end, probed per action through
-    # the changes' (action, time) index; never the whole history of every action.
-    ends = period.day_ends()
-    marked_in_time = select(ActionChange.id).where(
-        ActionChange.action_id == Action.id, ActionChange.status == ActionStatus.DONE,
-        ActionChange.changed_at < ends.c.ends).exists()
-    on_time = counted(db.execute(
-        select(Action.agency_id, func.count()).join(ends, ends.c.day == Action.due)
-        .where(in_period, Action.status == ActionStatus.DONE, marked_in_time)
-        .group_by(Action.agency_id)).all())
+    due, on_time = due_and_done_in_time(db, period, Action, ActionChange, ActionStatus.DONE)
     stages = db.execute(
         select(Challenge.against_agency_id, Challenge.stage, func.count())
         .where(Challenge.opened_at >= period.lower, Challenge.opened_at < period.upper)
