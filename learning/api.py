@@ -34,8 +34,9 @@ from learning.schemas import (
     ReviewQuery,
     SarDecisionIn,
     StructuredReviewCreate,
+    ThemesOut,
 )
-from learning.services import actions, report, reviews, statutory
+from learning.services import actions, report, reviews, statutory, themes
 from learning.services.records import ReviewActionView
 from learning.services.views import ReviewLine, ReviewView
 
@@ -223,3 +224,19 @@ def partnership_report(query: PartnershipQuery) -> dict | Response:
         "from": found.start, "to": found.end,
         "measures": {m.key: {"overall": m.shown.overall, "by_agency": m.shown.by_agency}
                      for m in found.measures}}).model_dump(mode="json", by_alias=True)
+
+
+@endpoint(api, "GET", "/themes",
+          summary="The contributory factors and tags of the reviews your agency is involved in, month "
+                  "by month over a period, most frequent first (leads and managers; audited)",
+          permission=Permission.REVIEW_CONDUCT, query=PartnershipQuery, response=ThemesOut,
+          extra_responses={422: "The period is wrong, keyed by from and to"})
+def review_themes(query: PartnershipQuery) -> dict:
+    found = themes.themes(context.db(), context.actor(), start=query.start, end=query.end,
+                          policy=context.state().settings.policy, now=context.now())
+    labels = [first.strftime("%Y-%m") for first in found.months]
+    return ThemesOut.model_validate({
+        "from": found.start, "to": found.end, "reviews": found.reviews,
+        "themes": [{"kind": t.kind, "name": t.name, "label": t.label, "total": t.total,
+                    "by_month": dict(zip(labels, t.by_month, strict=True))} for t in found.themes],
+    }).model_dump(mode="json", by_alias=True)

@@ -2,7 +2,8 @@
 with two GOV.UK date inputs (the last twelve months unless asked), then each group of measures
 with its headline charts (month by month, drawn on the server) above a table of the same figures
 per agency and overall; the CSV of every figure; a print stylesheet that keeps the charts and
-tables and drops the page's furniture. Leads, managers, IG and auditors; every view audited."""
+tables and drops the page's furniture. Leads, managers, IG and auditors; every view audited.
+And the themes of an agency's reviews: each factor and tag found, month by month."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from hub.web.forms import read_period
 from hub.web.pages import page
 from learning.chart import Chart, monthly_chart
 from learning.services import report as report_services
+from learning.services import themes as theme_services
 from learning.services.report import PartnershipReport
 
 report_pages = Blueprint("learning_reports", __name__)
@@ -83,3 +85,19 @@ def partnership_csv() -> ResponseReturnValue:
     name = f"partnership-{found.start.isoformat()}-{found.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@report_pages.get("/reviews/themes")
+@requires(Permission.REVIEW_CONDUCT)
+def themes() -> ResponseReturnValue:
+    """The factors and tags of the agency's reviews, month by month (the last twelve months)."""
+    answers, start, end, problems = read_period(request.args, today=context.today(), default_days=365)
+    found = None
+    if not problems:
+        try:
+            found = theme_services.themes(context.db(), context.actor(), start=start, end=end,
+                                          policy=context.state().settings.policy, now=context.now())
+        except ValidationFailed as failed:
+            problems = dict(failed.errors)
+    return page("learning/themes.html", 422 if problems else 200, found=found, answers=answers,
+                errors=problems, error_list=[(name, problems[name]) for name in ORDER if name in problems])

@@ -204,3 +204,18 @@ class PartnershipReportOut(Output):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
     measures: dict[str, MeasureOut]
+
+
+class ThemeOut(Output):
+    kind: Literal["factor", "tag"]
+    name: str
+    label: str
+    total: int
+    by_month: dict[str, int] = Field(description="YYYY-MM: how many reviews found it that month")
+
+
+class ThemesOut(Output):
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    reviews: int = Field(description="reviews of your agency's whose incident fell in the period")
+    themes: list[ThemeOut]

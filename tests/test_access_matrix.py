@@ -927,6 +927,13 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/reports/partnership"): Route({
         "practitioner": 403, "manager": 200, "lead": 200, "ig": 200, "admin": 403, "auditor": 200,
         ANONYMOUS: 401}, query=lambda w: {"from": "2026-01-01", "to": "2026-12-31"}),
+    # Themes: the leads and managers, over their own agency's reviews.
+    ("GET", "/api/v1/themes"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: 401}, query=lambda w: {"from": "2026-01-01", "to": "2026-12-31"}),
+    ("GET", "/reviews/themes"): Route({
+        "practitioner": 403, "manager": 200, "lead": 200, "ig": 403, "admin": 403, "auditor": 403,
+        ANONYMOUS: SIGN_IN_REDIRECT}),
     ("GET", "/reports/partnership"): Route(
         REPORT_READERS, query=lambda w: {"from": "2026-01-01", "to": "2026-03-31"}),
     ("GET", "/reports/partnership.csv"): Route(

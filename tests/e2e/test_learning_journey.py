@@ -249,6 +249,14 @@ def test_the_council_lead_works_the_statutory_reviews_their_clocks_dates_decisio
     expect(page.locator('[data-review="sar"]')).to_contain_text("The criteria of section 44 are met")
     audited.audit()
 
+    # The themes its reviews keep finding: the trust's near miss, which involved the council.
+    audited.goto(f"{demo_site.base_url}/reviews")
+    page.get_by_role("link", name="Themes and trends").click()
+    audited.audit()
+    expect(_heading(page)).to_have_text("Themes and trends")
+    expect(page.locator('[data-theme="tag:addresses"]')).to_contain_text("addresses")
+    expect(page.locator('[data-theme="factor:record_keeping"]')).to_contain_text("Record keeping")
+
 
 def test_a_manager_reads_the_partnership_report_its_charts_and_tables_and_changes_the_period(
         audited: AuditedPage, demo_site: DemoProcess) -> None:

@@ -401,3 +401,39 @@ def test_the_action_plan_is_tracked_and_an_overdue_action_is_chased_once_then_to
     row = session.get(ReviewAction, uuid.UUID(action_id))
     assert b"Brief the" not in bytes(row.title_ciphertext)
     del trust
+
+
+def test_the_themes_count_factors_and_tags_by_month_over_the_agencys_reviewed_reviews(client, make, session):
+    h = _headers(make)
+    trust, council, nurse, lead = _partners(make)
+    stranger_lead = make.user(make.agency(), "lead")
+    first = _today().replace(day=1) - timedelta(days=40)
+    for days, tags in ((0, ["addresses"]), (1, ["addresses", "discharge"]), (35, ["addresses"])):
+        occurred = (first + timedelta(days=days)).isoformat()
+        review_id = client.post("/api/v1/reviews", json=_near_miss(occurred_on=occurred),
+                                headers=h(nurse)).json["id"]
+        timeline = [{"on": occurred, "what": "It happened"}]
+        assert client.post(f"/api/v1/reviews/{review_id}/review", json={**STRUCTURED, "timeline": timeline,
+                                                                        "tags": tags},
+                           headers=h(lead)).status_code == 200
+    client.post("/api/v1/reviews", json=_near_miss(), headers=h(nurse))  # not reviewed: not counted
+    period = f"from={(first - timedelta(days=1)).isoformat()}&to={_today().isoformat()}"
+    found = client.get(f"/api/v1/themes?{period}", headers=h(lead)).json
+    assert found["reviews"] == 3
+    themes = {t["name"]: t for t in found["themes"]}
+    assert themes["addresses"]["total"] == 3
+    assert themes["record_keeping"]["kind"] == "factor"
+    assert themes["record_keeping"]["label"] == "Record keeping"
+    month = first.strftime("%Y-%m")
+    assert themes["addresses"]["by_month"][month] == 2
+    assert themes["discharge"]["by_month"][month] == 1
+    assert found["themes"][0]["total"] == 3
+    # Another agency's lead sees none of them; a bad period is refused.
+    assert client.get(f"/api/v1/themes?{period}", headers=h(stranger_lead)).json["themes"] == []
+    before = take_snapshot(session)
+    assert client.get("/api/v1/themes?from=2026-02-01&to=2026-01-01", headers=h(lead)).status_code == 422
+    assert_nothing_written(session, before)
+    page = client.get(f"/reviews/themes?{period}", headers=h(lead)).get_data(as_text=True)
+    assert 'data-theme="tag:addresses"' in page
+    assert "Record keeping" in page
+    del trust, council
