@@ -5,18 +5,22 @@ supervision sessions held, each counted by agency over the period. Figures only.
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import date
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Date, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from concerns.models import Alert, Concern, SupervisionSession
+from concerns.models import Alert, Allocation, Concern, SupervisionDiscussion, SupervisionSession
 from concerns.rules import ADULT_CATEGORIES, CATEGORY_NAMES, CHILD_CATEGORIES
+from concerns.services.supervision import interval_for, latest_levels
+from hub.config import Policy
 from hub.figures import Figure, Period, counted
 
 GROUP = "Concerns, alerts and supervision"
 
 
-def figures(db: Session, period: Period) -> list[Figure]:
+def figures(db: Session, period: Period, policy: Policy) -> list[Figure]:
     rows = db.execute(
         select(Concern.agency_id, cast(Concern.categories, String), Concern.triaged_at.is_not(None),
                Concern.triaged_at <= Concern.triage_due, func.count())
@@ -46,6 +50,7 @@ def figures(db: Session, period: Period) -> list[Figure]:
         select(SupervisionSession.agency_id, func.count())
         .where(SupervisionSession.held_on >= period.start, SupervisionSession.held_on <= period.end)
         .group_by(SupervisionSession.agency_id)).all()
+    discussed, discussed_in_time = _discussions(db, period, policy)
     return [
         Figure("concerns_raised", "Concerns raised", GROUP, total),
         Figure("concerns_triaged", "Concerns triaged", GROUP, triaged, part_of="concerns_raised"),
@@ -58,4 +63,40 @@ def figures(db: Session, period: Period) -> list[Figure]:
         Figure("alerts_acknowledged_on_time", "Alerts acknowledged within target", GROUP,
                counted((a, c) for a, ok, c in alerts if ok), part_of="alerts_raised"),
         Figure("supervision_sessions", "Supervision sessions held", GROUP, counted(sessions)),
+        Figure("supervision_discussions", "Cases discussed in supervision", GROUP, discussed),
+        Figure("supervision_on_time", "Cases discussed within their interval", GROUP, discussed_in_time,
+               part_of="supervision_discussions"),
     ]
+
+
+def _discussions(db: Session, period: Period, policy: Policy) -> tuple[dict[int, int], dict[int, int]]:
+    """The case discussions held in the period, by the supervising agency, and those held within
+    the interval for the case's risk (policy: 4 weeks at high and very high risk, 12 otherwise,
+    by its latest risk summary) of the previous discussion of the case with the same person, or,
+    for the first, of the case's allocation to them."""
+    ordered = (SupervisionDiscussion.supervisee_id, SupervisionDiscussion.case_id)
+    history = (select(SupervisionSession.agency_id, SupervisionDiscussion.supervisee_id,
+                      SupervisionDiscussion.case_id, SupervisionDiscussion.held_on,
+                      func.lag(SupervisionDiscussion.held_on, type_=Date).over(
+                          partition_by=ordered, order_by=SupervisionDiscussion.held_on).label("previous"))
+               .join(SupervisionSession, SupervisionSession.id == SupervisionDiscussion.session_id)
+               .where(SupervisionDiscussion.held_on <= period.end).subquery())
+    rows = db.execute(select(history).where(history.c.held_on >= period.start)).all()
+    if not rows:
+        return {}, {}
+    case_ids = sorted({row.case_id for row in rows})
+    levels = latest_levels(db, case_ids)
+    allocated: dict[tuple[uuid.UUID, uuid.UUID], list[date]] = {}
+    allocations = select(Allocation.user_id, Allocation.case_id, Allocation.allocated_at)
+    for user_id, case_id, at in db.execute(allocations.where(Allocation.case_id.in_(case_ids))).all():
+        allocated.setdefault((user_id, case_id), []).append(policy.local_date(at))
+    discussed: dict[int, int] = {}
+    in_time: dict[int, int] = {}
+    for agency_id, supervisee_id, case_id, held_on, previous in rows:
+        discussed[agency_id] = discussed.get(agency_id, 0) + 1
+        since = previous or max((d for d in allocated.get((supervisee_id, case_id), []) if d <= held_on),
+                                default=None)
+        if since is not None and held_on <= since + interval_for(levels.get(case_id), policy):
+            in_time[agency_id] = in_time.get(agency_id, 0) + 1
+    return discussed, in_time
+

@@ -48,7 +48,7 @@ class Package:
     ``(db, case, agency, *, policy, now) -> hub.cases.admission.Admission`` that raise
     ``hub.errors.Conflict`` to refuse (membership is sharing: the consent package's gate);
     ``figures``: the package's measures for the partnership report, callables
-    ``(db, period) -> list[hub.figures.Figure]`` (aggregates by agency, never a person).
+    ``(db, period, policy) -> list[hub.figures.Figure]`` (aggregates by agency, never a person).
     """
 
     name: str

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.cases.models import RepeatReferralLink
+from hub.config import Policy
 from hub.figures import Figure, Period
 from meetings.models import MaracReferral, Meeting
 from meetings.rules import CANCELLED, MeetingKind
@@ -16,7 +17,8 @@ from meetings.rules import CANCELLED, MeetingKind
 GROUP = "Meetings"
 
 
-def figures(db: Session, period: Period) -> list[Figure]:
+def figures(db: Session, period: Period, policy: Policy) -> list[Figure]:
+    del policy  # no timescale of its own: the period says when
     held = db.execute(
         select(Meeting.organiser_agency_id, Meeting.starts_at, Meeting.target_date)
         .where(Meeting.kind == MeetingKind.STRATEGY, Meeting.status != CANCELLED,

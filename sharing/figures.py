@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub.config import Policy
 from hub.figures import Figure, Period, counted, due_and_done_in_time
 from sharing.models import Action, ActionChange, Challenge
 from sharing.rules import STAGES, ActionStatus
@@ -15,7 +16,8 @@ from sharing.rules import STAGES, ActionStatus
 GROUP = "Actions and professional challenge"
 
 
-def figures(db: Session, period: Period) -> list[Figure]:
+def figures(db: Session, period: Period, policy: Policy) -> list[Figure]:
+    del policy  # no timescale of its own: the period says when
     due, on_time = due_and_done_in_time(db, period, Action, ActionChange, ActionStatus.DONE)
     stages = db.execute(
         select(Challenge.against_agency_id, Challenge.stage, func.count())

@@ -197,7 +197,8 @@ def record_session(db: Session, actor: Actor, session_in: SessionIn, *, envelope
     return SessionView(row.id, supervisee.name, row.held_on, tuple(c.ref for c in cases), tuple(action_ids))
 
 
-def _latest_levels(db: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+def latest_levels(db: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each case's risk level by its latest risk summary (cases without one are absent)."""
     latest = (select(RiskSummary.case_id, func.max(RiskSummary.version).label("version"))
               .where(RiskSummary.case_id.in_(case_ids)).group_by(RiskSummary.case_id).subquery())
     return dict(db.execute(select(RiskSummary.case_id, RiskSummary.level).join(
@@ -242,7 +243,7 @@ def _due_lines(db: Session, supervisor: User, *, policy: Policy, today: date,
                func.max(SupervisionDiscussion.held_on))
         .where(SupervisionDiscussion.case_id.in_(case_ids))
         .group_by(SupervisionDiscussion.supervisee_id, SupervisionDiscussion.case_id)).all()}
-    levels = _latest_levels(db, case_ids)
+    levels = latest_levels(db, case_ids)
     lines = []
     for allocation, name, ref in allocations:
         discussed = last.get((allocation.user_id, allocation.case_id))

@@ -68,12 +68,12 @@ def _cell(value: float | None) -> str:
     return "" if value is None else str(value)
 
 
-def all_figures(db: Session, period: Period) -> list[Figure]:
+def all_figures(db: Session, period: Period, policy: Policy) -> list[Figure]:
     """Every installed package's measures (hub.wiring ``figures``), in the packages' order."""
     found: list[Figure] = []
     for package in wiring.packages():
         for reference in package.figures:
-            found += wiring.load(reference)(db, period)
+            found += wiring.load(reference)(db, period, policy)
     return found
 
 
@@ -90,7 +90,7 @@ def partnership_report(db: Session, actor: Actor, *, start: date | None, end: da
     agencies = tuple((code, name) for code, name in db.execute(
         select(Agency.code, Agency.name).order_by(Agency.code)).all())
     ids = dict(db.execute(select(Agency.id, Agency.code)).all())
-    figures = all_figures(db, Period(start, end, policy.timezone))
+    figures = all_figures(db, Period(start, end, policy.timezone), policy)
     measures = shown_measures(figures, ids, [code for code, _ in agencies],
                               below=policy.report_suppress_below)
     record(db, actor, "report.partnership.read", now=now,
@@ -162,8 +162,8 @@ def monthly(db: Session, report: PartnershipReport, *,
     codes = [code for code, _ in report.agencies]
     series: dict[str, list[tuple[date, float | None]]] = {key: [] for key in TREND_KEYS}
     for first, last in months_of(report.start, report.end):
-        measures = shown_measures(all_figures(db, Period(first, last, policy.timezone)), ids, codes,
-                                  below=report.suppress_below)
+        figures = all_figures(db, Period(first, last, policy.timezone), policy)
+        measures = shown_measures(figures, ids, codes, below=report.suppress_below)
         for measure in measures:
             if measure.key in series:
                 series[measure.key].append((first, measure.shown.overall))

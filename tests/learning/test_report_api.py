@@ -187,3 +187,32 @@ def test_an_action_is_done_on_time_by_the_local_clock_across_midnight(client, ma
     measures = answer.json["measures"]
     assert measures["actions_due"]["by_agency"][agency.code] == 12
     assert measures["actions_done_on_time"]["by_agency"][agency.code] == 6
+
+
+def test_supervision_on_time_is_each_discussion_within_its_interval_of_the_last(client, make, session):
+    council = make.agency(kind="council_adults")
+    manager, worker = make.user(council, "manager"), make.user(council)
+    cases = [make.case(worker, name=f"Supervised Person{n}") for n in range(10)]
+    headers = make.headers(manager)
+    for case in cases:
+        assert client.put(f"/api/v1/cases/{case.id}/allocation", json={"user_id": str(worker.id)},
+                          headers=headers).status_code == 200
+    first = _today() - timedelta(days=120)
+    # Every case discussed 120 days ago; half again 20 days later (within 12 weeks), half 100
+    # days later (beyond it).
+    for held_on, discussed in ((first, cases), (first + timedelta(days=20), cases[:5]),
+                               (first + timedelta(days=100), cases[5:])):
+        answer = client.post("/api/v1/supervision", json={
+            "supervisee_id": str(worker.id), "held_on": held_on.isoformat(),
+            "discussions": [{"case_id": str(case.id), "note": "Discussed"} for case in discussed]},
+            headers=headers)
+        assert answer.status_code == 201, answer.json
+    measures = client.get(_period(first + timedelta(days=1), _today()), headers=headers).json["measures"]
+    # The first discussions fall before the period; of the ten after, the five 20 days on are on time.
+    assert measures["supervision_discussions"]["by_agency"][council.code] == 10
+    assert measures["supervision_on_time"]["by_agency"][council.code] == 5
+    whole = client.get(_period(first, _today()), headers=headers).json["measures"]
+    # From the first day: the first discussions come before the cases were allocated (today), so
+    # nothing shows them to be on time.
+    assert whole["supervision_discussions"]["by_agency"][council.code] == 20
+    assert whole["supervision_on_time"]["by_agency"][council.code] == 5
