@@ -212,6 +212,9 @@ class Policy:
     # from 1 to report_suppress_below - 1 is never shown (1 to 4, local).
     report_max_years: int = 5
     report_suppress_below: int = 5
+    # The area's adult women (ONS mid-year estimate), for MARAC volume against SafeLives's 40 cases
+    # a year per 10,000; 0 leaves the measure out.
+    marac_adult_women: int = 0
     # The contributory factors of a structured review (a taxonomy of lower-case names).
     review_factors: tuple[str, ...] = DEFAULT_REVIEW_FACTORS
     # A review action overdue by this many working days is reported to the owning agency's lead.
@@ -273,7 +276,7 @@ class Policy:
 
 # A grace of none is a choice; so are working hours from midnight.
 _MAY_BE_ZERO = frozenset({"escalation_grace_working_days", "working_day_start_hour",
-                          "review_action_grace_working_days"})
+                          "review_action_grace_working_days", "marac_adult_women"})
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a table"}
 
 

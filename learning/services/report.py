@@ -24,6 +24,8 @@ from learning.suppression import Shown, suppress, suppress_part
 
 # SafeLives: a MARAC's repeat rate is expected between 28% and 40%.
 MARAC_REPEAT_EXPECTED = (28, 40)
+# SafeLives: about 40 MARAC cases a year per 10,000 adult women.
+MARAC_VOLUME_EXPECTED = 40
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,14 @@ def partnership_report(db: Session, actor: Actor, *, start: date | None, end: da
     figures = all_figures(db, Period(start, end, policy.timezone), policy)
     measures = shown_measures(figures, ids, [code for code, _ in agencies],
                               below=policy.report_suppress_below)
+    if policy.marac_adult_women and any(m.key == "marac_referrals" for m in measures):
+        referrals = next(m for m in measures if m.key == "marac_referrals").shown.overall
+        days = (end - start).days + 1
+        measures.append(Measure(
+            "marac_cases_per_10000_adult_women",
+            f"MARAC cases a year per 10,000 adult women (SafeLives: {MARAC_VOLUME_EXPECTED})", "Meetings",
+            Rate(None if referrals is None else
+                 round(referrals * 10_000 / policy.marac_adult_women * 365 / days, 1), {})))
     record(db, actor, "report.partnership.read", now=now,
            details={"from": start.isoformat(), "to": end.isoformat()})
     return PartnershipReport(start, end, agencies, tuple(measures), policy.report_suppress_below)

@@ -89,6 +89,11 @@ def test_the_threshold_is_policy(client, make, app):
     shown = client.get(_period(_today(), _today()), headers=make.headers(lead)).json
     assert shown["measures"]["concerns_raised"]["overall"] == 3
     assert shown["measures"]["concerns_raised"]["by_agency"][agency.code] == 3
+    # MARAC volume against the area's adult women, once the policy knows how many there are.
+    assert "marac_cases_per_10000_adult_women" not in shown["measures"]
+    state.settings = replace(state.settings, policy=replace(state.settings.policy, marac_adult_women=250_000))
+    volume = client.get(_period(_today(), _today()), headers=make.headers(lead)).json["measures"]
+    assert volume["marac_cases_per_10000_adult_women"] == {"overall": 0.0, "by_agency": {}}
 
 
 def test_the_report_exports_csv_with_the_same_figures(client, make):
