@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from hub import context
 from hub.access import Permission, has_permission
 from hub.agencies.models import User
 from hub.web.panels import Panel
@@ -20,11 +21,12 @@ from learning.services.pages import review_figures
 def dashboard_panel(db: Session, user: User) -> Panel | None:
     if not has_permission(user, Permission.REVIEW_READ):
         return None
-    figures = review_figures(db, user)
+    figures = review_figures(db, user, policy=context.state().settings.policy, today=context.today())
     return Panel("learning/_dashboard_panel.html", {
         "may_raise": has_permission(user, Permission.REVIEW_RAISE),
         "reviewer": has_permission(user, Permission.REVIEW_CONDUCT),
         "feedback_to_read": figures.feedback_to_read, "awaiting_review": figures.awaiting_review,
+        "clocks_overdue": figures.clocks_overdue,
     })
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,8 +16,10 @@ from sqlalchemy.orm import Session
 from hub.access import Permission, has_permission
 from hub.actor import Actor
 from hub.agencies.models import Agency, User
+from hub.config import Policy
 from learning.models import Review, ReviewAgency
-from learning.rules import RAISED_KINDS, ReviewStatus
+from learning.rules import RAISED_KINDS, ClockState, ReviewKind, ReviewStatus
+from learning.services.records import clocks_of
 from learning.services.views import visible_review
 
 
@@ -44,11 +47,13 @@ def conducted_kind(db: Session, actor: Actor, review_id: uuid.UUID) -> str:
 class ReviewFigures:
     feedback_to_read: int  # feedback on reviews the person raised, not yet read
     awaiting_review: int  # incidents and near misses the person's agency is involved in, still open
+    clocks_overdue: int = 0  # running CSPRs of the person's agency with a step past its deadline
 
 
-def review_figures(db: Session, user: User) -> ReviewFigures:
+def review_figures(db: Session, user: User, *, policy: Policy, today: date) -> ReviewFigures:
     """The dashboard's figures: for anyone, the feedback waiting for them; for a lead or
-    manager, the incidents and near misses their agency is involved in that await review."""
+    manager, the incidents and near misses their agency is involved in that await review, and
+    its running CSPRs with a step past its deadline (through the running CSPRs' partial index)."""
     unread = db.scalar(select(func.count()).select_from(Review).where(
         Review.raised_by_id == user.id, Review.feedback_at.is_not(None),
         Review.feedback_read_at.is_(None))) or 0
@@ -59,4 +64,10 @@ def review_figures(db: Session, user: User) -> ReviewFigures:
                             .where(ReviewAgency.agency_id == user.agency_id,
                                    Review.kind.in_([str(k) for k in RAISED_KINDS]),
                                    Review.status == ReviewStatus.OPEN)) or 0
+        running = db.scalars(select(Review).join(ReviewAgency, ReviewAgency.review_id == Review.id)
+                             .where(ReviewAgency.agency_id == user.agency_id, Review.kind == ReviewKind.CSPR,
+                                    Review.status != ReviewStatus.CLOSED, Review.aware_on.is_not(None))).all()
+        overdue = sum(1 for row in running
+                      if any(clock.state(today) == ClockState.OVERDUE for clock in clocks_of(row, policy)))
+        return ReviewFigures(unread, waiting, overdue)
     return ReviewFigures(unread, waiting)

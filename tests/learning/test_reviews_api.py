@@ -437,3 +437,15 @@ def test_the_themes_count_factors_and_tags_by_month_over_the_agencys_reviewed_re
     assert 'data-theme="tag:addresses"' in page
     assert "Record keeping" in page
     del trust, council
+
+
+def test_the_dashboard_flags_a_cspr_step_past_its_deadline_until_it_is_recorded(client, make):
+    h = _headers(make)
+    lead, cspr = _cspr(client, make, _today() - timedelta(days=40))
+    dashboard = client.get("/", headers=h(lead)).get_data(as_text=True)
+    assert "1 Child Safeguarding Practice Review has a step past its deadline" in dashboard
+    aware = date.fromisoformat(cspr["cspr"]["aware_on"])
+    client.put(f"/api/v1/reviews/{cspr['id']}/dates",
+               json={"notified_on": (aware + timedelta(days=1)).isoformat(),
+                     "rapid_review_on": (aware + timedelta(days=2)).isoformat()}, headers=h(lead))
+    assert "past its deadline" not in client.get("/", headers=h(lead)).get_data(as_text=True)
