@@ -35,6 +35,7 @@ from learning.schemas import (
     SarDecisionIn,
     StructuredReviewCreate,
     ThemesOut,
+    ThemesQuery,
 )
 from learning.services import actions, report, reviews, statutory, themes
 from learning.services.records import ReviewActionView
@@ -229,14 +230,14 @@ def partnership_report(query: PartnershipQuery) -> dict | Response:
 @endpoint(api, "GET", "/themes",
           summary="The contributory factors and tags of the reviews your agency is involved in, month "
                   "by month over a period, most frequent first (leads and managers; audited)",
-          permission=Permission.REVIEW_CONDUCT, query=PartnershipQuery, response=ThemesOut,
+          permission=Permission.REVIEW_CONDUCT, query=ThemesQuery, response=ThemesOut,
           extra_responses={422: "The period is wrong, keyed by from and to"})
-def review_themes(query: PartnershipQuery) -> dict:
+def review_themes(query: ThemesQuery) -> dict:
     found = themes.themes(context.db(), context.actor(), start=query.start, end=query.end,
                           policy=context.state().settings.policy, now=context.now())
     labels = [first.strftime("%Y-%m") for first in found.months]
-    return ThemesOut.model_validate({
-        "from": found.start, "to": found.end, "reviews": found.reviews,
-        "themes": [{"kind": t.kind, "name": t.name, "label": t.label, "total": t.total,
-                    "by_month": dict(zip(labels, t.by_month, strict=True))} for t in found.themes],
-    }).model_dump(mode="json", by_alias=True)
+    page = envelope("themes", found.themes[query.offset:query.offset + query.limit + 1], lambda t: {
+        "kind": t.kind, "name": t.name, "label": t.label, "total": t.total,
+        "by_month": dict(zip(labels, t.by_month, strict=True))}, limit=query.limit, offset=query.offset)
+    return ThemesOut.model_validate({"from": found.start, "to": found.end, "reviews": found.reviews,
+                                     **page}).model_dump(mode="json", by_alias=True)

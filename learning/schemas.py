@@ -214,8 +214,16 @@ class ThemeOut(Output):
     by_month: dict[str, int] = Field(description="YYYY-MM: how many reviews found it that month")
 
 
+class ThemesQuery(Page):
+    start: date = Field(alias="from", description="first day of the period (YYYY-MM-DD)")
+    end: date = Field(alias="to", description="last day of the period, within five years")
+
+
 class ThemesOut(Output):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
     reviews: int = Field(description="reviews of your agency's whose incident fell in the period")
-    themes: list[ThemeOut]
+    themes: list[ThemeOut] = Field(description="most frequent first")
+    limit: int
+    offset: int
+    next_offset: int | None

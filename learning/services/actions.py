@@ -112,8 +112,13 @@ def remind_overdue(db: Session, *, policy: Policy, now: datetime) -> int:
     messages: list[Message] = []
     entries: list[Entry] = []
     for level, overdue, not_yet in steps:
+        # Read first, write only what is due: a run with nothing due takes no write lock.
+        ids = db.scalars(select(ReviewAction.id).where(ReviewAction.status == ActionStatus.OPEN, overdue,
+                                                       not_yet)).all()
+        if not ids:
+            continue
         moved = db.execute(update(ReviewAction)
-                           .where(ReviewAction.status == ActionStatus.OPEN, overdue, not_yet)
+                           .where(ReviewAction.id.in_(ids), ReviewAction.escalation < level)
                            .values(escalation=level)
                            .returning(ReviewAction.id, ReviewAction.review_id, ReviewAction.agency_id,
                                       ReviewAction.owner_role, ReviewAction.due)).all()
