@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
@@ -154,6 +155,11 @@ def build_scheduler(
     return scheduler
 
 
+def _shut_down(scheduler: BlockingScheduler) -> None:
+    with contextlib.suppress(SchedulerNotRunningError):  # stopped already, by another request
+        scheduler.shutdown(wait=False)
+
+
 class SchedulerProcess:
     """Wait to lead, then run the jobs until told to stop or until leadership is lost."""
 
@@ -173,8 +179,12 @@ class SchedulerProcess:
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            # Never from the signal handler itself: it runs on the main thread, which may hold the
+            # lock of the event the scheduler's loop waits on, and Event.set would wait for that
+            # lock for ever. Another thread waits for the main thread to let it go.
+            threading.Thread(target=_shut_down, args=(scheduler,), name="scheduler-stop", daemon=True).start()
 
     def _wait_to_lead(self) -> bool:
         announced = False
