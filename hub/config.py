@@ -208,6 +208,8 @@ class Policy:
     cspr_notification_working_days: int = 5
     cspr_rapid_review_working_days: int = 15
     cspr_publication_months: int = 6
+    # The `reviews` job reminds the leads this many working days before a CSPR step is due.
+    cspr_reminder_working_days: int = 2
     # The partnership report (DOMAIN.md §11): a period spans at most this many years, and a count
     # from 1 to report_suppress_below - 1 is never shown (1 to 4, local).
     report_max_years: int = 5

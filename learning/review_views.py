@@ -22,7 +22,7 @@ from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, has_permission, requires
-from hub.errors import Conflict, Forbidden, ValidationFailed
+from hub.errors import Conflict, ValidationFailed
 from hub.web.pages import page, see_other
 from hub.web.refusals import audited_refusal
 from learning import forms, rules
@@ -68,10 +68,7 @@ def found(review_id: uuid.UUID) -> ReviewView:
 def conducted(review_id: uuid.UUID) -> ReviewView:
     """The review in full, for a lead or manager of an agency involved (403 for its raiser)."""
     with audited_refusal("review", review_id):
-        view = get_review(context.db(), context.actor(), review_id, **_services())
-        if not view.may_conduct:
-            raise Forbidden("Only a safeguarding lead or a manager of an agency involved reviews it")
-    return view
+        return get_review(context.db(), context.actor(), review_id, **_services(), conduct=True)
 
 
 # --- raising a review -------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from flask.typing import ResponseReturnValue
 
 from hub import context
 from hub.access import Permission, requires
-from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.errors import NotFound, ValidationFailed
 from hub.web.pages import page, see_other
 from hub.web.refusals import audited_refusal
 from learning import forms, rules
 from learning.review_views import conducted
-from learning.rules import ReviewKind, SarReferral
+from learning.rules import SarReferral
 from learning.services import actions, statutory
 from learning.services import pages as page_services
 from learning.services.records import ReviewActionView
@@ -52,10 +52,7 @@ def _done(review_id: uuid.UUID, done: str) -> ResponseReturnValue:
 def _undecided_sar(review_id: uuid.UUID) -> ReviewView:
     """A SAR the caller conducts whose decision is still to be made (409 otherwise)."""
     view = conducted(review_id)
-    if view.line.kind != ReviewKind.SAR:
-        raise Conflict("Only a Safeguarding Adult Review has a decision against the s44 criteria")
-    if view.sar is not None and view.sar["decision"] is not None:
-        raise Conflict("The decision on this review has been recorded")
+    statutory.ensure_undecided_sar(view.line.kind, view.sar["decision"] if view.sar else None)
     return view
 
 

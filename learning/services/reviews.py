@@ -99,10 +99,10 @@ def _own_cases(db: Session, refs: list[str], agency_id: int) -> dict[str, Case]:
 
 
 def get_review(db: Session, actor: Actor, review_id: uuid.UUID, *, envelope: Envelope, policy: Policy,
-               now: datetime) -> ReviewView:
+               now: datetime, conduct: bool = False) -> ReviewView:
     """One review in full (the read is audited); the person who raised it reading feedback marks
-    it read."""
-    row = visible_review(db, actor, review_id)
+    it read. ``conduct``: only for a lead or manager of an agency involved (403 for its raiser)."""
+    row = visible_review(db, actor, review_id, conduct=conduct)
     assert actor.user is not None
     if row.feedback_at is not None and row.feedback_read_at is None and row.raised_by_id == actor.user.id:
         row.feedback_read_at = now

@@ -27,8 +27,15 @@ from learning.services.views import ReviewView, review_view, visible_review
 
 CLOCK_LABELS = {"notification": "National panel notified", "rapid_review": "Rapid review held",
                 "publication": "Local review published"}
-# A clock's reminder goes this many working days before it is due (and once more when overdue).
-REMINDER_WORKING_DAYS = 2
+
+
+def ensure_undecided_sar(kind: str, decision: str | None) -> None:
+    """409 unless the review is a SAR whose decision is still to be made (the service and the
+    decision's pages ask here)."""
+    if kind != ReviewKind.SAR:
+        raise Conflict("Only a Safeguarding Adult Review has a decision against the s44 criteria")
+    if decision is not None:
+        raise Conflict("The decision on this review has been recorded")
 
 
 def record_sar_decision(db: Session, actor: Actor, review_id: uuid.UUID, referral: SarReferral, *,
@@ -38,10 +45,7 @@ def record_sar_decision(db: Session, actor: Actor, review_id: uuid.UUID, referra
     is what the review is measured from. 422 keyed by field, nothing written. Audited."""
     row = visible_review(db, actor, review_id, conduct=True)
     assert actor.user is not None
-    if row.kind != ReviewKind.SAR:
-        raise Conflict("Only a Safeguarding Adult Review has a decision against the s44 criteria")
-    if row.sar_decision is not None:
-        raise Conflict("The decision on this review has been recorded")
+    ensure_undecided_sar(row.kind, row.sar_decision)
     today = policy.local_date(now)
     problems = rules.sar_problems(referral, today=today)
     if not problems and referral.decided_on is not None and referral.decided_on < row.occurred_on:
@@ -108,12 +112,12 @@ def record_dates(db: Session, actor: Actor, review_id: uuid.UUID, dates: dict[st
 
 
 def remind_clocks(db: Session, *, policy: Policy, now: datetime) -> int:
-    """The `reviews` job's first half: for each CSPR still running, each clock within
-    ``REMINDER_WORKING_DAYS`` of its due day, and again each one overdue, e-mails the leads of the
+    """The `reviews` job's first half: for each CSPR still running, each clock within the policy's
+    ``cspr_reminder_working_days`` of its due day, and again each one overdue, e-mails the leads of the
     agencies involved once (a reference and a link; a CSPR's reviews name no child). Run twice, it
     sends nothing the second time. Returns how many reminders went."""
     today = policy.local_date(now)
-    soon = add_working_days(today, REMINDER_WORKING_DAYS)
+    soon = add_working_days(today, policy.cspr_reminder_working_days)
     rows = db.scalars(select(Review).where(Review.kind == ReviewKind.CSPR,
                                            Review.status != ReviewStatus.CLOSED, Review.aware_on.is_not(None))
                       .order_by(Review.aware_on)).all()
