@@ -208,7 +208,7 @@ def seed(session: Session, envelope: Envelope, policy: Policy) -> bool:
     _seed_sharing(session, envelope, policy, cases, now)
     _seed_meetings(session, envelope, policy, cases, now)
     seed_concerns(session, envelope, policy, cases, now)
-    seed_reviews(session, envelope, policy, now)
+    seed_reviews(session, envelope, policy, now, cases)
     seed_history(session, envelope, policy, now)
     return True
 

@@ -1,6 +1,6 @@
 """JSON endpoints of the learning package (DESIGN.md §4): incident, near-miss, SAR and CSPR
-reviews, their structured review and feedback, a SAR's decision, a review's dates and clocks, and
-its action plan."""
+reviews, their structured review and feedback, a SAR's decision, a review's dates and clocks, its
+action plan, and the cases, meetings and actions its findings concern."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hub.api.endpoints import endpoint
 from hub.api.paging import envelope
 from hub.text import spreadsheet_safe
 from hub.web.refusals import audited_refusal
-from learning.rules import ReviewIn, SarReferral, StructuredReviewIn, TimelineEntry
+from learning.rules import LinksIn, ReviewIn, SarReferral, StructuredReviewIn, TimelineEntry
 from learning.schemas import (
     PartnershipQuery,
     PartnershipReportOut,
@@ -29,6 +29,7 @@ from learning.schemas import (
     ReviewDatesIn,
     ReviewFeedbackCreate,
     ReviewLineOut,
+    ReviewLinksIn,
     ReviewList,
     ReviewOut,
     ReviewQuery,
@@ -37,7 +38,7 @@ from learning.schemas import (
     ThemesOut,
     ThemesQuery,
 )
-from learning.services import actions, report, reviews, statutory, themes
+from learning.services import actions, links, report, reviews, statutory, themes
 from learning.services.records import ReviewActionView
 from learning.services.views import ReviewLine, ReviewView
 
@@ -64,7 +65,9 @@ def review_out(found: ReviewView) -> dict:
         "started_on": found.started_on, "ended_on": found.ended_on, "duration_days": found.duration_days,
         "sar": found.sar, "cspr": found.cspr,
         "clocks": [{**dataclasses.asdict(clock), "state": state} for clock, state in found.clocks],
-        "actions": [action_out(a) for a in found.actions]}).model_dump(mode="json")
+        "actions": [action_out(a) for a in found.actions],
+        "linked_meetings": [dataclasses.asdict(m) for m in found.meetings],
+        "linked_actions": [dataclasses.asdict(a) for a in found.case_actions]}).model_dump(mode="json")
 
 
 def action_out(found: ReviewActionView) -> dict:
@@ -171,6 +174,20 @@ def dates(review_id: uuid.UUID, body: ReviewDatesIn) -> dict:
     with audited_refusal("review", review_id):
         return review_out(statutory.record_dates(context.db(), context.actor(), review_id, given,
                                                  **_services()))
+
+
+@endpoint(api, "PUT", "/reviews/<uuid:review_id>/links",
+          summary="The cases, meetings and actions the findings concern, as far as your agency sees "
+                  "them: its cases by reference, and meetings and actions of those cases; what is "
+                  "linked through other agencies' cases is kept (audited)",
+          permission=Permission.REVIEW_CONDUCT, body=ReviewLinksIn, response=ReviewOut,
+          extra_responses={403: "Not a lead or manager of an agency involved", 404: _NOT_YOURS,
+                           422: "What is wrong, keyed by field"})
+def set_links(review_id: uuid.UUID, body: ReviewLinksIn) -> dict:
+    chosen = LinksIn(case_refs=tuple(body.case_refs), meetings=tuple(body.meetings),
+                     actions=tuple(body.actions))
+    with audited_refusal("review", review_id):
+        return review_out(links.set_links(context.db(), context.actor(), review_id, chosen, **_services()))
 
 
 @endpoint(api, "POST", "/reviews/<uuid:review_id>/actions",

@@ -3,8 +3,8 @@
 - A near miss the community nurse raised three weeks ago (a discharge letter sent to an old
   address), involving the council: the trust's lead reviewed it, set an action for the trust's
   leads, and gave the nurse feedback, which she has not yet read.
-- An incident the social worker raised yesterday (a strategy meeting held without the police),
-  awaiting review by the council's lead.
+- An incident the social worker raised yesterday (a strategy meeting held without the police)
+  about Margaret's adult case, awaiting review by the council's lead.
 - A Safeguarding Adult Review the council's lead opened six weeks ago, involving the trust and
   the police: the mandatory criteria met, the decision to review made five weeks ago, the review
   under way for four.
@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from concerns.rules import ConcernIn, TriageIn
 from concerns.services import concerns as concern_services
 from hub.actor import Actor
 from hub.agencies import services as agency_services
+from hub.cases.models import Case, CaseKind
 from hub.config import Policy
 from hub.crypto.envelope import Envelope
 from hub.workdays import add_working_days, is_working_day
@@ -60,7 +62,8 @@ def _working_days_ago(today: date, days: int) -> date:
     return day
 
 
-def seed_reviews(session: Session, envelope: Envelope, policy: Policy, now: datetime) -> None:
+def seed_reviews(session: Session, envelope: Envelope, policy: Policy, now: datetime,
+                 cases: Mapping[CaseKind, Case]) -> None:
     london = ZoneInfo(policy.timezone)
     today = policy.local_date(now)
 
@@ -99,7 +102,8 @@ def seed_reviews(session: Session, envelope: Envelope, policy: Policy, now: date
         kind=ReviewKind.INCIDENT, summary="Strategy meeting held without the police",
         account="The strategy meeting went ahead although the police had not received the "
                 "invitation; their information was only shared afterwards.",
-        occurred_on=today - timedelta(days=1), agencies=("POL-NS",)), **services(at(1, 16)))
+        occurred_on=today - timedelta(days=1), agencies=("POL-NS",), case_refs=(cases[CaseKind.ADULT].ref,)),
+        **services(at(1, 16)))
 
     sar = reviews.raise_review(session, council_lead, ReviewIn(
         kind=ReviewKind.SAR, summary="Referral for a Safeguarding Adult Review",

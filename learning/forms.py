@@ -137,6 +137,19 @@ def case_refs_of(text: str) -> list[str]:
     return [ref for ref in _SEPARATORS.split(text.strip()) if ref]
 
 
+def read_case_refs(answers: Mapping[str, Any], problems: Problems) -> list[str]:
+    """The case references typed (one more than may be linked, so the rules say so), or the
+    problem with what was typed, added to ``problems``."""
+    refs_text = str(answers.get("case_refs") or "")
+    if len(refs_text) > _MAX_REFS_TYPED:
+        problems["case_refs"] = f"Link at most {MAX_CASES} cases"
+    elif has_control_characters(refs_text):
+        problems["case_refs"] = CONTROL_PROBLEM
+    else:
+        return case_refs_of(refs_text)[:MAX_CASES + 1]
+    return []
+
+
 def review_from_answers(answers: Mapping[str, Any], *, kinds: Collection[str]) -> tuple[ReviewIn, Problems]:
     """The review the answers describe and what could not be read from them: a kind among those
     offered (``kinds``), the dates, agencies chosen from the list, and the case references. The
@@ -159,14 +172,7 @@ def review_from_answers(answers: Mapping[str, Any], *, kinds: Collection[str]) -
     if any(not AGENCY_CODE.fullmatch(code) for code in codes):
         problems["agencies"] = "Choose the agencies from the list"
         codes = [code for code in codes if AGENCY_CODE.fullmatch(code)]
-    refs_text = str(answers.get("case_refs") or "")
-    refs: list[str] = []
-    if len(refs_text) > _MAX_REFS_TYPED:
-        problems["case_refs"] = f"Link at most {MAX_CASES} cases"
-    elif has_control_characters(refs_text):
-        problems["case_refs"] = CONTROL_PROBLEM
-    else:
-        refs = case_refs_of(refs_text)[:MAX_CASES + 1]
+    refs = read_case_refs(answers, problems)
     review = ReviewIn(kind=kind, summary=str(answers.get("summary") or ""),
                       account=str(answers.get("account") or ""), occurred_on=occurred_on,
                       agencies=tuple(codes), case_refs=tuple(refs), aware_on=aware_on)

@@ -1,6 +1,7 @@
 """Reviews (DOMAIN.md §9): incidents and near misses raised by anyone, Safeguarding Adult Reviews
 and Child Safeguarding Practice Reviews opened by a lead or a manager; the structured review,
-the feedback to the person who raised it, the action plan and the cases each concerns.
+the feedback to the person who raised it, the action plan, and the cases, meetings and
+actions each concerns.
 
 What is written about what happened (the summary, the account, the timeline, the findings, the
 feedback, a SAR decision's rationale, an action's title and notes) is envelope-encrypted and bound
@@ -93,6 +94,30 @@ class ReviewCase(Base):
 
     review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+
+
+class ReviewMeeting(Base):
+    """A meeting the review's findings concern: one about a case the review concerns, linked by a
+    reviewer of an agency that is a member of that case."""
+
+    __tablename__ = "review_meetings"
+    __table_args__ = (Index("ix_review_meetings_meeting", "meeting_id"),)
+
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    # The review's case the meeting was linked through (a MARAC considers many).
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+
+
+class ReviewCaseAction(Base):
+    """An action on a case the review concerns that its findings concern (an action not taken,
+    or taken late, is often what a review finds)."""
+
+    __tablename__ = "review_case_actions"
+    __table_args__ = (Index("ix_review_case_actions_action", "action_id"),)
+
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id"), primary_key=True)
 
 
 class ReviewAction(Base):

@@ -37,6 +37,7 @@ from learning.services.reviews import (
     reviews_of,
 )
 from learning.services.views import ReviewView
+from meetings.rules import KIND_WORDS as MEETING_KIND_WORDS
 
 review_pages = Blueprint("learning_pages", __name__)
 
@@ -46,7 +47,7 @@ MAX_PAGE = 10_000
 # What the review's page says after a change (the query flag carries no personal data).
 DONE = {"raised": "Recorded", "reviewed": "Structured review recorded", "feedback": "Feedback sent",
         "decided": "Decision recorded", "dates": "Dates recorded", "action": "Action added",
-        "action_changed": "Action's status changed"}
+        "action_changed": "Action's status changed", "links": "What the findings concern recorded"}
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
@@ -163,7 +164,7 @@ def review_list() -> ResponseReturnValue:
 def review_page(review_id: uuid.UUID) -> ResponseReturnValue:
     view = found(review_id)
     return _page("learning/review.html", view=view, done=DONE.get(request.args.get("done") or ""),
-                 feedback_blocked=feedback_blocked(view))
+                 feedback_blocked=feedback_blocked(view), meeting_words=MEETING_KIND_WORDS)
 
 
 # --- the structured review --------------------------------------------------------------------------

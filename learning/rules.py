@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import enum
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +37,7 @@ MAX_TIMELINE = 50
 MAX_TAGS = 12
 MAX_AGENCIES = 20
 MAX_CASES = 20
+MAX_LINKED = 50  # meetings, and actions, a review's findings concern
 # A thematic tag is a short label counted across reviews: lower-case words joined by hyphens,
 # never a sentence (a name typed as a tag would be counted on the themes page for everyone).
 TAG = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+){0,3}")
@@ -116,6 +118,28 @@ def review_problems(review: ReviewIn, *, today: date) -> Problems:
             problems["aware_on"] = "The date must be today or in the past"
         elif review.occurred_on is not None and review.aware_on < review.occurred_on:
             problems["aware_on"] = "The partnership cannot learn of the incident before it happened"
+    return problems
+
+
+@dataclass(frozen=True)
+class LinksIn:
+    """What a review's findings concern, as one reviewer sets it: references of their agency's
+    cases, and meetings and actions about those cases (ids)."""
+
+    case_refs: tuple[str, ...] = ()
+    meetings: tuple[uuid.UUID, ...] = ()
+    actions: tuple[uuid.UUID, ...] = ()
+
+
+def links_problems(links: LinksIn) -> Problems:
+    """At most ``MAX_CASES`` cases and ``MAX_LINKED`` meetings and actions: a review's findings
+    concern what it names, not a case's whole history."""
+    problems: Problems = {}
+    if len(set(links.case_refs)) > MAX_CASES:
+        problems["case_refs"] = f"Link at most {MAX_CASES} cases"
+    for name, chosen in (("meetings", links.meetings), ("actions", links.actions)):
+        if len(set(chosen)) > MAX_LINKED:
+            problems[name] = f"Link at most {MAX_LINKED} {name}"
     return problems
 
 

@@ -1,5 +1,6 @@
 """Request and response bodies of the learning API (DESIGN.md §4): reviews, their structured
-review, feedback, a SAR's decision, a review's dates and clocks, and its action plan."""
+review, feedback, a SAR's decision, a review's dates and clocks, its action plan, and what its
+findings concern."""
 
 from __future__ import annotations
 
@@ -165,6 +166,31 @@ class ReviewSarOut(Output):
     mandatory: bool | None
 
 
+class ReviewLinksIn(Input):
+    case_refs: list[Reference] = Field(default_factory=list, max_length=20,
+                                       description="references of your agency's cases the findings concern")
+    meetings: list[uuid.UUID] = Field(default_factory=list, max_length=50,
+                                      description="ids of meetings about those cases")
+    actions: list[uuid.UUID] = Field(default_factory=list, max_length=50,
+                                     description="ids of actions on those cases")
+
+
+class LinkedMeetingOut(Output):
+    id: uuid.UUID
+    case_ref: str
+    kind: str
+    status: str
+    starts_at: datetime
+
+
+class LinkedActionOut(Output):
+    id: uuid.UUID
+    case_ref: str
+    agency: str
+    due: date
+    status: ActionStatusValue
+
+
 class ReviewOut(Output):
     id: uuid.UUID
     kind: ReviewKindValue
@@ -186,6 +212,9 @@ class ReviewOut(Output):
     clocks: list[ReviewClockOut]
     actions: list[ReviewActionOut] = Field(description="the action plan (for the leads and managers "
                                                        "of the agencies involved)")
+    linked_meetings: list[LinkedMeetingOut] = Field(description="meetings about its cases the findings "
+                                                                "concern")
+    linked_actions: list[LinkedActionOut] = Field(description="actions on its cases the findings concern")
 
 
 class PartnershipQuery(Query):

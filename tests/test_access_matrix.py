@@ -915,6 +915,9 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("PUT", "/api/v1/reviews/<uuid:review_id>/dates"): Route(
         reviewers_only(200), path_values=review_id,
         body=lambda w: {"started_on": str(Policy().local_date(utcnow()))}),
+    # Setting no links of one's own: allowed to the reviewers, and changes nothing others linked.
+    ("PUT", "/api/v1/reviews/<uuid:review_id>/links"): Route(
+        reviewers_only(200), path_values=review_id, body=lambda w: {}),
     ("POST", "/api/v1/reviews/<uuid:review_id>/actions"): Route(
         reviewers_only(201), path_values=review_id,
         body=lambda w: {"title": "Matrix", "agency": w.member.code, "owner_role": "lead",
@@ -992,6 +995,10 @@ EXPECTED: dict[tuple[str, str], Route] = {
         {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id,
         form={f"started_on-{part}": str(getattr(Policy().local_date(utcnow()), part))
               for part in ("day", "month", "year")}),
+    ("GET", "/reviews/<uuid:review_id>/links"): Route(
+        {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
+    ("POST", "/reviews/<uuid:review_id>/links"): Route(
+        {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id, form={}),
     ("GET", "/reviews/<uuid:review_id>/actions/new"): Route(
         {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT}, path_values=review_id),
     # An action with nothing typed: shown again to the reviewers, 422.

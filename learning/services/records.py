@@ -1,6 +1,7 @@
 """What a review's rows say, read back: the bindings its texts are sealed under, a SAR's decision,
-a CSPR's steps and clocks, and the action plan. Plain readers, without access checks or audit: the
-services call them once they have let the caller see the review."""
+a CSPR's steps and clocks, the action plan, and the meetings and actions its findings concern.
+Plain readers, without access checks or audit: the services call them once they have let the
+caller see the review."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.agencies.models import Agency, User
+from hub.cases.models import Case
 from hub.config import Policy
 from hub.crypto.envelope import Binding, Envelope
 from learning import rules
-from learning.models import Review, ReviewAction, ReviewActionChange
+from learning.models import Review, ReviewAction, ReviewActionChange, ReviewCaseAction, ReviewMeeting
 from learning.rules import Clock, ReviewKind, SarReferral
+from meetings.models import Meeting
+from sharing.models import Action
 from sharing.rules import ActionStatus
 
 
@@ -112,3 +116,45 @@ def action_view(db: Session, envelope: Envelope, action: ReviewAction, code: str
     overdue = action.status == ActionStatus.OPEN and action.due < today
     return ReviewActionView(action.id, action.review_id, title["title"], code, name, action.owner_role,
                             action.due, action.status, overdue, tuple(history))
+
+
+@dataclass(frozen=True)
+class LinkedMeeting:
+    """A meeting the findings concern: its kind and time, and the case it was linked through."""
+
+    id: uuid.UUID
+    case_ref: str
+    kind: str
+    status: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkedAction:
+    """An action on a case the findings concern: whose, when due and where it stands. What it is
+    stays with the case (its page shows it to the case's members)."""
+
+    id: uuid.UUID
+    case_ref: str
+    agency: str
+    agency_name: str
+    due: date
+    status: str
+
+
+def linked_meetings(db: Session, review_id: uuid.UUID) -> list[LinkedMeeting]:
+    """The meetings the review's findings concern, in the order they were held."""
+    return [LinkedMeeting(*row) for row in db.execute(
+        select(Meeting.id, Case.ref, Meeting.kind, Meeting.status, Meeting.starts_at)
+        .join(ReviewMeeting, ReviewMeeting.meeting_id == Meeting.id)
+        .join(Case, Case.id == ReviewMeeting.case_id)
+        .where(ReviewMeeting.review_id == review_id).order_by(Meeting.starts_at, Meeting.id))]
+
+
+def linked_actions(db: Session, review_id: uuid.UUID) -> list[LinkedAction]:
+    """The actions on its cases the review's findings concern, by due date."""
+    return [LinkedAction(*row) for row in db.execute(
+        select(Action.id, Case.ref, Agency.code, Agency.name, Action.due, Action.status)
+        .join(ReviewCaseAction, ReviewCaseAction.action_id == Action.id)
+        .join(Case, Case.id == Action.case_id).join(Agency, Agency.id == Action.agency_id)
+        .where(ReviewCaseAction.review_id == review_id).order_by(Action.due, Action.id))]

@@ -82,7 +82,7 @@ def _checked(db: Session, user: User, review: ReviewIn, *,
     if "agencies" not in problems and (unknown := [c for c in codes if c not in agencies]):
         problems["agencies"] = f"No agency has the code {unknown[0][:32]!r}"
     refs = list(dict.fromkeys(ref.strip().upper() for ref in review.case_refs if ref.strip()))
-    cases = _own_cases(db, refs, user.agency_id) if refs else {}
+    cases = own_cases(db, refs, user.agency_id) if refs else {}
     if "case_refs" not in problems and (missing := [r for r in refs if r not in cases]):
         problems["case_refs"] = f"None of your agency's cases has the reference {missing[0][:32]!r}"
     if problems:
@@ -90,7 +90,7 @@ def _checked(db: Session, user: User, review: ReviewIn, *,
     return codes, agencies, refs, cases
 
 
-def _own_cases(db: Session, refs: list[str], agency_id: int) -> dict[str, Case]:
+def own_cases(db: Session, refs: list[str], agency_id: int) -> dict[str, Case]:
     """The cases with these references that the agency is a current member of."""
     return {case.ref: case for case in db.scalars(
         select(Case).join(CaseMembership, CaseMembership.case_id == Case.id)

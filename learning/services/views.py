@@ -22,7 +22,18 @@ from hub.errors import Forbidden, NotFound
 from learning import rules
 from learning.models import Review, ReviewAgency, ReviewCase
 from learning.rules import Clock
-from learning.services.records import ReviewActionView, binding, clocks_of, cspr_of, review_actions, sar_of
+from learning.services.records import (
+    LinkedAction,
+    LinkedMeeting,
+    ReviewActionView,
+    binding,
+    clocks_of,
+    cspr_of,
+    linked_actions,
+    linked_meetings,
+    review_actions,
+    sar_of,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,9 @@ class ReviewView:
     cspr: dict[str, date | None] | None = None
     clocks: tuple[tuple[Clock, str], ...] = ()  # (clock, state)
     actions: tuple[ReviewActionView, ...] = ()
+    # What the findings concern beyond the cases: meetings about them, and actions on them.
+    meetings: tuple[LinkedMeeting, ...] = ()
+    case_actions: tuple[LinkedAction, ...] = ()
 
 
 def may_conduct(db: Session, user: User, row: Review) -> bool:
@@ -128,7 +142,8 @@ def review_view(db: Session, envelope: Envelope, actor: Actor, row: Review, *, p
         rules.duration_days(row.started_on, row.ended_on, today=today),
         sar_of(db, envelope, row), cspr_of(row),
         tuple((clock, clock.state(today)) for clock in clocks_of(row, policy)),
-        tuple(review_actions(db, envelope, row, today=today)) if conducts else ())
+        tuple(review_actions(db, envelope, row, today=today)) if conducts else (),
+        tuple(linked_meetings(db, row.id)), tuple(linked_actions(db, row.id)))
 
 
 def _code(db: Session, agency_id: int) -> str:

@@ -4,8 +4,8 @@ council as involved and linking her case; the trust's named lead finds it awaiti
 records the structured review (after the form has told her what is missing) and writes the
 feedback, which she checks before sending; the nurse signs in again and reads it on the review's
 page. The council's lead records a CSPR's rapid review against its clock, sets an action of the
-SAR's plan and marks it done, and opens a SAR whose decision she records through check your
-answers. axe-core checks every page."""
+SAR's plan and marks it done, opens a SAR whose decision she records through check your
+answers, and links the strategy meeting an incident concerns. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -256,6 +256,28 @@ def test_the_council_lead_works_the_statutory_reviews_their_clocks_dates_decisio
     expect(_heading(page)).to_have_text("Themes and trends")
     expect(page.locator('[data-theme="tag:addresses"]')).to_contain_text("addresses")
     expect(page.locator('[data-theme="factor:record_keeping"]')).to_contain_text("Record keeping")
+
+    # The social worker's incident about Margaret's case: the strategy meeting it concerns linked.
+    audited.goto(f"{demo_site.base_url}/reviews")
+    page.get_by_role("link", name="Strategy meeting held without the police").click()
+    audited.audit()
+    page.get_by_role("link", name="Link the cases, meetings and actions the findings concern").click()
+    expect(_heading(page)).to_have_text("What the findings concern")
+    audited.audit()
+    refs = page.get_by_label("Which of your agency's cases does the review concern?")
+    case_ref = refs.input_value()
+    assert re.fullmatch(r"[A-Z]+-\d{4}-\d+", case_ref), case_ref
+    refs.fill(f"{case_ref}, NOPE-1")
+    page.get_by_role("button", name="Save what the findings concern").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("has the reference 'NOPE-1'")
+    expect(refs).to_have_value(f"{case_ref}, NOPE-1")
+    audited.audit()
+    refs.fill(case_ref)
+    page.get_by_label(re.compile(r"Strategy meeting, ")).first.check()
+    page.get_by_role("button", name="Save what the findings concern").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("What the findings concern recorded")
+    expect(page.locator('[data-review="facts"]')).to_contain_text("Strategy meeting")
+    audited.audit()
 
 
 def test_a_manager_reads_the_partnership_report_its_charts_and_tables_and_changes_the_period(

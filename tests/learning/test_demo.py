@@ -1,5 +1,5 @@
 """The demo's reviews and evidence: a near miss reviewed with its feedback given and not yet read,
-an incident awaiting review, a SAR under way after its decision, a CSPR with its clocks, and a
+an incident about a case awaiting review, a SAR under way after its decision, a CSPR with its clocks, and a
 year of concerns whose partnership report shows a trend month by month."""
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def test_the_demo_holds_reviews_in_every_state_and_a_year_of_evidence(session, e
                                                     envelope=envelope, now=now)}
     assert seen[ReviewKind.INCIDENT].status == ReviewStatus.OPEN
     services = {"envelope": envelope, "policy": policy, "now": now}
+    incident = get_review(session, council_lead, seen[ReviewKind.INCIDENT].id, **services)
+    assert [ref.split("-")[0] for _, ref in incident.cases] == ["ADULT"]  # Margaret's case
     sar = get_review(session, council_lead, seen[ReviewKind.SAR].id, **services)
     assert sar.sar is not None
     assert (sar.sar["decision"], sar.sar["mandatory"], sar.duration_days) == ("review", True, 28)

@@ -5,9 +5,11 @@ years."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,12 +17,14 @@ from hub.config import Policy
 from learning.rules import (
     ClockState,
     Harm,
+    LinksIn,
     SarDecision,
     SarReferral,
     add_months,
     cspr_clocks,
     cspr_problems,
     duration_days,
+    links_problems,
     period_problems,
     review_dates_problems,
     sar_mandatory,
@@ -140,3 +144,16 @@ def test_adding_months_keeps_the_day_or_takes_the_months_last(day, months):
     later = add_months(day, months)
     assert (later.year - day.year) * 12 + later.month - day.month == months
     assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).month != later.month)
+
+
+@pytest.mark.parametrize(("links", "fields"), [
+    (LinksIn(), set()),
+    (LinksIn(case_refs=tuple(f"ADULT-2027-{n:05d}" for n in range(20)),
+             meetings=tuple(uuid.uuid4() for _ in range(50)), actions=tuple(uuid.uuid4() for _ in range(50))),
+     set()),
+    (LinksIn(case_refs=tuple(f"ADULT-2027-{n:05d}" for n in range(21))), {"case_refs"}),
+    (LinksIn(meetings=tuple(uuid.uuid4() for _ in range(51))), {"meetings"}),
+    (LinksIn(actions=tuple(uuid.uuid4() for _ in range(51))), {"actions"}),
+])
+def test_a_review_links_at_most_twenty_cases_and_fifty_meetings_and_actions(links, fields):
+    assert set(links_problems(links)) == fields
