@@ -102,6 +102,8 @@ class Permission(enum.StrEnum):
     REVIEW_RAISE = "reviews:any:create"
     REVIEW_READ = "reviews:own:read"
     REVIEW_CONDUCT = "reviews:agency:conduct"
+    # An action of a review's plan is worked by the owning agency's holders of its role.
+    REVIEW_ACTION_UPDATE = "reviews:actions:update"
     # The partnership report (DOMAIN.md §11): aggregates only, for leads, managers, IG, auditors.
     PARTNERSHIP_REPORT = "reports:partnership:read"
 
@@ -177,6 +179,7 @@ CASE_WORK = frozenset(
         Permission.CASE_ALLOCATE,
         Permission.REVIEW_RAISE,
         Permission.REVIEW_READ,
+        Permission.REVIEW_ACTION_UPDATE,
     }
 )
 SUPERVISING = frozenset({Permission.SUPERVISION_RECORD, Permission.SUPERVISION_READ,
@@ -193,7 +196,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.SIGNED_IN, Permission.CASE_LIST, Permission.CASE_READ, Permission.AUDIT_READ,
          Permission.CASE_AUDIT_READ, Permission.CONSENT_READ, Permission.DISCLOSURE_READ,
          Permission.DISCLOSURE_REVIEW, Permission.DISCLOSURE_REPORT, Permission.AGREEMENT_READ,
-         Permission.RISK_SUMMARY_READ, Permission.ACTION_READ, Permission.PARTNERSHIP_REPORT}
+         Permission.RISK_SUMMARY_READ, Permission.ACTION_READ, Permission.PARTNERSHIP_REPORT,
+         Permission.REVIEW_ACTION_UPDATE}
     ),
     Role.ADMIN: frozenset({Permission.SIGNED_IN, Permission.AGREEMENT_READ, Permission.AGREEMENT_MANAGE}),
     Role.AUDITOR: frozenset({Permission.SIGNED_IN, Permission.AUDIT_READ, Permission.AUDIT_ANY_CASE,

@@ -12,6 +12,7 @@ PACKAGE = Package(
     models=("learning.models",),
     blueprints=("learning.api:api", "learning.review_views:review_pages",
                 "learning.statutory_views:statutory_pages", "learning.link_views:link_pages",
+                "learning.action_views:action_pages",
                 "learning.report_views:report_pages"),
     panels=("learning.panels:dashboard_panel", "learning.panels:report_panel"),
     jobs=(Job("reviews", "learning.tasks:reviews", timedelta(hours=1)),),

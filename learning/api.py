@@ -20,6 +20,9 @@ from hub.text import spreadsheet_safe
 from hub.web.refusals import audited_refusal
 from learning.rules import LinksIn, ReviewIn, SarReferral, StructuredReviewIn, TimelineEntry
 from learning.schemas import (
+    OwnedActionList,
+    OwnedActionOut,
+    OwnedActionQuery,
     PartnershipQuery,
     PartnershipReportOut,
     ReviewActionChangeIn,
@@ -39,6 +42,7 @@ from learning.schemas import (
     ThemesQuery,
 )
 from learning.services import actions, links, report, reviews, statutory, themes
+from learning.services.actions import OwnedAction
 from learning.services.records import ReviewActionView
 from learning.services.views import ReviewLine, ReviewView
 
@@ -204,11 +208,27 @@ def create_action(review_id: uuid.UUID, body: ReviewActionCreate) -> tuple[dict,
     return action_out(found), 201
 
 
+def owned_out(found: OwnedAction) -> dict:
+    return OwnedActionOut.model_validate({**dataclasses.asdict(found.action),
+                                          "review_kind": found.review_kind}).model_dump(mode="json")
+
+
+@endpoint(api, "GET", "/reviews/actions",
+          summary="The actions from reviews your agency owns in a role of yours (every one, for a "
+                  "lead), soonest due first (audited)",
+          permission=Permission.REVIEW_ACTION_UPDATE, query=OwnedActionQuery, response=OwnedActionList)
+def owned_actions(query: OwnedActionQuery) -> dict:
+    found = actions.owned_actions(context.db(), context.actor(), open_only=query.show == "open",
+                                  limit=query.limit + 1, offset=query.offset, **_services())
+    return envelope("actions", found, owned_out, limit=query.limit, offset=query.offset)
+
+
 @endpoint(api, "PATCH", "/reviews/<uuid:review_id>/actions/<uuid:action_id>",
-          summary="A new status for an action of the plan, with the evidence or reason it needs (audited)",
-          permission=Permission.REVIEW_CONDUCT, body=ReviewActionChangeIn, response=ReviewActionOut,
-          extra_responses={403: "Not a lead or manager of an agency involved",
-                           404: "No such review or action", 422: "What is wrong, keyed by field"})
+          summary="A new status for an action of the plan, with the evidence or reason it needs, by "
+                  "its owners or a lead or manager of an agency involved (audited)",
+          permission=Permission.REVIEW_ACTION_UPDATE, body=ReviewActionChangeIn, response=ReviewActionOut,
+          extra_responses={404: "No such review or action, or not one of yours",
+                           422: "What is wrong, keyed by field"})
 def update_action(review_id: uuid.UUID, action_id: uuid.UUID, body: ReviewActionChangeIn) -> dict:
     with audited_refusal("review", review_id):
         return action_out(actions.change_action(context.db(), context.actor(), review_id, action_id,

@@ -2,7 +2,7 @@
 
 - A near miss the community nurse raised three weeks ago (a discharge letter sent to an old
   address), involving the council: the trust's lead reviewed it, set an action for the trust's
-  leads, and gave the nurse feedback, which she has not yet read.
+  leads and one for its practitioners, and gave the nurse feedback, which she has not yet read.
 - An incident the social worker raised yesterday (a strategy meeting held without the police)
   about Margaret's adult case, awaiting review by the council's lead.
 - A Safeguarding Adult Review the council's lead opened six weeks ago, involving the trust and
@@ -93,6 +93,10 @@ def seed_reviews(session: Session, envelope: Envelope, policy: Policy, now: date
     actions.add_action(session, trust_lead, near_miss.line.id,
                        title="Add an address check to the discharge checklist", agency_code="NMH-NS",
                        owner_role="lead", due=today + timedelta(days=14), **services(at(14, 11)))
+    actions.add_action(session, trust_lead, near_miss.line.id,
+                       title="Check the address on the national record before printing a letter",
+                       agency_code="NMH-NS", owner_role="practitioner", due=today + timedelta(days=7),
+                       **services(at(14, 11)))
     reviews.give_feedback(session, trust_lead, near_miss.line.id,
                           "Thank you for raising this. The ward now checks the address against the "
                           "national record before any letter goes, and the checklist is changing.",

@@ -1,7 +1,8 @@
 """The learning package's dashboard panels: the way to record an incident or near miss and to the
 reviews the person may see, how much feedback waits for them to read, and for a lead or manager
-how many of their agency's incidents and near misses await review; and the way to the
-partnership report for those who read it.
+how many of their agency's incidents and near misses await review; the actions from reviews the
+person's agency owns in a role of theirs; and the way to the partnership report for those who
+read it.
 
 The figures name nobody: not audited, so a dashboard view leaves no audit row; the pages they
 lead to audit their reads.
@@ -19,11 +20,15 @@ from learning.services.pages import review_figures
 
 
 def dashboard_panel(db: Session, user: User) -> Panel | None:
-    if not has_permission(user, Permission.REVIEW_READ):
+    may_read = has_permission(user, Permission.REVIEW_READ)
+    if not may_read and not has_permission(user, Permission.REVIEW_ACTION_UPDATE):
         return None
     figures = review_figures(db, user, policy=context.state().settings.policy, today=context.today())
+    if not may_read and not figures.actions_open:
+        return None  # information governance, with no action from a review to do
     return Panel("learning/_dashboard_panel.html", {
-        "may_raise": has_permission(user, Permission.REVIEW_RAISE),
+        "may_read": may_read, "may_raise": has_permission(user, Permission.REVIEW_RAISE),
+        "actions_open": figures.actions_open, "actions_overdue": figures.actions_overdue,
         "reviewer": has_permission(user, Permission.REVIEW_CONDUCT),
         "feedback_to_read": figures.feedback_to_read, "awaiting_review": figures.awaiting_review,
         "clocks_overdue": figures.clocks_overdue,

@@ -119,6 +119,22 @@ class ReviewActionOut(Output):
     history: list[ReviewActionChangeOut]
 
 
+class OwnedActionOut(ReviewActionOut):
+    review_id: uuid.UUID
+    review_kind: ReviewKindValue
+
+
+class OwnedActionQuery(Page):
+    show: Literal["open", "all"] = Field(default="open", description="the open ones, or every one")
+
+
+class OwnedActionList(Output):
+    actions: list[OwnedActionOut]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
 class ReviewActionCreate(Input):
     title: Text
     agency: Label

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from hub import context
@@ -181,8 +181,12 @@ def _action_of(view: ReviewView, action_id: uuid.UUID) -> ReviewActionView:
 
 def _action_page(view: ReviewView, action_id: uuid.UUID, answers: Mapping[str, Any],
                  errors: Mapping[str, str], status: int = 200) -> Response:
-    return _page("learning/action.html", status, view=view, action=_action_of(view, action_id),
-                 answers=answers, errors=errors, error_list=forms.ordered(errors, forms.CHANGE_ORDER))
+    line = view.line
+    return _page("learning/action.html", status, action=_action_of(view, action_id), answers=answers,
+                 errors=errors, error_list=forms.ordered(errors, forms.CHANGE_ORDER),
+                 back=("Back to the review", url_for("learning_pages.review_page", review_id=line.id)),
+                 caption=f"{forms.KIND_WORDS.get(line.kind, line.kind)}: {line.summary}",
+                 post_url=url_for("learning_statutory.change_action", review_id=line.id, action_id=action_id))
 
 
 @statutory_pages.get("/reviews/<uuid:review_id>/actions/<uuid:action_id>")

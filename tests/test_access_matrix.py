@@ -922,8 +922,12 @@ EXPECTED: dict[tuple[str, str], Route] = {
         reviewers_only(201), path_values=review_id,
         body=lambda w: {"title": "Matrix", "agency": w.member.code, "owner_role": "lead",
                         "due": str(Policy().local_date(utcnow()) + timedelta(days=7))}),
+    # The world's review action is owned by the lead agency's managers: they and its leads work
+    # it, as do the review's reviewers; anyone else with the permission is told nothing.
+    ("GET", "/api/v1/reviews/actions"): Route({
+        **case_workers(200), "ig": 200, "admin": 403, "auditor": 403, ANONYMOUS: 401}),
     ("PATCH", "/api/v1/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
-        reviewers_only(200),
+        {**reviewers_only(200), "practitioner": 404, "ig": 404},
         path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id},
         body=lambda w: {"status": "done", "evidence": "Briefing given to the team"}),
     # The partnership report: aggregates only, for leads, managers, IG and auditors.
@@ -1007,6 +1011,15 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
         {**reviewers_only(200), ANONYMOUS: SIGN_IN_REDIRECT},
         path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id}),
+    ("GET", "/reviews/actions"): Route({
+        **case_workers(200), "ig": 200, "admin": 403, "auditor": 403, ANONYMOUS: SIGN_IN_REDIRECT}),
+    ("GET", "/reviews/actions/<uuid:action_id>"): Route(
+        {**reviewers_only(200), "practitioner": 404, "ig": 404, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"action_id": w.review_action_id}),
+    ("POST", "/reviews/actions/<uuid:action_id>"): Route(
+        {**reviewers_only(303), "practitioner": 404, "ig": 404, ANONYMOUS: SIGN_IN_REDIRECT},
+        path_values=lambda w: {"action_id": w.review_action_id},
+        form={"status": "done", "evidence": "Briefing given to the team"}),
     ("POST", "/reviews/<uuid:review_id>/actions/<uuid:action_id>"): Route(
         {**reviewers_only(303), ANONYMOUS: SIGN_IN_REDIRECT},
         path_values=lambda w: {"review_id": w.review_id, "action_id": w.review_action_id},

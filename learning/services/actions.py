@@ -3,16 +3,19 @@ timescale, status). An action is set by a lead or manager of an agency involved,
 involved and a role there, with its due day; its status moves in the vocabulary and by the rules
 of every action (sharing.rules: done needs its evidence, not done its reason). The `reviews` job
 tells the owning agency's holders of the role once an action is overdue, and its leads once it
-is overdue by the policy's grace, each once."""
+is overdue by the policy's grace, each once. The owners see their agency's actions from reviews
+and work them (the review itself stays with its reviewers)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from hub.access import Permission, check, note_refused_case
 from hub.actor import Actor
 from hub.agencies.models import Agency, Role, User
 from hub.audit.services import Entry, record, record_all
@@ -21,9 +24,9 @@ from hub.crypto.envelope import Envelope
 from hub.errors import NotFound, ValidationFailed
 from hub.mail.outbox import Message, enqueue_all
 from hub.workdays import earliest_not_yet_overdue
-from learning.models import Review, ReviewAction, ReviewActionChange, ReviewAgency
-from learning.services.records import ReviewActionView, binding, review_actions
-from learning.services.views import visible_review
+from learning.models import Review, ReviewAction, ReviewActionChange, ReviewAgency, ReviewCase
+from learning.services.records import ReviewActionView, action_view, binding, review_actions
+from learning.services.views import may_conduct, visible_review
 from sharing.rules import ActionStatus, action_problems, status_change_problems
 
 OWNER_ROLES = (Role.PRACTITIONER, Role.MANAGER, Role.LEAD, Role.IG)
@@ -62,15 +65,36 @@ def add_action(db: Session, actor: Actor, review_id: uuid.UUID, *, title: str, a
     return _one(db, envelope, row, action.id, today)
 
 
+def may_work(user: User, action: ReviewAction) -> bool:
+    """The owning agency's holders of the owning role, and its leads (told once it is overdue
+    past the grace): those who do the action and answer for it."""
+    return user.agency_id == action.agency_id and user.has_role(action.owner_role, Role.LEAD)
+
+
+def _workable(db: Session, actor: Actor, action_id: uuid.UUID) -> tuple[ReviewAction, Review]:
+    """The action and its review, for its owners or a lead or manager of an agency involved in
+    the review; to anyone else it does not exist (404)."""
+    assert actor.user is not None
+    check(actor.user, Permission.REVIEW_ACTION_UPDATE)
+    action = db.get(ReviewAction, action_id)
+    row = db.get(Review, action.review_id) if action is not None else None
+    if action is None or row is None:
+        raise NotFound("No such action, or not one of yours")
+    if not may_work(actor.user, action) and not may_conduct(db, actor.user, row):
+        for case_id in db.scalars(select(ReviewCase.case_id).where(ReviewCase.review_id == row.id)):
+            note_refused_case(db, case_id)  # probing leaves a trace naming the cases, as for the review
+        raise NotFound("No such action, or not one of yours")
+    return action, row
+
+
 def change_action(db: Session, actor: Actor, review_id: uuid.UUID, action_id: uuid.UUID, *, status: str,
                   note: str, evidence: str, envelope: Envelope, policy: Policy,
                   now: datetime) -> ReviewActionView:
-    """A new status for an action of the plan, by a lead or manager of an agency involved, with
-    the evidence or reason the status needs (422 keyed by field). Audited."""
-    row = visible_review(db, actor, review_id, conduct=True)
+    """A new status for an action of the plan, by its owners or a lead or manager of an agency
+    involved, with the evidence or reason the status needs (422 keyed by field). Audited."""
+    action, row = _workable(db, actor, action_id)
     assert actor.user is not None
-    action = db.get(ReviewAction, action_id)
-    if action is None or action.review_id != row.id:
+    if row.id != review_id:
         raise NotFound("No such action on this review")
     errors = status_change_problems(current=action.status, new=status, note=note, evidence=evidence)
     if errors:
@@ -83,6 +107,59 @@ def change_action(db: Session, actor: Actor, review_id: uuid.UUID, action_id: uu
     record(db, actor, "review.action_update", now=now, object_type="review_action", object_id=action.id,
            details={"review": str(row.id), "from": previous, "to": status})
     return _one(db, envelope, row, action.id, policy.local_date(now))
+
+
+@dataclass(frozen=True)
+class OwnedAction:
+    """An action of a review's plan as its owners see it: the action, and the kind of review it
+    came from (what the review says is for its reviewers)."""
+
+    action: ReviewActionView
+    review_kind: str
+
+
+def _owned(user: User) -> ColumnElement[bool]:
+    mine = ReviewAction.agency_id == user.agency_id
+    return mine if user.has_role(Role.LEAD) else mine & ReviewAction.owner_role.in_(list(user.roles))
+
+
+def owned_actions(db: Session, actor: Actor, *, open_only: bool, envelope: Envelope, policy: Policy,
+                  now: datetime, limit: int = 50, offset: int = 0) -> list[OwnedAction]:
+    """The actions from reviews the caller's agency owns in a role of theirs (every one, for a
+    lead), soonest due first, the open ones only if asked (audited)."""
+    assert actor.user is not None
+    check(actor.user, Permission.REVIEW_ACTION_UPDATE)
+    query = (select(ReviewAction, Agency.code, Agency.name, Review.kind)
+             .join(Agency, Agency.id == ReviewAction.agency_id)
+             .join(Review, Review.id == ReviewAction.review_id)
+             .where(_owned(actor.user)))
+    if open_only:
+        query = query.where(ReviewAction.status == ActionStatus.OPEN)
+    rows = db.execute(query.order_by(ReviewAction.due, ReviewAction.created_at)
+                      .limit(limit).offset(offset)).all()
+    record(db, actor, "review.action_list", now=now, object_type="agency", object_id=actor.user.agency_id,
+           details={"count": len(rows), "open_only": open_only})
+    today = policy.local_date(now)
+    return [OwnedAction(action_view(db, envelope, action, code, name, [], today=today), kind)
+            for action, code, name, kind in rows]
+
+
+def owned_action(db: Session, actor: Actor, action_id: uuid.UUID, *, envelope: Envelope, policy: Policy,
+                 now: datetime) -> OwnedAction:
+    """One action with its history, for its owners or the review's reviewers (404 for anyone
+    else); the read is audited."""
+    action, row = _workable(db, actor, action_id)
+    record(db, actor, "review.action_read", now=now, object_type="review_action", object_id=action.id,
+           details={"review": str(row.id)})
+    return OwnedAction(_one(db, envelope, row, action.id, policy.local_date(now)), row.kind)
+
+
+def owned_counts(db: Session, user: User, *, today: date) -> tuple[int, int]:
+    """How many actions from reviews the person's agency owns in a role of theirs are open, and
+    how many of those are overdue: figures for the dashboard, naming nobody."""
+    found = db.execute(select(func.count(), func.count().filter(ReviewAction.due < today))
+                       .where(_owned(user), ReviewAction.status == ActionStatus.OPEN)).one()
+    return found[0], found[1]
 
 
 def _change(db: Session, envelope: Envelope, action: ReviewAction, status: str, user_id: uuid.UUID | None,
@@ -130,14 +207,16 @@ def remind_overdue(db: Session, *, policy: Policy, now: datetime) -> int:
                 .where(User.agency_id.in_({m.agency_id for m in moved}), User.active.is_(True))
                 .order_by(User.email)):
             holders.setdefault(agency_id, []).append((email, roles))
-        for action_id, review_id, agency_id, owner_role, due in moved:
+        for action_id, _review_id, agency_id, owner_role, due in moved:
             role = owner_role if level == 1 else Role.LEAD
             subject = ("An action from a review is overdue" if level == 1
                        else "An action from a review is still overdue")
             body = (f"An action your agency owns in a review's action plan was due by {due:%-d %B %Y} "
                     f"and is not recorded as done{'' if level == 1 else ', past the time allowed'}."
                     "\n\nSign in to the safeguarding hub to see it:")
-            messages += [Message("review.action_overdue", email, subject, body, None, f"/reviews/{review_id}")
+            # The link is the action's own page, which its owners and the agency's leads may open.
+            messages += [Message("review.action_overdue", email, subject, body, None,
+                                 f"/reviews/actions/{action_id}")
                          for email, roles in holders.get(agency_id, []) if role in roles]
             entries.append(Entry("review_action", action_id, None, {"level": level}))
     if messages:

@@ -19,6 +19,7 @@ from hub.agencies.models import Agency, User
 from hub.config import Policy
 from learning.models import Review, ReviewAgency
 from learning.rules import RAISED_KINDS, ClockState, ReviewKind, ReviewStatus
+from learning.services.actions import owned_counts
 from learning.services.records import clocks_of
 from learning.services.views import visible_review
 
@@ -48,12 +49,17 @@ class ReviewFigures:
     feedback_to_read: int  # feedback on reviews the person raised, not yet read
     awaiting_review: int  # incidents and near misses the person's agency is involved in, still open
     clocks_overdue: int = 0  # running CSPRs of the person's agency with a step past its deadline
+    actions_open: int = 0  # actions from reviews the person's agency owns in a role of theirs
+    actions_overdue: int = 0
 
 
 def review_figures(db: Session, user: User, *, policy: Policy, today: date) -> ReviewFigures:
     """The dashboard's figures: for anyone, the feedback waiting for them; for a lead or
     manager, the incidents and near misses their agency is involved in that await review, and
-    its running CSPRs with a step past its deadline (through the running CSPRs' partial index)."""
+    its running CSPRs with a step past its deadline (through the running CSPRs' partial index);
+    and the actions from reviews they own, open and overdue."""
+    actions_open, actions_overdue = (owned_counts(db, user, today=today)
+                                     if has_permission(user, Permission.REVIEW_ACTION_UPDATE) else (0, 0))
     unread = db.scalar(select(func.count()).select_from(Review).where(
         Review.raised_by_id == user.id, Review.feedback_at.is_not(None),
         Review.feedback_read_at.is_(None))) or 0
@@ -69,5 +75,5 @@ def review_figures(db: Session, user: User, *, policy: Policy, today: date) -> R
                                     Review.status != ReviewStatus.CLOSED, Review.aware_on.is_not(None))).all()
         overdue = sum(1 for row in running
                       if any(clock.state(today) == ClockState.OVERDUE for clock in clocks_of(row, policy)))
-        return ReviewFigures(unread, waiting, overdue)
-    return ReviewFigures(unread, waiting)
+        return ReviewFigures(unread, waiting, overdue, actions_open, actions_overdue)
+    return ReviewFigures(unread, waiting, 0, actions_open, actions_overdue)

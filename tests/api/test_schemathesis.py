@@ -116,3 +116,16 @@ def test_every_answer_matches_the_published_document(operation: Any, role: Role,
     with rolled_back(db_connection, session):
         response = case.call(app=app, headers=headers, cookies=cookies)
         case.validate_response(response, checks=CHECKS, headers=headers, transport_kwargs={"app": app})
+
+
+# Hypothesis's pytest plugin gives each case of a parametrised test new settings whose parent is
+# the settings the last case left on the function, so the chain grows by one a case; past some
+# nine hundred cases, reading a setting through it exceeds Python's recursion limit. Each case
+# starts again from the settings the decorator gave.
+_DECLARED_SETTINGS = test_every_answer_matches_the_published_document._hypothesis_internal_use_settings  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _settings_start_from_the_declared_ones() -> None:
+    test_every_answer_matches_the_published_document._hypothesis_internal_use_settings = (  # type: ignore[attr-defined]
+        _DECLARED_SETTINGS)

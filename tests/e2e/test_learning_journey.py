@@ -2,10 +2,11 @@
 community nurse records a near miss from her dashboard, through check your answers, naming the
 council as involved and linking her case; the trust's named lead finds it awaiting review,
 records the structured review (after the form has told her what is missing) and writes the
-feedback, which she checks before sending; the nurse signs in again and reads it on the review's
-page. The council's lead records a CSPR's rapid review against its clock, sets an action of the
-SAR's plan and marks it done, opens a SAR whose decision she records through check your
-answers, and links the strategy meeting an incident concerns. axe-core checks every page."""
+feedback, which she checks before sending; the nurse signs in again, reads it on the review's
+page and records done the action the demo's near miss asked of the trust's practitioners. The
+council's lead records a CSPR's rapid review against its clock, sets an action of the SAR's plan
+and marks it done, opens a SAR whose decision she records through check your answers, and links
+the strategy meeting an incident concerns. axe-core checks every page."""
 
 from __future__ import annotations
 
@@ -155,6 +156,27 @@ def test_a_nurse_records_a_near_miss_the_lead_reviews_it_and_the_nurse_reads_the
     row.get_by_role("link", name=SUMMARY).click()
     expect(page.get_by_role("heading", name="Feedback to you")).to_be_visible()
     expect(page.locator('[data-review="feedback"]')).to_have_text(FEEDBACK)
+    audited.audit()
+
+    # The demo's near miss asked the trust's practitioners for an action: from the dashboard to
+    # its page, where she records it done (after being told the evidence is needed).
+    audited.goto(f"{demo_site.base_url}/")
+    page.locator('[data-panel="review-actions"]').get_by_role("link").click()
+    expect(_heading(page)).to_have_text("Actions from reviews")
+    audited.audit()
+    action = "Check the address on the national record before printing a letter"
+    page.locator('[data-list="review-actions"]').get_by_role("link", name=action).click()
+    expect(_heading(page)).to_have_text(action)
+    expect(page.locator(".govuk-caption-l")).to_have_text("From a near-miss review")
+    audited.audit()
+    page.get_by_label("Done", exact=True).check()
+    page.get_by_role("button", name="Change the status").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Say what was done")
+    audited.audit()
+    page.get_by_label("Evidence").fill("The address is checked on the national record for every letter")
+    page.get_by_role("button", name="Change the status").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Action's status changed")
+    expect(page.locator('[data-action="history"]')).to_contain_text("for every letter")
     audited.audit()
 
 

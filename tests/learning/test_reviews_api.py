@@ -388,6 +388,8 @@ def test_the_action_plan_is_tracked_and_an_overdue_action_is_chased_once_then_to
                            .order_by(OutboxMessage.created_at)).all()
     assert [m.recipient for m in mail] == [council_manager.email, council_lead.email]
     assert all("discharge" not in m.body for m in mail)
+    # Each is sent to the action's own page, which its owners and the agency's leads may open.
+    assert [m.link_path for m in mail] == [f"/reviews/actions/{action_id}"] * 2
     session.commit()
     change = f"{path}/{action_id}"
     assert client.patch(change, json={"status": "done"}, headers=h(lead)).json["errors"] == {
