@@ -300,6 +300,14 @@ def test_the_council_lead_works_the_statutory_reviews_their_clocks_dates_decisio
     expect(page.locator(".govuk-notification-banner")).to_contain_text("What the findings concern recorded")
     expect(page.locator('[data-review="facts"]')).to_contain_text("Strategy meeting")
     audited.audit()
+    # The review's summary prints without the page's furniture.
+    page.emulate_media(media="print")
+    expect(page.locator(".govuk-header")).to_be_hidden()
+    expect(page.locator(".govuk-back-link")).to_be_hidden()
+    expect(page.locator('[data-review="reviewer-links"]')).to_be_hidden()
+    expect(page.locator('[data-review="facts"]')).to_be_visible()
+    expect(page.locator('[data-review="account"]')).to_be_visible()
+    page.emulate_media(media="screen")
 
 
 def test_a_manager_reads_the_partnership_report_its_charts_and_tables_and_changes_the_period(
