@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from concerns.models import Alert, Allocation, Concern, SupervisionDiscussion, SupervisionSession
 from concerns.rules import ADULT_CATEGORIES, CATEGORY_NAMES, CHILD_CATEGORIES
-from concerns.services.supervision import interval_for, latest_levels
+from concerns.services.supervision import interval_for, level_on, levels_over_time
 from hub.config import Policy
 from hub.figures import Figure, Period, counted
 
@@ -72,8 +72,8 @@ def figures(db: Session, period: Period, policy: Policy) -> list[Figure]:
 def _discussions(db: Session, period: Period, policy: Policy) -> tuple[dict[int, int], dict[int, int]]:
     """The case discussions held in the period, by the supervising agency, and those held within
     the interval for the case's risk (policy: 4 weeks at high and very high risk, 12 otherwise,
-    by its latest risk summary) of the previous discussion of the case with the same person, or,
-    for the first, of the case's allocation to them."""
+    by its risk summary as it stood on the day of the discussion) of the previous discussion of
+    the case with the same person, or, for the first, of the case's allocation to them."""
     ordered = (SupervisionDiscussion.supervisee_id, SupervisionDiscussion.case_id)
     history = (select(SupervisionSession.agency_id, SupervisionDiscussion.supervisee_id,
                       SupervisionDiscussion.case_id, SupervisionDiscussion.held_on,
@@ -85,7 +85,7 @@ def _discussions(db: Session, period: Period, policy: Policy) -> tuple[dict[int,
     if not rows:
         return {}, {}
     case_ids = sorted({row.case_id for row in rows})
-    levels = latest_levels(db, case_ids)
+    levels = levels_over_time(db, case_ids, policy)
     allocated: dict[tuple[uuid.UUID, uuid.UUID], list[date]] = {}
     allocations = select(Allocation.user_id, Allocation.case_id, Allocation.allocated_at)
     for user_id, case_id, at in db.execute(allocations.where(Allocation.case_id.in_(case_ids))).all():
@@ -96,7 +96,8 @@ def _discussions(db: Session, period: Period, policy: Policy) -> tuple[dict[int,
         discussed[agency_id] = discussed.get(agency_id, 0) + 1
         since = previous or max((d for d in allocated.get((supervisee_id, case_id), []) if d <= held_on),
                                 default=None)
-        if since is not None and held_on <= since + interval_for(levels.get(case_id), policy):
+        level = level_on(levels.get(case_id, ()), held_on)
+        if since is not None and held_on <= since + interval_for(level, policy):
             in_time[agency_id] = in_time.get(agency_id, 0) + 1
     return discussed, in_time
 

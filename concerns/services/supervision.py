@@ -205,6 +205,28 @@ def latest_levels(db: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
         latest, (latest.c.case_id == RiskSummary.case_id) & (latest.c.version == RiskSummary.version))).all())
 
 
+def levels_over_time(db: Session, case_ids: Sequence[uuid.UUID],
+                     policy: Policy) -> dict[uuid.UUID, list[tuple[date, str]]]:
+    """Each case's risk level from each day a version of its risk summary was recorded (local
+    days, in order): what the level was on any day, for judging a discussion then."""
+    levels: dict[uuid.UUID, list[tuple[date, str]]] = {}
+    for case_id, level, recorded_at in db.execute(
+            select(RiskSummary.case_id, RiskSummary.level, RiskSummary.recorded_at)
+            .where(RiskSummary.case_id.in_(case_ids)).order_by(RiskSummary.case_id, RiskSummary.version)):
+        levels.setdefault(case_id, []).append((policy.local_date(recorded_at), level))
+    return levels
+
+
+def level_on(history: Sequence[tuple[date, str]], day: date) -> str | None:
+    """The level in force on ``day``: the last one recorded on or before it (None before any)."""
+    found = None
+    for recorded_on, level in history:
+        if recorded_on > day:
+            break
+        found = level
+    return found
+
+
 def interval_for(level: str | None, policy: Policy) -> timedelta:
     """DOMAIN.md §11 (local): high and very high risk every 4 weeks, any other case every 12."""
     weeks = policy.supervision_high_risk_weeks if level in HIGH_LEVELS else policy.supervision_other_weeks

@@ -19,7 +19,7 @@ from hub.config import Policy
 from hub.db import utcnow
 from hub.figures import Figure
 from learning.services.report import shown_measures
-from sharing.models import Action, ActionChange
+from sharing.models import Action, ActionChange, RiskSummary
 from tests.support.snapshot import assert_nothing_written, take_snapshot
 
 
@@ -221,3 +221,33 @@ def test_supervision_on_time_is_each_discussion_within_its_interval_of_the_last(
     # nothing shows them to be on time.
     assert whole["supervision_discussions"]["by_agency"][council.code] == 20
     assert whole["supervision_on_time"]["by_agency"][council.code] == 5
+
+
+def test_a_discussion_is_judged_by_the_risk_the_case_had_that_day_not_by_a_later_one(client, make, session):
+    council = make.agency(kind="council_adults")
+    manager, worker = make.user(council, "manager"), make.user(council)
+    cases = [make.case(worker, name=f"Risky Person{n}") for n in range(10)]
+    headers = make.headers(manager)
+    for case in cases:
+        assert client.put(f"/api/v1/cases/{case.id}/allocation", json={"user_id": str(worker.id)},
+                          headers=headers).status_code == 200
+    first = _today() - timedelta(days=90)
+    # Every case discussed 90 days ago and again 40 days later: within 12 weeks, beyond 4.
+    for held_on in (first, first + timedelta(days=40)):
+        assert client.post("/api/v1/supervision", json={
+            "supervisee_id": str(worker.id), "held_on": held_on.isoformat(),
+            "discussions": [{"case_id": str(case.id), "note": "Discussed"} for case in cases]},
+            headers=headers).status_code == 201
+    # Half were high risk from before the first discussion; the other half became so only after
+    # the second: by their risk on the day, those were discussed in time.
+    def high_risk(case, days_ago: int) -> RiskSummary:
+        noon = datetime.combine(_today() - timedelta(days=days_ago), datetime.min.time(), tzinfo=UTC)
+        return RiskSummary(id=uuid.uuid4(), case_id=case.id, version=1, agency_id=council.id,
+                           author_id=worker.id, level="high", recorded_at=noon + timedelta(hours=12),
+                           content_ciphertext=b"sealed")
+    session.add_all([high_risk(case, 100) for case in cases[:5]]
+                    + [high_risk(case, 10) for case in cases[5:]])
+    session.flush()
+    measures = client.get(_period(first + timedelta(days=1), _today()), headers=headers).json["measures"]
+    assert measures["supervision_discussions"]["by_agency"][council.code] == 10
+    assert measures["supervision_on_time"]["by_agency"][council.code] == 5
