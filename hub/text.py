@@ -5,6 +5,7 @@ it). Every check of typed or posted text in the packages asks here."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_PROBLEM = "Remove the control characters (such as NUL) from this text"
@@ -26,6 +27,23 @@ def text_problem(text: str, limit: int) -> str | None:
     if has_control_characters(text):
         return CONTROL_PROBLEM
     return None
+
+
+Stored = Iterable[str | None] | str | None
+
+
+def stored_text_problems(limits: Mapping[str, tuple[Stored, int]]) -> dict[str, str]:
+    """What a service refuses before it writes text to a plain (unencrypted) column: each field
+    names its value, or its list of values, and the column's length. A service checks even where
+    its API and forms already do, because it is also called by jobs, the demo and tests."""
+    problems: dict[str, str] = {}
+    for name, (given, limit) in limits.items():
+        values = [given] if given is None or isinstance(given, str) else list(given)
+        for value in values:
+            if value is not None and (problem := text_problem(value, limit)) is not None:
+                problems[name] = problem
+                break
+    return problems
 
 
 def spreadsheet_safe(value: str) -> str:

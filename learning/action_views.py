@@ -23,7 +23,7 @@ from hub.access import Permission, requires
 from hub.errors import ValidationFailed
 from hub.web.pages import page, see_other
 from hub.web.refusals import audited_refusal
-from learning import forms, rules
+from learning import forms
 from learning.rules import ReviewKind
 from learning.services import actions
 from learning.services.actions import OwnedAction
@@ -53,7 +53,7 @@ def owned_actions() -> ResponseReturnValue:
     found = actions.owned_actions(context.db(), context.actor(), open_only=SHOWN[shown], limit=PAGE_SIZE + 1,
                                   **_services())
     return page("learning/owned_actions.html", actions=found[:PAGE_SIZE], more=len(found) > PAGE_SIZE,
-                shown=shown, forms=forms, rules=rules, long_date=forms.long_date)
+                shown=shown, forms=forms, long_date=forms.long_date)
 
 
 def _action_page(found: OwnedAction, answers: Mapping[str, Any], errors: Mapping[str, str],
@@ -80,12 +80,12 @@ def owned_action(action_id: uuid.UUID) -> ResponseReturnValue:
 def change_owned_action(action_id: uuid.UUID) -> ResponseReturnValue:
     answers = forms.change_answers(request.form)
     db, actor = context.db(), context.actor()
-    with audited_refusal("review_action", action_id):
-        found = actions.owned_action(db, actor, action_id, **_services())
     try:
-        actions.change_action(db, actor, found.action.review_id, action_id, status=answers["status"],
-                              note=answers["note"], evidence=answers["evidence"], **_services())
+        with audited_refusal("review_action", action_id):
+            actions.change_owned_action(db, actor, action_id, status=answers["status"], note=answers["note"],
+                                        evidence=answers["evidence"], **_services())
     except ValidationFailed as failed:
         # Nothing is written (the request rolls back on 422); the form shows what was typed.
+        found = actions.owned_action(db, actor, action_id, **_services())
         return _action_page(found, answers, failed.errors, 422)
     return see_other("learning_actions.owned_action", action_id=action_id, done="changed")

@@ -27,6 +27,7 @@ from hub.audit.services import record
 from hub.cases.services import read_subject
 from hub.crypto.envelope import Envelope
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.text import stored_text_problems
 
 TABLE = "consent_records"
 _TEXT_FIELDS = ("best_interests", "information_given", "obtained_by", "desired_outcomes")
@@ -72,7 +73,11 @@ def record_consent(db: Session, actor: Actor, case_id: uuid.UUID, data: ConsentI
     assert actor.user is not None
     case = visible_case(db, actor.user, case_id, Permission.CONSENT_RECORD)
     born = read_subject(db, case, envelope).date_of_birth
-    problems = validate_consent(data, subject_born=born, now=now)
+    problems = {
+        **stored_text_problems({"agencies": (data.agencies, 200),
+                                "data_categories": (data.data_categories, 200)}),
+        **validate_consent(data, subject_born=born, now=now),
+    }
     if problems:
         raise ValidationFailed(problems)
     assert data.given_by is not None

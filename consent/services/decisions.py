@@ -37,8 +37,11 @@ from hub.agencies.models import User
 from hub.audit.services import record
 from hub.crypto.envelope import Envelope
 from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.text import stored_text_problems
 
 TABLE = "disclosure_decisions"
+# The plain columns' length for a label (channel, security marking).
+_LABEL = 64
 
 # Free text of a decision, in the order a reader meets it; all are encrypted together.
 TEXT_FIELDS = (
@@ -115,6 +118,17 @@ def decision_problems(db: Session, user: User, case_id: uuid.UUID, decision: Dec
     return problems
 
 
+def _plain_text_problems(decision: DecisionIn, details: DecisionDetails) -> dict[str, str]:
+    """The values a decision keeps in plain columns fit them (the free text is encrypted)."""
+    return stored_text_problems({
+        "decision_maker_role": (decision.decision_maker_role, 200),
+        "recipients": (decision.recipients, 200),
+        "channel": (details.channel, _LABEL), "security_marking": (details.security_marking, _LABEL),
+        "quality_checks": (details.quality_checks, _LABEL),
+        "dsa_ref": (details.dsa_ref, 100), "dpia_ref": (details.dpia_ref, 100),
+    })
+
+
 def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: DecisionIn,
                     details: DecisionDetails | None = None, *, envelope: Envelope,
                     now: datetime) -> Decision:
@@ -132,6 +146,7 @@ def record_decision(db: Session, actor: Actor, case_id: uuid.UUID, decision: Dec
     problems = merge_problems(
         decision_problems(db, actor.user, case.id, decision, now=now),
         supersession_problems(decision, _earlier(db, case.id, decision.supersedes)),
+        _plain_text_problems(decision, details),
     )
     if problems:
         raise ValidationFailed(problems)

@@ -93,9 +93,25 @@ def change_action(db: Session, actor: Actor, review_id: uuid.UUID, action_id: uu
     """A new status for an action of the plan, by its owners or a lead or manager of an agency
     involved, with the evidence or reason the status needs (422 keyed by field). Audited."""
     action, row = _workable(db, actor, action_id)
-    assert actor.user is not None
     if row.id != review_id:
         raise NotFound("No such action on this review")
+    return _change_status(db, actor, action, row, status=status, note=note, evidence=evidence,
+                          envelope=envelope, policy=policy, now=now)
+
+
+def change_owned_action(db: Session, actor: Actor, action_id: uuid.UUID, *, status: str, note: str,
+                        evidence: str, envelope: Envelope, policy: Policy, now: datetime) -> OwnedAction:
+    """The same change reached from the action's own page, without its review's id (404 for
+    anyone but its owners and the review's reviewers; 422 keyed by field). Audited."""
+    action, row = _workable(db, actor, action_id)
+    changed = _change_status(db, actor, action, row, status=status, note=note, evidence=evidence,
+                             envelope=envelope, policy=policy, now=now)
+    return OwnedAction(changed, row.kind)
+
+
+def _change_status(db: Session, actor: Actor, action: ReviewAction, row: Review, *, status: str, note: str,
+                   evidence: str, envelope: Envelope, policy: Policy, now: datetime) -> ReviewActionView:
+    assert actor.user is not None
     errors = status_change_problems(current=action.status, new=status, note=note, evidence=evidence)
     if errors:
         raise ValidationFailed(errors)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from consent.models import ConsentRecord, DisclosureDecision
 from consent.rules import ConsentMethod, DeciderContext, DecisionIn, EarlierDecision, Purpose, disclosure
+from consent.services import consents as consent_services
 from consent.services import decisions as decision_services
 from consent.services.common import is_public_authority
 from consent.services.consents import consent_view, withdraw_consent
@@ -31,7 +32,7 @@ from hub.errors import Conflict, ValidationFailed
 from tests.conftest import Factory, rolled_back
 from tests.consent.builders import apply_rule, valid_decision
 from tests.consent.test_rules_properties import decisions
-from tests.support.factories.consent import ConsentFactory, sharing_decision
+from tests.support.factories.consent import ConsentFactory, sharing_decision, valid_consent
 
 # Rules 1-9 as one function each (validate_decision merges them); rule 10 is supersession_problems.
 RULES: list[Callable[..., dict[str, str]]] = [
@@ -140,6 +141,53 @@ def test_the_service_refuses_only_by_validation_and_records_only_what_keeps_ever
                 judged, EarlierDecision(case_id=world.case_id, superseded=False)) == {}
             assert found.chain == [world.decision_ids[0], found.row.id]
         assert found.row.needs_review == decision_services.made_without_consent(judged)
+
+
+@pytest.mark.parametrize(("field", "decision_change", "details"), [
+    ("decision_maker_role", {"decision_maker_role": "Safeguarding\x00lead"}, {}),
+    ("decision_maker_role", {"decision_maker_role": "r" * 201}, {}),
+    ("recipients", {"recipients": ("Northshire Police", "Northshire\x1bCouncil")}, {}),
+    ("channel", {}, {"channel": "secure\x00e-mail"}),
+    ("security_marking", {}, {"security_marking": "O" * 65}),
+    ("quality_checks", {}, {"quality_checks": ("accurate\x07",)}),
+    ("dsa_ref", {}, {"dsa_ref": "DSA\x00-7"}),
+    ("dpia_ref", {}, {"dpia_ref": "D" * 101}),
+])
+def test_text_a_plain_column_cannot_hold_is_refused_by_field_and_nothing_is_written(
+        field: str, decision_change: dict[str, Any], details: dict[str, Any], make: Factory,
+        session: Session) -> None:
+    """The columns kept in plain text (a role, recipients, references) take no control character
+    (PostgreSQL refuses NUL) and no more than they hold: the service says so by field, whoever
+    calls it, rather than failing at the insert."""
+    nurse = make.user(make.agency(kind="nhs_acute"))
+    case = make.case(nurse)
+    decision = dataclasses.replace(sharing_decision(case.id, ("Northshire Police",)), **decision_change)
+    before = session.scalar(select(func.count()).select_from(DisclosureDecision))
+    with pytest.raises(ValidationFailed) as refused:
+        decision_services.record_decision(session, Actor(nurse, "test"), case.id, decision,
+                                          decision_services.DecisionDetails(**details),
+                                          envelope=make.envelope, now=utcnow())
+    assert set(refused.value.errors) == {field}
+    assert session.scalar(select(func.count()).select_from(DisclosureDecision)) == before
+
+
+@pytest.mark.parametrize(("field", "change"), [
+    ("agencies", {"agencies": ("Northshire Health Trust", "Northshire\x00Police")}),
+    ("data_categories", {"data_categories": ("Health", "x" * 201)}),
+])
+def test_a_consent_whose_plain_lists_a_column_cannot_hold_is_refused_by_field(
+        field: str, change: dict[str, Any], make: Factory, session: Session) -> None:
+    nurse = make.user(make.agency(kind="nhs_acute"))
+    case = make.case(nurse)
+    before = session.scalar(select(func.count()).select_from(ConsentRecord))
+    with pytest.raises(ValidationFailed) as refused:
+        consent_services.record_consent(
+            session, Actor(nurse, "test"), case.id,
+            dataclasses.replace(valid_consent((Purpose.DIRECT_CARE,), ("Northshire Health Trust",)),
+                                **change),
+            envelope=make.envelope, now=utcnow())
+    assert set(refused.value.errors) == {field}
+    assert session.scalar(select(func.count()).select_from(ConsentRecord)) == before
 
 
 def test_a_second_correction_of_one_decision_is_refused(make: Factory, consents: ConsentFactory,

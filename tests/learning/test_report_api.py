@@ -194,14 +194,20 @@ def test_an_action_is_done_on_time_by_the_local_clock_across_midnight(client, ma
     assert measures["actions_done_on_time"]["by_agency"][agency.code] == 6
 
 
-def test_supervision_on_time_is_each_discussion_within_its_interval_of_the_last(client, make, session):
+def _ten_allocated_cases(client, make, name: str):
+    """A council's manager, a practitioner and ten cases allocated to her today."""
     council = make.agency(kind="council_adults")
     manager, worker = make.user(council, "manager"), make.user(council)
-    cases = [make.case(worker, name=f"Supervised Person{n}") for n in range(10)]
+    cases = [make.case(worker, name=f"{name}{n}") for n in range(10)]
     headers = make.headers(manager)
     for case in cases:
         assert client.put(f"/api/v1/cases/{case.id}/allocation", json={"user_id": str(worker.id)},
                           headers=headers).status_code == 200
+    return council, worker, cases, headers
+
+
+def test_supervision_on_time_is_each_discussion_within_its_interval_of_the_last(client, make, session):
+    council, worker, cases, headers = _ten_allocated_cases(client, make, "Supervised Person")
     first = _today() - timedelta(days=120)
     # Every case discussed 120 days ago; half again 20 days later (within 12 weeks), half 100
     # days later (beyond it).
@@ -224,13 +230,7 @@ def test_supervision_on_time_is_each_discussion_within_its_interval_of_the_last(
 
 
 def test_a_discussion_is_judged_by_the_risk_the_case_had_that_day_not_by_a_later_one(client, make, session):
-    council = make.agency(kind="council_adults")
-    manager, worker = make.user(council, "manager"), make.user(council)
-    cases = [make.case(worker, name=f"Risky Person{n}") for n in range(10)]
-    headers = make.headers(manager)
-    for case in cases:
-        assert client.put(f"/api/v1/cases/{case.id}/allocation", json={"user_id": str(worker.id)},
-                          headers=headers).status_code == 200
+    council, worker, cases, headers = _ten_allocated_cases(client, make, "Risky Person")
     first = _today() - timedelta(days=90)
     # Every case discussed 90 days ago and again 40 days later: within 12 weeks, beyond 4.
     for held_on in (first, first + timedelta(days=40)):
