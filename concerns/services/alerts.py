@@ -92,12 +92,16 @@ def agency_alerts(db: Session, actor: Actor, *, status: str | None, policy: Poli
     return [_view(alert, ref) for alert, ref in rows]
 
 
+# The agency's (bound as ``agency_id``) open and escalated alerts, built once for the dashboards.
+_ALERT_COUNTS = (select(func.count().filter(_alerts.c.status == str(AlertStatus.OPEN)),
+                        func.count().filter(_alerts.c.status == str(AlertStatus.ESCALATED)))
+                 .where(_alerts.c.agency_id == bindparam("agency_id"),
+                        _alerts.c.status != str(AlertStatus.ACKNOWLEDGED)))
+
+
 def open_alert_count(db: Session, agency_id: int) -> tuple[int, int]:
     """How many of the agency's alerts are open, and how many escalated (figures only)."""
-    open_, escalated = db.execute(
-        select(func.count().filter(Alert.status == AlertStatus.OPEN),
-               func.count().filter(Alert.status == AlertStatus.ESCALATED))
-        .where(Alert.agency_id == agency_id, Alert.status != AlertStatus.ACKNOWLEDGED)).one()
+    open_, escalated = db.execute(_ALERT_COUNTS, {"agency_id": agency_id}).one()
     return int(open_), int(escalated)
 
 

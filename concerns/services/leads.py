@@ -7,8 +7,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from concerns import rules
@@ -48,13 +49,22 @@ def named_leads(db: Session, agency_id: int, *, today: date) -> list[LeadView]:
     return found
 
 
+# Whether the person (bound as ``user_id``) is named a deputy of the agency (``agency_id``) for
+# ``today``: built once, since every dashboard of a practitioner asks.
+_deputies = cast(Table, Deputy.__table__)
+_DEPUTY_TODAY = (select(_deputies.c.id)
+                 .where(_deputies.c.user_id == bindparam("user_id"),
+                        _deputies.c.agency_id == bindparam("agency_id"),
+                        _deputies.c.starts <= bindparam("today"), _deputies.c.ends >= bindparam("today"))
+                 .limit(1))
+
+
 def is_named_lead(db: Session, user: User, *, today: date) -> bool:
     """A lead of the agency, or a deputy named for ``today``."""
     if user.has_role(Role.LEAD):
         return True
-    return db.scalar(select(Deputy.id).where(Deputy.user_id == user.id, Deputy.agency_id == user.agency_id,
-                                             Deputy.starts <= today, Deputy.ends >= today)
-                     .limit(1)) is not None
+    return db.scalar(_DEPUTY_TODAY, {"user_id": user.id, "agency_id": user.agency_id,
+                                     "today": today}) is not None
 
 
 def lead_addresses(db: Session, agency_id: int, *, today: date) -> list[str]:

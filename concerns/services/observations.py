@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from concerns import rules
@@ -71,10 +71,24 @@ def _binding(observation_id: uuid.UUID, case_id: uuid.UUID) -> Binding:
     return Binding("observations", "content", str(observation_id), str(case_id), 1)
 
 
+# Built once (an observation is recorded many times a day): the agency's (bound as
+# ``agency_id``) plan in force on a case (``case_id``); the times of a plan's (``plan_id``)
+# observations in a period (``since``, ``until``); the content of some of them (``ids``).
+_ACTIVE_PLAN = select(ObservationPlan).where(
+    ObservationPlan.case_id == bindparam("case_id"), ObservationPlan.agency_id == bindparam("agency_id"),
+    ObservationPlan.ended_at.is_(None))
+_observations = cast(Table, Observation.__table__)
+_TIMES_IN_PERIOD = (select(_observations.c.id, _observations.c.observed_at)
+                    .where(_observations.c.plan_id == bindparam("plan_id"),
+                           _observations.c.observed_at >= bindparam("since"),
+                           _observations.c.observed_at < bindparam("until"))
+                    .order_by(_observations.c.observed_at))
+_CONTENTS = (select(_observations.c.id, _observations.c.content_ciphertext)
+             .where(_observations.c.id.in_(bindparam("ids", expanding=True))))
+
+
 def _active_plan(db: Session, case_id: uuid.UUID, agency_id: int) -> ObservationPlan | None:
-    return db.scalars(select(ObservationPlan).where(
-        ObservationPlan.case_id == case_id, ObservationPlan.agency_id == agency_id,
-        ObservationPlan.ended_at.is_(None))).first()
+    return db.scalars(_ACTIVE_PLAN, {"case_id": case_id, "agency_id": agency_id}).first()
 
 
 def _plan_view(plan: ObservationPlan, agency_code: str) -> PlanView:
@@ -121,15 +135,12 @@ def _previous_days(db: Session, envelope: Envelope, plan: ObservationPlan, day: 
     until = datetime.combine(day, time(0), zone)
     since = until - timedelta(days=policy.observations.total_rise_days)
     last: dict[date, tuple[uuid.UUID, datetime]] = {}
-    for observation_id, at in db.execute(
-            select(Observation.id, Observation.observed_at)
-            .where(Observation.plan_id == plan.id, Observation.observed_at >= since,
-                   Observation.observed_at < until).order_by(Observation.observed_at)):
+    for observation_id, at in db.execute(_TIMES_IN_PERIOD, {"plan_id": plan.id, "since": since,
+                                                            "until": until}):
         last[policy.local_date(at)] = (observation_id, at)
     if not last:
         return []
-    blobs = dict(db.execute(select(Observation.id, Observation.content_ciphertext)
-                            .where(Observation.id.in_([i for i, _ in last.values()]))).all())
+    blobs = dict(db.execute(_CONTENTS, {"ids": [i for i, _ in last.values()]}).all())
     return [(observed_on, rules.total_of(envelope.decrypt_json(
         db, blobs[observation_id], _binding(observation_id, plan.case_id))["scores"]))
         for observed_on, (observation_id, _) in sorted(last.items())]
@@ -168,9 +179,9 @@ def record_observation(db: Session, actor: Actor, case_id: uuid.UUID, observatio
                     threshold=threshold, raised_at=now, escalate_at=escalate_at, status=AlertStatus.OPEN)
               for threshold in crossed]
     db.flush()
-    db.add_all(alerts)
-    db.flush()
     if alerts:
+        db.add_all(alerts)
+        db.flush()
         _notify(db, case, actor.user.agency_id, [a.threshold for a in alerts], policy=policy, now=now)
     record(db, actor, "observation.record", now=now, object_type="observation", object_id=row.id,
            case_id=case.id, details={"alerts": [{"id": str(a.id), "threshold": a.threshold} for a in alerts]})

@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.access import Permission, check, note_refused_case
@@ -170,11 +171,24 @@ def owned_action(db: Session, actor: Actor, action_id: uuid.UUID, *, envelope: E
     return OwnedAction(_one(db, envelope, row, action.id, policy.local_date(now)), row.kind)
 
 
+# The dashboard's figures, built once (the dashboard is the page everyone opens first): the open
+# actions of the agency (bound as ``agency_id``), and of those overdue (before ``today``); a lead
+# owns all of them, anyone else those in their roles (``roles``).
+_actions = cast(Table, ReviewAction.__table__)
+_OPEN_ACTIONS = (select(func.count(), func.count().filter(_actions.c.due < bindparam("today")))
+                 .where(_actions.c.agency_id == bindparam("agency_id"),
+                        _actions.c.status == str(ActionStatus.OPEN)))
+_OPEN_ACTIONS_IN_ROLES = _OPEN_ACTIONS.where(_actions.c.owner_role.in_(bindparam("roles", expanding=True)))
+
+
 def owned_counts(db: Session, user: User, *, today: date) -> tuple[int, int]:
     """How many actions from reviews the person's agency owns in a role of theirs are open, and
     how many of those are overdue: figures for the dashboard, naming nobody."""
-    found = db.execute(select(func.count(), func.count().filter(ReviewAction.due < today))
-                       .where(_owned(user), ReviewAction.status == ActionStatus.OPEN)).one()
+    params = {"agency_id": user.agency_id, "today": today}
+    if user.has_role(Role.LEAD):
+        found = db.execute(_OPEN_ACTIONS, params).one()
+    else:
+        found = db.execute(_OPEN_ACTIONS_IN_ROLES, {**params, "roles": list(user.roles)}).one()
     return found[0], found[1]
 
 

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub.access import Permission, has_permission
@@ -53,6 +54,22 @@ class ReviewFigures:
     actions_overdue: int = 0
 
 
+# The dashboard's statements, built once: feedback waiting for the person (bound as ``user_id``)
+# to read; the agency's (``agency_id``) incidents and near misses still open; its running CSPRs.
+_reviews, _involved = cast(Table, Review.__table__), cast(Table, ReviewAgency.__table__)
+_UNREAD_FEEDBACK = select(func.count()).where(
+    _reviews.c.raised_by_id == bindparam("user_id"), _reviews.c.feedback_at.is_not(None),
+    _reviews.c.feedback_read_at.is_(None))
+_AWAITING_REVIEW = (select(func.count()).select_from(_reviews)
+                    .join(_involved, _involved.c.review_id == _reviews.c.id)
+                    .where(_involved.c.agency_id == bindparam("agency_id"),
+                           _reviews.c.kind.in_([str(k) for k in RAISED_KINDS]),
+                           _reviews.c.status == str(ReviewStatus.OPEN)))
+_RUNNING_CSPRS = (select(Review).join(ReviewAgency, ReviewAgency.review_id == Review.id)
+                  .where(ReviewAgency.agency_id == bindparam("agency_id"), Review.kind == ReviewKind.CSPR,
+                         Review.status != ReviewStatus.CLOSED, Review.aware_on.is_not(None)))
+
+
 def review_figures(db: Session, user: User, *, policy: Policy, today: date) -> ReviewFigures:
     """The dashboard's figures: for anyone, the feedback waiting for them; for a lead or
     manager, the incidents and near misses their agency is involved in that await review, and
@@ -60,19 +77,11 @@ def review_figures(db: Session, user: User, *, policy: Policy, today: date) -> R
     and the actions from reviews they own, open and overdue."""
     actions_open, actions_overdue = (owned_counts(db, user, today=today)
                                      if has_permission(user, Permission.REVIEW_ACTION_UPDATE) else (0, 0))
-    unread = db.scalar(select(func.count()).select_from(Review).where(
-        Review.raised_by_id == user.id, Review.feedback_at.is_not(None),
-        Review.feedback_read_at.is_(None))) or 0
+    unread = db.scalar(_UNREAD_FEEDBACK, {"user_id": user.id}) or 0
     waiting = 0
     if has_permission(user, Permission.REVIEW_CONDUCT):
-        waiting = db.scalar(select(func.count()).select_from(Review)
-                            .join(ReviewAgency, ReviewAgency.review_id == Review.id)
-                            .where(ReviewAgency.agency_id == user.agency_id,
-                                   Review.kind.in_([str(k) for k in RAISED_KINDS]),
-                                   Review.status == ReviewStatus.OPEN)) or 0
-        running = db.scalars(select(Review).join(ReviewAgency, ReviewAgency.review_id == Review.id)
-                             .where(ReviewAgency.agency_id == user.agency_id, Review.kind == ReviewKind.CSPR,
-                                    Review.status != ReviewStatus.CLOSED, Review.aware_on.is_not(None))).all()
+        waiting = db.scalar(_AWAITING_REVIEW, {"agency_id": user.agency_id}) or 0
+        running = db.scalars(_RUNNING_CSPRS, {"agency_id": user.agency_id}).all()
         overdue = sum(1 for row in running
                       if any(clock.state(today) == ClockState.OVERDUE for clock in clocks_of(row, policy)))
         return ReviewFigures(unread, waiting, overdue, actions_open, actions_overdue)
