@@ -23,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -139,15 +140,24 @@ class DisclosureDecision(Base):
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
 
 
+_UNSEEN_CONCERN = text("outcome = 'concerns_raised' AND seen_at IS NULL")
+
+
 class DisclosureReview(Base):
     """The deciding agency's IG review of a decision made without consent: ``endorsed`` or
     ``concerns_raised`` with a comment (encrypted). One per decision."""
 
     __tablename__ = "disclosure_reviews"
+    # The concerns a decision-maker has not yet opened, by decision-maker: their dashboard asks on
+    # every view, and the way there through their decisions grows with every decision they make.
+    __table_args__ = (Index("ix_disclosure_reviews_unseen_concerns", "decided_by_id", "reviewed_at",
+                            postgresql_where=_UNSEEN_CONCERN, sqlite_where=_UNSEEN_CONCERN),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disclosure_decisions.id"), unique=True)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    # The decision's maker, copied from the decision (which is never edited).
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(32))
     comment_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

@@ -275,9 +275,10 @@ _VISIBLE_CASE = (
         CaseMembership.agency_id == bindparam("agency_id"),
         CaseMembership.removed_at.is_(None),
     )
-    # Every case page shows the members: load them in the same round trip.
-    .options(joinedload(Case.memberships))
 )
+# A case page and the case read show the members: they load them in the same round trip (loading
+# them as objects is about 40% of the access check on SQLite, which the other reads do not need).
+_VISIBLE_CASE_WITH_MEMBERS = _VISIBLE_CASE.options(joinedload(Case.memberships))
 
 
 def case_scope(permission: Permission) -> CaseScope:
@@ -288,20 +289,21 @@ def case_scope(permission: Permission) -> CaseScope:
         raise ValueError(f"{permission} is not case-scoped") from None
 
 
-def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: Permission) -> Case:
+def visible_case(session: Session, user: User, case_id: uuid.UUID, permission: Permission, *,
+                 members: bool = False) -> Case:
     """Fetch a case the user may act on, or raise NotFound: existence is never disclosed.
 
     Case-scoped permissions need the role *and* the case scope of :data:`CASE_SCOPE`: current
     membership of the user's agency, and for ``LEAD`` its being the case's lead agency (403).
+    ``members`` loads the case's memberships with it, for a caller that shows them (without it
+    they load when first read).
     """
     scope = case_scope(permission)
     row = None
     if has_permission(user, permission):
-        row = (
-            session.execute(_VISIBLE_CASE, {"case_id": case_id, "agency_id": user.agency_id})
-            .unique()
-            .first()
-        )
+        params = {"case_id": case_id, "agency_id": user.agency_id}
+        row = (session.execute(_VISIBLE_CASE_WITH_MEMBERS, params).unique().first() if members
+               else session.execute(_VISIBLE_CASE, params).first())
     if row is None:
         _note_refused_case(session, case_id)
         raise NotFound("No such case")

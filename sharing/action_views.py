@@ -44,7 +44,7 @@ def _page(template: str, status: int = 200, **values: Any) -> Response:
 
 
 def _case(case_id: uuid.UUID, permission: Permission) -> Case:
-    return visible_case(context.db(), context.signed_in(), case_id, permission)
+    return visible_case(context.db(), context.signed_in(), case_id, permission, members=True)
 
 
 # --- a case's actions ---------------------------------------------------------------------------

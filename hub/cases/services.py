@@ -301,7 +301,7 @@ def open_case(
 ) -> tuple[Case, Subject]:
     """Read one case with its decrypted subject; the read is audited (DPA 2018 s62 consultation)."""
     assert actor.user is not None
-    case = visible_case(session, actor.user, case_id, Permission.CASE_READ)
+    case = visible_case(session, actor.user, case_id, Permission.CASE_READ, members=True)
     subject = read_subject(session, case, envelope)
     record(session, actor, "case.read", now=now, object_type="case", object_id=case.id,
            case_id=case.id)

@@ -149,7 +149,8 @@ def open_case() -> ResponseReturnValue:
 
 def _managed_case(case_id: uuid.UUID) -> Case:
     """The case, if the caller's agency leads it (404 for non-members, 403 for other members)."""
-    return visible_case(context.db(), context.signed_in(), case_id, Permission.CASE_MEMBERS_MANAGE)
+    return visible_case(context.db(), context.signed_in(), case_id, Permission.CASE_MEMBERS_MANAGE,
+                        members=True)
 
 
 def _add_member_page(case: Case, chosen: str, problems: forms.Problems, status: int = 200,

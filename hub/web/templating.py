@@ -92,8 +92,8 @@ def _static_components(env: Environment) -> Any:
 
 
 def _page_urls() -> Any:
-    """``page_url(endpoint, **values)``: ``url_for`` for the layout's fixed links (style sheets,
-    scripts, the menu), built once per application root and reused.
+    """``page_url(endpoint, **values)``: ``url_for`` for fixed links (the layout's style sheets,
+    scripts and menu, the dashboard panels' links), built once per application root and reused.
 
     Building a URL costs about as much as rendering a small component, and the layout has eight
     on every page. A relative URL depends only on the endpoint, its values and the root the

@@ -17,12 +17,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, func, select
+from sqlalchemy import event as sql_event
 from sqlalchemy.orm import Session
 
 from consent.models import ConsentRecord, DisclosureDecision
 from consent.rules import ConsentMethod, DeciderContext, DecisionIn, EarlierDecision, Purpose, disclosure
 from consent.services import consents as consent_services
 from consent.services import decisions as decision_services
+from consent.services import reviews as review_services
 from consent.services.common import is_public_authority
 from consent.services.consents import consent_view, withdraw_consent
 from hub.actor import Actor
@@ -231,3 +233,31 @@ def test_two_corrections_racing_are_kept_apart_by_the_unique_index(
     corrections = session.scalars(select(DisclosureDecision.id)
                                   .where(DisclosureDecision.supersedes_id == first.id)).all()
     assert corrections == [kept.row.id]
+
+
+def test_a_decision_makers_unseen_concerns_are_found_through_their_index_not_their_decisions(
+        make: Factory, session: Session) -> None:
+    """The dashboard asks for them on every view: the plan reads the partial index of unseen
+    concerns by decision-maker, never every decision the person has made."""
+    nurse = make.user(make.agency(kind="nhs_acute"))
+    connection = session.connection()
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    sql_event.listen(connection, "before_cursor_execute", keep)
+    try:
+        review_services.concerns_for(session, nurse)
+    finally:
+        sql_event.remove(connection, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in seen if "disclosure_reviews" in s)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # the test's tables are tiny
+        explain = "EXPLAIN"
+    else:
+        explain = "EXPLAIN QUERY PLAN"
+    rows = connection.exec_driver_sql(f"{explain} {statement}", parameters)
+    plan = "\n".join(str(row[-1]) for row in rows)
+    assert "ix_disclosure_reviews_unseen_concerns" in plan
+    assert "disclosure_decisions" not in plan
