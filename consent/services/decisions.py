@@ -12,9 +12,9 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -40,8 +40,8 @@ from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.text import stored_text_problems
 
 TABLE = "disclosure_decisions"
-# The plain columns' length for a label (channel, security marking).
-_LABEL = 64
+# A name in a plain list (a recipient), as long as the API's names.
+_NAME = 200
 
 # Free text of a decision, in the order a reader meets it; all are encrypted together.
 TEXT_FIELDS = (
@@ -118,14 +118,22 @@ def decision_problems(db: Session, user: User, case_id: uuid.UUID, decision: Dec
     return problems
 
 
+def _length(name: str) -> int:
+    length = cast(String, DisclosureDecision.__table__.c[name].type).length
+    assert length is not None
+    return length
+
+
 def _plain_text_problems(decision: DecisionIn, details: DecisionDetails) -> dict[str, str]:
-    """The values a decision keeps in plain columns fit them (the free text is encrypted)."""
+    """The values a decision keeps in plain columns fit them (the free text is encrypted); a
+    quality check in its list is as long as a label column."""
     return stored_text_problems({
-        "decision_maker_role": (decision.decision_maker_role, 200),
-        "recipients": (decision.recipients, 200),
-        "channel": (details.channel, _LABEL), "security_marking": (details.security_marking, _LABEL),
-        "quality_checks": (details.quality_checks, _LABEL),
-        "dsa_ref": (details.dsa_ref, 100), "dpia_ref": (details.dpia_ref, 100),
+        "decision_maker_role": (decision.decision_maker_role, _length("decision_maker_role")),
+        "recipients": (decision.recipients, _NAME),
+        "channel": (details.channel, _length("channel")),
+        "security_marking": (details.security_marking, _length("security_marking")),
+        "quality_checks": (details.quality_checks, _length("channel")),
+        "dsa_ref": (details.dsa_ref, _length("dsa_ref")), "dpia_ref": (details.dpia_ref, _length("dpia_ref")),
     })
 
 

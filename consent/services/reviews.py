@@ -182,10 +182,9 @@ def concerns_for(db: Session, user: User, *, limit: int = 20) -> list[RaisedConc
 
 def mark_concern_seen(db: Session, user: User, decision_id: uuid.UUID, *, now: datetime) -> None:
     """The decision-maker has opened the decision: its concern leaves their dashboard."""
-    review = db.scalar(select(DisclosureReview).join(
-        DisclosureDecision, DisclosureDecision.id == DisclosureReview.decision_id,
-    ).where(DisclosureReview.decision_id == decision_id, DisclosureDecision.decided_by_id == user.id,
-            DisclosureReview.seen_at.is_(None)))
+    review = db.scalar(select(DisclosureReview).where(
+        DisclosureReview.decision_id == decision_id, DisclosureReview.decided_by_id == user.id,
+        DisclosureReview.seen_at.is_(None)))
     if review is not None:
         review.seen_at = now
         db.flush()

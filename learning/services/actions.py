@@ -135,9 +135,15 @@ class OwnedAction:
     review_kind: str
 
 
+def _owning_roles(user: User) -> list[str] | None:
+    """The roles whose actions of the agency the person works: all of them for a lead (None)."""
+    return None if user.has_role(Role.LEAD) else list(user.roles)
+
+
 def _owned(user: User) -> ColumnElement[bool]:
     mine = ReviewAction.agency_id == user.agency_id
-    return mine if user.has_role(Role.LEAD) else mine & ReviewAction.owner_role.in_(list(user.roles))
+    roles = _owning_roles(user)
+    return mine if roles is None else mine & ReviewAction.owner_role.in_(roles)
 
 
 def owned_actions(db: Session, actor: Actor, *, open_only: bool, envelope: Envelope, policy: Policy,
@@ -185,10 +191,9 @@ def owned_counts(db: Session, user: User, *, today: date) -> tuple[int, int]:
     """How many actions from reviews the person's agency owns in a role of theirs are open, and
     how many of those are overdue: figures for the dashboard, naming nobody."""
     params = {"agency_id": user.agency_id, "today": today}
-    if user.has_role(Role.LEAD):
-        found = db.execute(_OPEN_ACTIONS, params).one()
-    else:
-        found = db.execute(_OPEN_ACTIONS_IN_ROLES, {**params, "roles": list(user.roles)}).one()
+    roles = _owning_roles(user)
+    found = (db.execute(_OPEN_ACTIONS, params) if roles is None
+             else db.execute(_OPEN_ACTIONS_IN_ROLES, {**params, "roles": roles})).one()
     return found[0], found[1]
 
 

@@ -35,6 +35,7 @@ from tests.conftest import Factory, rolled_back
 from tests.consent.builders import apply_rule, valid_decision
 from tests.consent.test_rules_properties import decisions
 from tests.support.factories.consent import ConsentFactory, sharing_decision, valid_consent
+from tests.support.snapshot import assert_nothing_written, take_snapshot
 
 # Rules 1-9 as one function each (validate_decision merges them); rule 10 is supersession_problems.
 RULES: list[Callable[..., dict[str, str]]] = [
@@ -165,12 +166,14 @@ def test_text_a_plain_column_cannot_hold_is_refused_by_field_and_nothing_is_writ
     case = make.case(nurse)
     decision = dataclasses.replace(sharing_decision(case.id, ("Northshire Police",)), **decision_change)
     before = session.scalar(select(func.count()).select_from(DisclosureDecision))
+    snapshot = take_snapshot(session)
     with pytest.raises(ValidationFailed) as refused:
         decision_services.record_decision(session, Actor(nurse, "test"), case.id, decision,
                                           decision_services.DecisionDetails(**details),
                                           envelope=make.envelope, now=utcnow())
     assert set(refused.value.errors) == {field}
     assert session.scalar(select(func.count()).select_from(DisclosureDecision)) == before
+    assert_nothing_written(session, snapshot)
 
 
 @pytest.mark.parametrize(("field", "change"), [
@@ -182,6 +185,7 @@ def test_a_consent_whose_plain_lists_a_column_cannot_hold_is_refused_by_field(
     nurse = make.user(make.agency(kind="nhs_acute"))
     case = make.case(nurse)
     before = session.scalar(select(func.count()).select_from(ConsentRecord))
+    snapshot = take_snapshot(session)
     with pytest.raises(ValidationFailed) as refused:
         consent_services.record_consent(
             session, Actor(nurse, "test"), case.id,
@@ -190,6 +194,7 @@ def test_a_consent_whose_plain_lists_a_column_cannot_hold_is_refused_by_field(
             envelope=make.envelope, now=utcnow())
     assert set(refused.value.errors) == {field}
     assert session.scalar(select(func.count()).select_from(ConsentRecord)) == before
+    assert_nothing_written(session, snapshot)
 
 
 def test_a_second_correction_of_one_decision_is_refused(make: Factory, consents: ConsentFactory,
